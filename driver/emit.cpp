@@ -1,0 +1,160 @@
+#include "emit.h"
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "Halide.h"
+#include "../generators/kernel_contract.h"
+#include "../schedules/schedule_database.h"
+#include "convforge/convforge.h"
+
+namespace convforge {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// x86-64 ships as one multi-target library: Halide tries the sub-targets in order
+// at run time and takes the first this CPU supports; the last is the baseline.
+// CUDA: capability 7.0 (Volta) is the oldest architecture still in data centres and
+// needs nothing newer; the driver JIT-compiles the PTX for later GPUs (A100, H100).
+// Its host part is the SSE4.1 baseline so the library loads on any x86-64 CPU.
+const std::vector<NamedTarget> kTargets = {
+    {"x86-64-linux",
+     "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41,x86-64-linux-avx-avx2-f16c-fma-sse41,x86-64-linux-sse41",
+     "x86-64-linux", "x86-64: AVX-512, AVX2+FMA, SSE4.1, chosen at run time by CPU"},
+    {"arm-64-linux", "arm-64-linux", "arm-64-linux", "AArch64 Linux with NEON"},
+    {"x86-64-linux-cuda", "x86-64-linux-sse41-cuda-cuda_capability_70", "x86-64-linux-cuda",
+     "NVIDIA GPU via CUDA, PTX for sm_70 and newer, x86-64 host"},
+};
+
+std::string resolve_target(const std::string &name, std::string *runtime_target) {
+    for (const auto &t : kTargets) {
+        if (name == t.name) {
+            *runtime_target = t.runtime_target;
+            return t.halide_target;
+        }
+    }
+    if (name == "host") {
+        const std::string host = Halide::get_host_target().to_string();
+        *runtime_target = host;
+        return host;
+    }
+    if (!Halide::Target::validate_target_string(name)) {
+        std::string known;
+        for (const auto &t : kTargets) known += std::string(known.empty() ? "" : ", ") + t.name;
+        throw std::runtime_error("unknown target '" + name + "' (known: " + known + ", host, or a Halide target string)");
+    }
+    *runtime_target = name;
+    return name;
+}
+
+std::string with_feature(const std::string &targets, const std::string &feature) {
+    std::stringstream in(targets);
+    std::string one, out;
+    while (std::getline(in, one, ',')) out += (out.empty() ? "" : ",") + one + "-" + feature;
+    return out;
+}
+
+// Knob text for every sub-target from the schedule database, warning once per miss.
+std::string knobs_for(const std::string &targets, const std::string &shape_class, const ScheduleDatabase *db,
+                      std::ostream &log) {
+    std::stringstream in(targets);
+    std::string one, text;
+    while (std::getline(in, one, ',')) {
+        const std::string key = schedule_target_key(Halide::Target(one));
+        const ScheduleRecord *rec = db ? db->find(key, "conv", shape_class) : nullptr;
+        if (!rec) {
+            log << "convforge: warning: no schedule record for " << key << "/conv/" << shape_class
+                << "; using target defaults\n";
+            continue;
+        }
+        text += (text.empty() ? "" : ";") + knob_section(key, rec->knobs);
+    }
+    return text;
+}
+
+int run_halide(const std::vector<std::string> &args) {
+    std::vector<std::string> storage = {"convforge-emit"};
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (auto &s : storage) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    std::ostringstream errors;
+    int rc = 0;
+    try {
+        rc = Halide::Internal::generate_filter_main(int(storage.size()), argv.data(), errors);
+    } catch (const std::exception &e) {
+        throw std::runtime_error(std::string("Halide compilation failed: ") + e.what());
+    }
+    if (rc != 0) throw std::runtime_error("Halide compilation failed: " + errors.str());
+    return rc;
+}
+
+std::vector<std::string> generator_params(const EmitOptions &o, std::string *shape_class) {
+    std::vector<std::string> params;
+    if (!o.spec_path.empty()) {
+        const LayerSpec s = load_layer_spec(o.spec_path);
+        const ConvPath path = conv_path_for_groups(s.groups);
+        *shape_class = conv_path_name(path);
+        params = {std::string("path=") + conv_path_name(path),
+                  std::string("activation=") + activation_name(s.epilogue.activation),
+                  "fixed_kernel_size=" + std::to_string(s.kernel_size),
+                  "fixed_stride=" + std::to_string(s.stride),
+                  "fixed_padding=" + std::to_string(s.padding),
+                  "fixed_dilation=" + std::to_string(s.dilation),
+                  "fixed_groups=" + std::to_string(s.groups),
+                  "fixed_in_channels=" + std::to_string(s.in_channels),
+                  "fixed_out_channels=" + std::to_string(s.out_channels)};
+    } else {
+        *shape_class = o.generic_path;
+        params = {"path=" + o.generic_path, "activation=" + o.generic_activation};
+    }
+    return params;
+}
+
+}  // namespace
+
+const std::vector<NamedTarget> &named_targets() { return kTargets; }
+
+void emit(const EmitOptions &o, std::ostream &log) {
+    if (o.spec_path.empty() == o.generic_path.empty() && o.with_kernel)
+        throw std::runtime_error("give exactly one of --spec or --generic");
+    if (o.targets.empty()) throw std::runtime_error("no --target given");
+    if (o.name.empty()) throw std::runtime_error("no --name given");
+    std::string shape_class;
+    const std::vector<std::string> params = o.with_kernel ? generator_params(o, &shape_class) : std::vector<std::string>{};
+
+    std::unique_ptr<ScheduleDatabase> db;
+    if (o.with_kernel && !o.schedule_db.empty()) db = std::make_unique<ScheduleDatabase>(ScheduleDatabase::load(o.schedule_db));
+
+    for (const std::string &target_name : o.targets) {
+        std::string runtime_target;
+        const std::string halide_target = resolve_target(target_name, &runtime_target);
+        const fs::path dir = o.flat ? fs::path(o.out_dir) : fs::path(o.out_dir) / target_name;
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec) throw std::runtime_error("cannot create output directory '" + dir.string() + "': " + ec.message());
+
+        if (o.with_kernel) {
+            std::vector<std::string> args = {"-g", "convforge_conv", "-f", o.name, "-n", o.name, "-o", dir.string(),
+                                             "-e", "static_library,c_header",
+                                             "target=" + with_feature(halide_target, "no_runtime")};
+            const std::string knobs = knobs_for(halide_target, shape_class, db.get(), log);
+            if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
+            args.insert(args.end(), params.begin(), params.end());
+            run_halide(args);
+            log << "wrote " << (dir / (o.name + ".a")).string() << "\n";
+            log << "wrote " << (dir / (o.name + ".h")).string() << "\n";
+        }
+        if (o.with_runtime) {
+            run_halide({"-r", "convforge_halide_runtime", "-o", dir.string(), "-e", "static_library",
+                        "target=" + runtime_target});
+            log << "wrote " << (dir / "convforge_halide_runtime.a").string() << "\n";
+        }
+    }
+}
+
+}  // namespace convforge

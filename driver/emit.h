@@ -1,0 +1,36 @@
+// `convforge emit`: compiles a layer (or the shape-generic kernels the runtime
+// itself links) to a static library + header per target, plus the Halide runtime.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace convforge {
+
+struct EmitOptions {
+    std::string spec_path;        // emit one layer, geometry fixed from its spec
+    std::string generic_path;     // or: "dense" | "grouped" shape-generic kernel
+    std::string generic_activation = "identity";
+    std::vector<std::string> targets;
+    std::string out_dir;
+    std::string name;             // function and file name
+    std::string schedule_db;      // knob records; missing ones fall back to defaults
+    bool with_kernel = true;
+    bool with_runtime = true;
+    bool flat = false;            // write into out_dir itself instead of out_dir/<target>/
+};
+
+// Convforge's target names and what Halide target each stands for.
+struct NamedTarget {
+    const char *name;
+    const char *halide_target;
+    const char *runtime_target;
+    const char *about;
+};
+const std::vector<NamedTarget> &named_targets();
+
+// Throws std::runtime_error naming the problem; writes progress to `log`.
+void emit(const EmitOptions &options, std::ostream &log);
+
+}  // namespace convforge

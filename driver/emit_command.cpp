@@ -1,0 +1,49 @@
+#include "emit_command.h"
+
+#include <iostream>
+
+namespace convforge {
+
+CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
+    std::string target_help = "comma-separated targets:";
+    for (const auto &t : named_targets()) target_help += std::string("\n  ") + t.name + ": " + t.about;
+    target_help += "\n  host: this machine's exact features (not for shipping)\n  or any Halide target string";
+    CLI::App *cmd = app.add_subcommand("emit", "Compile a layer to a static library + header per target");
+    cmd->add_option("--spec", o.spec_path, "layer spec JSON")->check(CLI::ExistingFile);
+    cmd->add_option("--target", o.targets, target_help)->required()->delimiter(',');
+    cmd->add_option("--out", o.out_dir, "output directory (one sub-directory per target)")->required();
+    cmd->add_option("--name", o.name, "function and file name (default: the spec file's stem)");
+    cmd->add_option("--schedule-db", o.schedule_db, "schedule database JSON")->capture_default_str();
+    cmd->add_option("--generic", o.generic_path,
+                    "instead of --spec: the shape-generic kernel for a path (dense|grouped), as the runtime links")
+        ->check(CLI::IsMember({"dense", "grouped"}));
+    cmd->add_option("--activation", o.generic_activation, "activation of a --generic kernel")
+        ->check(CLI::IsMember({"identity", "relu", "silu"}))
+        ->capture_default_str();
+    cmd->add_flag("!--no-runtime", o.with_runtime, "do not emit the Halide runtime library");
+    cmd->add_flag("!--runtime-only{false}", o.with_kernel, "emit only the Halide runtime library");
+    cmd->add_flag("--flat", o.flat, "write into --out itself, not a sub-directory per target");
+    return cmd;
+}
+
+int run_emit_command(const EmitOptions &options) {
+    EmitOptions o = options;
+    if (o.name.empty() && !o.spec_path.empty()) {
+        std::string stem = o.spec_path.substr(o.spec_path.find_last_of('/') + 1);
+        stem = stem.substr(0, stem.find('.'));
+        for (char &c : stem) {
+            if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+        }
+        if (stem.empty() || isdigit(static_cast<unsigned char>(stem[0]))) stem = "layer_" + stem;
+        o.name = stem;
+    }
+    try {
+        emit(o, std::cout);
+    } catch (const std::exception &e) {
+        std::cerr << "convforge emit: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace convforge

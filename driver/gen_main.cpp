@@ -1,0 +1,15 @@
+// convforge-gen: the build-time kernel compiler. It is the driver's `emit` alone,
+// so the project can compile the kernels the full driver and runtime link.
+#include "emit_command.h"
+
+int main(int argc, char **argv) {
+    CLI::App app{"convforge-gen: emit convforge kernels (build-time tool)"};
+    app.require_subcommand(1);
+    convforge::EmitOptions options;
+#ifdef CONVFORGE_SCHEDULE_DB
+    options.schedule_db = CONVFORGE_SCHEDULE_DB;
+#endif
+    convforge::add_emit_command(app, options);
+    CLI11_PARSE(app, argc, argv);
+    return convforge::run_emit_command(options);
+}

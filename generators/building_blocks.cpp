@@ -1,0 +1,65 @@
+#include "building_blocks.h"
+
+namespace convforge {
+
+using namespace Halide;
+
+Func zero_padded(Func input, const ConvGeometry &g) {
+    Var x("x"), y("y"), c("c"), n("n");
+    Func padded("padded");
+    Expr sx = x - g.padding, sy = y - g.padding;
+    Expr inside = sx >= 0 && sx < g.in_width && sy >= 0 && sy < g.in_height;
+    Expr value = input(clamp(sx, 0, g.in_width - 1), clamp(sy, 0, g.in_height - 1), c, n);
+    padded(x, y, c, n) = select(inside, value, 0.0f);
+    return padded;
+}
+
+RDom conv_reduction_domain(const ConvGeometry &g) {
+    return RDom(0, g.kernel_size, 0, g.kernel_size, 0, g.in_channels_per_group(), "r");
+}
+
+Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, const RDom &r) {
+    Var o("o"), x("x"), y("y"), n("n");
+    Func acc("acc");
+    Expr kx = r.x, ky = r.y, c = r.z;
+    // With one group the input channel is uniform across an output-channel vector;
+    // spelling that case out lets a `groups == 1` specialization broadcast the input.
+    Expr group = o / g.out_channels_per_group();
+    Expr in_c = select(g.groups == 1, c, group * g.in_channels_per_group() + c);
+    // Register tiles may run past the last channel into the zero-padded weights.
+    acc(o, x, y, n) = bias(min(o, g.out_channels - 1));
+    acc(o, x, y, n) += weights(o, kx, ky, c) *
+                       padded(x * g.stride + kx * g.dilation, y * g.stride + ky * g.dilation, in_c, n);
+    return acc;
+}
+
+Expr activate(Expr v, Activation act) {
+    switch (act) {
+    case Activation::Relu:
+        return max(v, 0.0f);
+    case Activation::Silu:
+        return v / (1.0f + exp(-v));
+    case Activation::Identity:
+        break;
+    }
+    return v;
+}
+
+Func epilogue(Func acc, Activation act) {
+    Var x("x"), y("y"), o("o"), n("n");
+    Func out("epilogue");
+    out(x, y, o, n) = activate(acc(o, x, y, n), act);
+    return out;
+}
+
+Func global_average_pool(Func t, Expr width, Expr height) {
+    Var c("c"), n("n");
+    RDom r(0, width, 0, height, "gap_r");
+    Func sum("gap_sum"), gap("gap");
+    sum(c, n) = 0.0f;
+    sum(c, n) += t(r.x, r.y, c, n);
+    gap(c, n) = sum(c, n) / cast<float>(width * height);
+    return gap;
+}
+
+}  // namespace convforge

@@ -1,0 +1,47 @@
+// Building blocks shared by every convforge variant: zero padding, the direct
+// convolution core, the activation epilogue and global average pooling.
+// Halide dimension order is innermost first, so an NCHW tensor is (x, y, c, n).
+#pragma once
+
+#include "Halide.h"
+#include "kernel_contract.h"
+
+namespace convforge {
+
+inline const std::map<std::string, Activation> &activation_names() {
+    static const std::map<std::string, Activation> names = {
+        {"identity", Activation::Identity}, {"relu", Activation::Relu}, {"silu", Activation::Silu}};
+    return names;
+}
+
+// Layer geometry as Halide expressions: constants when the layer is emitted for
+// one spec, runtime parameters in the shape-generic kernels.
+struct ConvGeometry {
+    Halide::Expr kernel_size, stride, dilation, padding, groups;
+    Halide::Expr in_channels, out_channels;
+    Halide::Expr in_width, in_height;
+    Halide::Expr in_channels_per_group() const { return in_channels / groups; }
+    Halide::Expr out_channels_per_group() const { return out_channels / groups; }
+};
+
+// padded(x, y, c, n) is input shifted by `padding` with zeros outside. Materialized
+// once so the convolution's inner loop reads it without bounds checks.
+Halide::Func zero_padded(Halide::Func input, const ConvGeometry &g);
+
+// acc(o, x, y, n) = bias(o) + sum over (kx, ky, c) of
+//   weights(o, kx, ky, c) * padded(x*s + kx*d, y*s + ky*d, group(o)*C/g + c, n)
+// `weights` is the packed layout (o innermost) the runtime produces when folding.
+// `r` must be the RDom returned by conv_reduction_domain.
+Halide::RDom conv_reduction_domain(const ConvGeometry &g);
+Halide::Func conv_core(Halide::Func padded, Halide::Func weights, Halide::Func bias,
+                       const ConvGeometry &g, const Halide::RDom &r);
+
+Halide::Expr activate(Halide::Expr v, Activation act);
+
+// out(x, y, o, n) = act(acc(o, x, y, n)): the NCHW epilogue every variant ends with.
+Halide::Func epilogue(Halide::Func acc, Activation act);
+
+// gap(c, n) = mean over (x, y) of t(x, y, c, n).
+Halide::Func global_average_pool(Halide::Func t, Halide::Expr width, Halide::Expr height);
+
+}  // namespace convforge

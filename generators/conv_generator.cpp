@@ -1,0 +1,111 @@
+// The plain convolution (also the deploy-time form of DO-Conv and of every BN-folded
+// layer): y = act(conv(x, K, b)). Says what is computed; schedules/ says how.
+//
+// Arguments (the ABI the runtime and user applications call):
+//   input   float32 NCHW, Halide dims (x, y, c, n)
+//   weights float32 packed (o, kx, ky, c_in_group): the runtime's folded, packed kernel,
+//           o zero-padded to packed_channel_count(O) (kernel_contract.h)
+//   bias    float32 (o): conv bias with any BatchNorm folded in (zeros if none), O entries
+//   stride, padding, dilation, groups
+//   output  float32 NCHW, Halide dims (x, y, o, n)
+// Generator parameters fix what the spec fixes: the path, the activation, and (when
+// emitting for one layer) the geometry; 0 means "given at run time".
+#include "building_blocks.h"
+#include "kernel_contract.h"
+#include "../schedules/conv_stages.h"
+#include "../schedules/schedule_database.h"
+
+namespace convforge {
+namespace {
+
+using namespace Halide;
+
+class ConvGenerator : public Generator<ConvGenerator> {
+public:
+    GeneratorParam<ConvPath> path{"path", ConvPath::Dense, {{"dense", ConvPath::Dense}, {"grouped", ConvPath::Grouped}}};
+    GeneratorParam<Activation> activation{"activation", Activation::Identity, activation_names()};
+    GeneratorParam<std::string> knobs{"knobs", ""};
+    GeneratorParam<int> fixed_kernel_size{"fixed_kernel_size", 0};
+    GeneratorParam<int> fixed_stride{"fixed_stride", 0};
+    GeneratorParam<int> fixed_padding{"fixed_padding", -1};
+    GeneratorParam<int> fixed_dilation{"fixed_dilation", 0};
+    GeneratorParam<int> fixed_groups{"fixed_groups", 0};
+    GeneratorParam<int> fixed_in_channels{"fixed_in_channels", 0};
+    GeneratorParam<int> fixed_out_channels{"fixed_out_channels", 0};
+
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Input<int> stride{"stride"};
+    Input<int> padding{"padding"};
+    Input<int> dilation{"dilation"};
+    Input<int> groups{"groups"};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        ConvGeometry g;
+        g.kernel_size = fixed_or(fixed_kernel_size, weights.dim(1).extent());
+        g.stride = fixed_or(fixed_stride, stride);
+        g.padding = fixed_padding >= 0 ? Expr((int)fixed_padding) : Expr(padding);
+        g.dilation = fixed_or(fixed_dilation, dilation);
+        g.groups = fixed_or(fixed_groups, groups);
+        g.in_channels = fixed_or(fixed_in_channels, input.dim(2).extent());
+        // The bias holds the true channel count; the packed weights are padded.
+        g.out_channels = fixed_or(fixed_out_channels, bias.dim(0).extent());
+        g.in_width = input.dim(0).extent();
+        g.in_height = input.dim(1).extent();
+
+        stages.path = path;
+        stages.padded = zero_padded(input, g);
+        stages.r = conv_reduction_domain(g);
+        stages.acc = conv_core(stages.padded, weights, bias, g, stages.r);
+        Func result = epilogue(stages.acc, activation);
+        Var x("x"), y("y"), o("o"), n("n");
+        output(x, y, o, n) = with_fixed_geometry_checked(result(x, y, o, n));
+        stages.output = output;
+    }
+
+    void schedule() {
+        ConvKnobs k = default_conv_knobs(get_target());
+        apply_knob_text(k, knob_section_for(knobs, schedule_target_key(get_target())));
+        check_conv_knobs(k);
+        schedule_conv(stages, k, get_target());
+        set_estimates();
+    }
+
+private:
+    ConvStages stages;
+
+    static Expr fixed_or(int fixed, Expr runtime) { return fixed > 0 ? Expr(fixed) : runtime; }
+
+    // A kernel emitted for one layer still takes the runtime arguments; a caller
+    // passing values other than the baked-in ones gets an error, never wrong output.
+    Expr with_fixed_geometry_checked(Expr value) {
+        Expr ok = Internal::const_true();
+        if (fixed_stride > 0) ok = ok && stride == fixed_stride;
+        if (fixed_padding >= 0) ok = ok && padding == fixed_padding;
+        if (fixed_dilation > 0) ok = ok && dilation == fixed_dilation;
+        if (fixed_groups > 0) ok = ok && groups == fixed_groups;
+        if (fixed_in_channels > 0) ok = ok && input.dim(2).extent() == fixed_in_channels;
+        if (fixed_out_channels > 0) ok = ok && bias.dim(0).extent() == fixed_out_channels;
+        if (fixed_kernel_size > 0) ok = ok && weights.dim(1).extent() == fixed_kernel_size;
+        if (Internal::is_const_one(ok)) return value;
+        return require(ok, value, "convforge: arguments differ from the layer this kernel was emitted for");
+    }
+
+    void set_estimates() {
+        input.set_estimates({{0, 58}, {0, 58}, {0, 64}, {0, 1}});
+        weights.set_estimates({{0, 64}, {0, 3}, {0, 3}, {0, 64}});
+        bias.set_estimates({{0, 64}});
+        stride.set_estimate(1);
+        padding.set_estimate(1);
+        dilation.set_estimate(1);
+        groups.set_estimate(1);
+        output.set_estimates({{0, 56}, {0, 56}, {0, 64}, {0, 1}});
+    }
+};
+
+}  // namespace
+}  // namespace convforge
+
+HALIDE_REGISTER_GENERATOR(convforge::ConvGenerator, convforge_conv)

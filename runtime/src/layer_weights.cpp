@@ -1,0 +1,66 @@
+#include "layer_weights.h"
+
+namespace convforge {
+
+namespace {
+
+std::string shape_text(const std::vector<int64_t> &shape) {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+bool is_ignored_key(const std::string &key) {
+    const std::string suffix = "num_batches_tracked";
+    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::vector<ExpectedTensor> expected_weights(const LayerSpec &s) {
+    const int64_t O = s.out_channels, C = s.in_channels, Cg = C / s.groups, k = s.kernel_size;
+    std::vector<ExpectedTensor> keys;
+    switch (s.variant) {
+    case Variant::Conv:
+        keys.push_back({"weight", {O, Cg, k, k}});
+        break;
+    case Variant::DoConv:
+        keys.push_back({"W", {O, Cg, s.d_mul}});
+        if (k > 1) {
+            keys.push_back({"D", {C, k * k, s.d_mul}});
+            keys.push_back({"d_diag", {C, k * k, s.d_mul}, "F32", true});
+        }
+        break;
+    default:
+        throw Error(std::string("variant '") + variant_name(s.variant) + "' has no weight layout in this build");
+    }
+    if (s.bias) keys.push_back({"bias", {O}});
+    if (s.epilogue.batchnorm) {
+        for (const char *name : {"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}) keys.push_back({name, {O}});
+    }
+    return keys;
+}
+
+void check_weights(const LayerSpec &spec, const WeightMap &weights) {
+    const auto expected = expected_weights(spec);
+    for (const auto &e : expected) {
+        auto it = weights.find(e.key);
+        if (it == weights.end()) {
+            if (e.optional) continue;
+            throw Error("weights: missing key '" + e.key + "' (expected shape " + shape_text(e.shape) + ")");
+        }
+        if (it->second.dtype != e.dtype)
+            throw Error("weights: key '" + e.key + "' has dtype " + it->second.dtype + ", expected " + e.dtype);
+        if (it->second.shape != e.shape)
+            throw Error("weights: key '" + e.key + "' has shape " + shape_text(it->second.shape) + ", expected " +
+                        shape_text(e.shape));
+    }
+    for (const auto &[key, tensor] : weights) {
+        if (is_ignored_key(key)) continue;
+        bool known = false;
+        for (const auto &e : expected) known = known || e.key == key;
+        if (!known) throw Error("weights: unexpected key '" + key + "' for a " + variant_name(spec.variant) + " layer");
+    }
+}
+
+}  // namespace convforge

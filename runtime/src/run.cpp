@@ -1,0 +1,72 @@
+// Forward pass: wraps tensors as Halide buffers and calls a conv kernel.
+#include <mutex>
+
+#include "HalideBuffer.h"
+#include "HalideRuntime.h"
+#include "../../generators/kernel_contract.h"
+#include "convforge/convforge.h"
+#include "kernel_table.h"
+
+namespace {
+// Halide reports pipeline errors (bad buffer sizes, failed requires, allocation
+// failures) through halide_error; the default aborts. Keep the message instead and
+// let the caller turn the non-zero return code into convforge::Error.
+thread_local std::string last_halide_error;
+std::mutex shared_error_mutex;
+std::string shared_error;
+}  // namespace
+
+extern "C" void halide_error(void *, const char *msg) {
+    last_halide_error = msg;
+    std::lock_guard<std::mutex> lock(shared_error_mutex);
+    shared_error = msg;
+}
+
+namespace convforge {
+
+namespace {
+
+std::string take_halide_error() {
+    std::string msg = last_halide_error;
+    if (msg.empty()) {
+        std::lock_guard<std::mutex> lock(shared_error_mutex);
+        msg = shared_error;
+    }
+    last_halide_error.clear();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return msg.empty() ? "unknown Halide error" : msg;
+}
+
+}  // namespace
+
+void set_num_threads(int threads) { halide_set_num_threads(threads); }
+
+Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
+    const LayerSpec &s = layer.spec;
+    Tensor out;
+    out.shape = output_shape(s, input.shape);
+    size_t expected = 1;
+    for (int64_t d : input.shape) expected *= size_t(d);
+    if (input.data.size() != expected) throw Error("input data does not match its shape");
+    out.data.resize(size_t(out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3]));
+
+    const int k = s.kernel_size, cg = s.in_channels / s.groups;
+    auto *in_data = const_cast<float *>(input.data.data());
+    Halide::Runtime::Buffer<float> in_buf(in_data, {int(input.shape[3]), int(input.shape[2]), int(input.shape[1]), int(input.shape[0])});
+    Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()), {layer.packed_channels, k, k, cg});
+    Halide::Runtime::Buffer<float> b_buf(const_cast<float *>(layer.bias.data()), {int(layer.bias.size())});
+    Halide::Runtime::Buffer<float> out_buf(out.data.data(), {int(out.shape[3]), int(out.shape[2]), int(out.shape[1]), int(out.shape[0])});
+
+    const int rc = kernel(in_buf.raw_buffer(), w_buf.raw_buffer(), b_buf.raw_buffer(), s.stride, s.padding, s.dilation,
+                          s.groups, out_buf.raw_buffer());
+    if (rc != 0) throw Error("kernel failed (" + std::to_string(rc) + "): " + take_halide_error());
+    out_buf.copy_to_host();
+    return out;
+}
+
+Tensor run_layer(const PreparedLayer &layer, const Tensor &input) {
+    const ConvPath path = conv_path_for_groups(layer.spec.groups);
+    return run_layer_with(layer, input, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
+}
+
+}  // namespace convforge

@@ -1,0 +1,226 @@
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "convforge/convforge.h"
+
+namespace convforge {
+
+namespace {
+
+using json = nlohmann::json;
+
+const std::map<std::string, Variant> &variant_names() {
+    static const std::map<std::string, Variant> names = {
+        {"conv", Variant::Conv},         {"doconv", Variant::DoConv},     {"saconv", Variant::SaConv},
+        {"spconv", Variant::SpConv},     {"condconv", Variant::CondConv}, {"odconv", Variant::OdConv},
+        {"dsconv", Variant::DsConv}};
+    return names;
+}
+
+const std::map<std::string, ActivationKind> &activation_kinds() {
+    static const std::map<std::string, ActivationKind> names = {
+        {"identity", ActivationKind::Identity}, {"relu", ActivationKind::Relu}, {"silu", ActivationKind::Silu}};
+    return names;
+}
+
+// Parses JSON rejecting duplicate keys at any depth (nlohmann keeps the last one).
+json parse_strict(const std::string &text, const std::string &origin) {
+    std::vector<std::set<std::string>> open_objects;
+    auto on_event = [&](int, json::parse_event_t event, json &parsed) {
+        if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+        if (event == json::parse_event_t::object_end) open_objects.pop_back();
+        if (event == json::parse_event_t::key) {
+            const std::string key = parsed.get<std::string>();
+            if (!open_objects.back().insert(key).second)
+                throw Error(origin + ": duplicate field '" + key + "'");
+        }
+        return true;
+    };
+    try {
+        return json::parse(text, on_event);
+    } catch (const json::parse_error &e) {
+        throw Error(origin + ": invalid JSON: " + e.what());
+    }
+}
+
+class Fields {
+public:
+    Fields(const json &obj, std::string origin) : obj_(obj), origin_(std::move(origin)) {}
+
+    int integer(const std::string &name, int fallback, bool required = false) {
+        seen_.insert(name);
+        if (!obj_.contains(name)) {
+            if (required) throw Error(origin_ + ": missing required field '" + name + "'");
+            return fallback;
+        }
+        const json &v = obj_.at(name);
+        if (!v.is_number_integer())
+            throw Error(origin_ + ": field '" + name + "' must be a JSON integer, got " + v.dump());
+        const auto value = v.get<int64_t>();
+        if (value < -(1 << 30) || value > (1 << 30)) throw Error(origin_ + ": field '" + name + "' is out of range");
+        return static_cast<int>(value);
+    }
+
+    bool boolean(const std::string &name, bool fallback) {
+        seen_.insert(name);
+        if (!obj_.contains(name)) return fallback;
+        const json &v = obj_.at(name);
+        if (!v.is_boolean()) throw Error(origin_ + ": field '" + name + "' must be true or false, got " + v.dump());
+        return v.get<bool>();
+    }
+
+    double number(const std::string &name, double fallback) {
+        seen_.insert(name);
+        if (!obj_.contains(name)) return fallback;
+        const json &v = obj_.at(name);
+        if (!v.is_number()) throw Error(origin_ + ": field '" + name + "' must be a number, got " + v.dump());
+        return v.get<double>();
+    }
+
+    std::string text(const std::string &name, const std::string &fallback, bool required = false) {
+        seen_.insert(name);
+        if (!obj_.contains(name)) {
+            if (required) throw Error(origin_ + ": missing required field '" + name + "'");
+            return fallback;
+        }
+        const json &v = obj_.at(name);
+        if (!v.is_string()) throw Error(origin_ + ": field '" + name + "' must be a string, got " + v.dump());
+        return v.get<std::string>();
+    }
+
+    bool has(const std::string &name) const { return obj_.contains(name); }
+    const json &raw(const std::string &name) {
+        seen_.insert(name);
+        return obj_.at(name);
+    }
+
+    void reject_unknown() const {
+        for (const auto &item : obj_.items()) {
+            if (!seen_.count(item.key())) throw Error(origin_ + ": unknown field '" + item.key() + "'");
+        }
+    }
+
+private:
+    const json &obj_;
+    std::string origin_;
+    std::set<std::string> seen_;
+};
+
+template <typename T>
+T lookup_name(const std::map<std::string, T> &names, const std::string &name, const std::string &what,
+              const std::string &origin) {
+    auto it = names.find(name);
+    if (it != names.end()) return it->second;
+    std::string known;
+    for (const auto &[n, _] : names) known += (known.empty() ? "" : ", ") + n;
+    throw Error(origin + ": unknown " + what + " '" + name + "' (known: " + known + ")");
+}
+
+void require_positive(int value, const char *name, const std::string &origin) {
+    if (value < 1) throw Error(origin + ": field '" + std::string(name) + "' must be >= 1, got " + std::to_string(value));
+}
+
+EpilogueSpec parse_epilogue(const json &obj, const std::string &origin) {
+    if (!obj.is_object()) throw Error(origin + ": field 'epilogue' must be an object");
+    Fields f(obj, origin + ": epilogue");
+    EpilogueSpec e;
+    e.batchnorm = f.boolean("batchnorm", false);
+    e.bn_eps = f.number("bn_eps", 1e-5);
+    e.activation = lookup_name(activation_kinds(), f.text("activation", "identity"), "activation", origin);
+    f.reject_unknown();
+    if (!(e.bn_eps > 0)) throw Error(origin + ": epilogue field 'bn_eps' must be > 0");
+    return e;
+}
+
+void check_doconv(LayerSpec &s, const std::string &origin) {
+    const int k2 = s.kernel_size * s.kernel_size;
+    if (s.d_mul == 0) s.d_mul = k2;
+    if (s.kernel_size == 1 && s.d_mul != 1)
+        throw Error(origin + ": doconv with kernel_size 1 needs d_mul 1, got " + std::to_string(s.d_mul));
+    if (s.kernel_size > 1 && s.d_mul < k2)
+        throw Error(origin + ": doconv d_mul " + std::to_string(s.d_mul) + " must be >= kernel_size^2 = " +
+                    std::to_string(k2));
+}
+
+}  // namespace
+
+const char *variant_name(Variant v) {
+    for (const auto &[name, value] : variant_names()) {
+        if (value == v) return name.c_str();
+    }
+    return "?";
+}
+
+const char *activation_name(ActivationKind a) {
+    for (const auto &[name, value] : activation_kinds()) {
+        if (value == a) return name.c_str();
+    }
+    return "?";
+}
+
+std::vector<Variant> supported_variants() { return {Variant::Conv, Variant::DoConv}; }
+
+LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
+    const json doc = parse_strict(text, origin);
+    if (!doc.is_object()) throw Error(origin + ": a layer spec must be a JSON object");
+    Fields f(doc, origin);
+    LayerSpec s;
+    s.variant = lookup_name(variant_names(), f.text("variant", "", true), "variant", origin);
+    s.in_channels = f.integer("in_channels", 0, true);
+    s.out_channels = f.integer("out_channels", 0, true);
+    s.kernel_size = f.integer("kernel_size", 0, true);
+    s.stride = f.integer("stride", 1);
+    s.dilation = f.integer("dilation", 1);
+    s.padding = f.integer("padding", s.dilation * (s.kernel_size - 1) / 2);
+    s.groups = f.integer("groups", 1);
+    s.bias = f.boolean("bias", false);
+    if (s.variant == Variant::DoConv) s.d_mul = f.integer("d_mul", 0);
+    if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
+    f.reject_unknown();
+
+    require_positive(s.in_channels, "in_channels", origin);
+    require_positive(s.out_channels, "out_channels", origin);
+    require_positive(s.kernel_size, "kernel_size", origin);
+    require_positive(s.stride, "stride", origin);
+    require_positive(s.dilation, "dilation", origin);
+    require_positive(s.groups, "groups", origin);
+    if (s.padding < 0) throw Error(origin + ": field 'padding' must be >= 0, got " + std::to_string(s.padding));
+    if (s.in_channels % s.groups || s.out_channels % s.groups)
+        throw Error(origin + ": in_channels " + std::to_string(s.in_channels) + " and out_channels " +
+                    std::to_string(s.out_channels) + " must both be divisible by groups " + std::to_string(s.groups));
+    if (s.variant == Variant::DoConv) check_doconv(s, origin);
+    const auto supported = supported_variants();
+    if (std::find(supported.begin(), supported.end(), s.variant) == supported.end())
+        throw Error(origin + ": variant '" + variant_name(s.variant) + "' is not implemented in this build yet");
+    return s;
+}
+
+LayerSpec load_layer_spec(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("spec file '" + path + "' cannot be opened");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return parse_layer_spec(buffer.str(), path);
+}
+
+std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t> &in) {
+    if (in.size() != 4) throw Error("input must be rank 4 (NCHW), got rank " + std::to_string(in.size()));
+    if (in[1] != s.in_channels)
+        throw Error("input has " + std::to_string(in[1]) + " channels but the spec's in_channels is " +
+                    std::to_string(s.in_channels));
+    if (in[0] < 1) throw Error("input batch is empty");
+    const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1;
+    const int64_t out_h = (in[2] + 2 * s.padding - reach) / s.stride + 1;
+    const int64_t out_w = (in[3] + 2 * s.padding - reach) / s.stride + 1;
+    if (in[2] + 2 * s.padding < reach || in[3] + 2 * s.padding < reach || out_h < 1 || out_w < 1)
+        throw Error("input " + std::to_string(in[2]) + "x" + std::to_string(in[3]) +
+                    " is too small for kernel_size " + std::to_string(s.kernel_size) + " with dilation " +
+                    std::to_string(s.dilation) + " and padding " + std::to_string(s.padding) + " (empty output)");
+    return {in[0], s.out_channels, out_h, out_w};
+}
+
+}  // namespace convforge

@@ -1,0 +1,91 @@
+#include "conv_knobs.h"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "../generators/kernel_contract.h"
+
+namespace convforge {
+
+const std::vector<KnobField> &conv_knob_fields() {
+    static const std::vector<KnobField> fields = {
+        {"vector_width", &ConvKnobs::vector_width},
+        {"channel_vectors", &ConvKnobs::channel_vectors},
+        {"tile_x", &ConvKnobs::tile_x},
+        {"tile_y", &ConvKnobs::tile_y},
+        {"grouped_vectors", &ConvKnobs::grouped_vectors},
+        {"gpu_threads_x", &ConvKnobs::gpu_threads_x},
+        {"gpu_threads_y", &ConvKnobs::gpu_threads_y},
+        {"gpu_channels", &ConvKnobs::gpu_channels},
+    };
+    return fields;
+}
+
+ConvKnobs default_conv_knobs(const Halide::Target &target) {
+    ConvKnobs k;
+    k.vector_width = target.natural_vector_size<float>();
+    if (target.has_gpu_feature()) {
+        k.vector_width = 1;
+        return k;
+    }
+    // Accumulators = channel_vectors * tile_x * tile_y must leave registers for
+    // the weight vectors and one broadcast: 16 vector registers on AVX2/SSE,
+    // 32 on AVX-512 and AArch64 NEON.
+    const bool many_registers = target.has_feature(Halide::Target::AVX512) ||
+                                target.has_feature(Halide::Target::AVX512_Skylake) ||
+                                target.arch == Halide::Target::ARM;
+    if (many_registers) {
+        k.channel_vectors = target.arch == Halide::Target::ARM ? 4 : 2;
+        k.tile_x = target.arch == Halide::Target::ARM ? 5 : 8;
+        k.tile_y = 1;
+    } else {
+        k.channel_vectors = 2;
+        k.tile_x = 5;
+        k.tile_y = 1;
+    }
+    return k;
+}
+
+void apply_knob_text(ConvKnobs &knobs, const std::string &text) {
+    std::stringstream items(text);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+        if (item.empty()) continue;
+        const auto eq = item.find(':');
+        if (eq == std::string::npos) throw std::invalid_argument("knob '" + item + "' is not name:value");
+        const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+        int *slot = nullptr;
+        for (const auto &f : conv_knob_fields()) {
+            if (name == f.name) slot = &(knobs.*(f.member));
+        }
+        if (!slot) throw std::invalid_argument("unknown conv knob '" + name + "'");
+        size_t used = 0;
+        int parsed = 0;
+        try {
+            parsed = std::stoi(value, &used);
+        } catch (const std::exception &) {
+            used = 0;
+        }
+        if (used != value.size() || parsed <= 0)
+            throw std::invalid_argument("knob '" + name + "' needs a positive integer, got '" + value + "'");
+        *slot = parsed;
+    }
+}
+
+std::string knob_text(const ConvKnobs &knobs) {
+    std::string text;
+    for (const auto &f : conv_knob_fields()) {
+        if (!text.empty()) text += ",";
+        text += std::string(f.name) + ":" + std::to_string(knobs.*(f.member));
+    }
+    return text;
+}
+
+void check_conv_knobs(const ConvKnobs &k) {
+    if (kPackedChannelAlignment % k.dense_tile_channels() != 0)
+        throw std::invalid_argument("dense tile of " + std::to_string(k.dense_tile_channels()) +
+                                    " output channels must divide the packed channel alignment (" +
+                                    std::to_string(kPackedChannelAlignment) + ")");
+}
+
+}  // namespace convforge

@@ -1,0 +1,27 @@
+// The stages of a conv pipeline a schedule may touch. Generators build it; the
+// per-target schedule functions decide loop order, tiling and placement.
+#pragma once
+
+#include "Halide.h"
+#include "../generators/building_blocks.h"
+#include "../generators/kernel_contract.h"
+#include "conv_knobs.h"
+
+namespace convforge {
+
+struct ConvStages {
+    Halide::Func padded;   // zero-padded input (x, y, c, n)
+    Halide::Func acc;      // accumulator (o, x, y, n), pure init + reduction update
+    Halide::Func output;   // NCHW output (x, y, o, n) after the epilogue
+    Halide::RDom r;        // (kx, ky, c) reduction of `acc`
+    ConvPath path;
+};
+
+void schedule_conv_x86(const ConvStages &s, const ConvKnobs &k);
+void schedule_conv_arm(const ConvStages &s, const ConvKnobs &k);
+void schedule_conv_cuda(const ConvStages &s, const ConvKnobs &k);
+
+// Picks the schedule for the target the generator is compiling for.
+void schedule_conv(const ConvStages &s, const ConvKnobs &k, const Halide::Target &target);
+
+}  // namespace convforge

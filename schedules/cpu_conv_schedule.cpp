@@ -1,0 +1,76 @@
+#include "cpu_conv_schedule.h"
+
+namespace convforge {
+
+using namespace Halide;
+
+namespace {
+
+// Dense (groups == 1): output channels innermost in registers, as in Halide's
+// apps/conv_layer. A tile of channel_vectors x tile_x x tile_y accumulators stays in
+// registers across the whole (kx, ky, c) reduction; each step loads channel_vectors
+// weight vectors and broadcasts one input value per column. The channel-tile loop is
+// outermost so that tile's weights stay in cache while every pixel streams past.
+void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
+    Func out = s.output, acc = s.acc;
+    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), task("task");
+    Var aoo("aoo"), aoi("aoi"), axo("axo"), axi("axi"), ayo("ayo"), ayi("ayi");
+    const int vec = k.vector_width, tile_o = k.dense_tile_channels();
+
+    // Edge tiles store behind a guard; the register tile itself is always whole
+    // (RoundUp below), reading zero-padded weights and padding past the edge.
+    out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
+        .split(x, xo, xi, k.tile_x, TailStrategy::GuardWithIf)
+        .split(y, yo, yi, k.tile_y, TailStrategy::GuardWithIf)
+        .reorder(oi, xi, yi, xo, yo, n, oo)
+        .vectorize(oi, vec)
+        .unroll(oi)
+        .unroll(xi)
+        .unroll(yi)
+        .fuse(yo, n, task)
+        .parallel(task);
+
+    acc.compute_at(out, xo);
+    for (Stage stage : {Stage(acc), acc.update()}) {
+        stage.split(ao, aoo, aoi, tile_o, TailStrategy::RoundUp)
+            .split(ax, axo, axi, k.tile_x, TailStrategy::RoundUp)
+            .split(ay, ayo, ayi, k.tile_y, TailStrategy::RoundUp)
+            .vectorize(aoi, vec)
+            .unroll(aoi)
+            .unroll(axi)
+            .unroll(ayi);
+    }
+    acc.update().reorder(aoi, axi, ayi, s.r.x, s.r.y, s.r.z, aoo, axo, ayo, an);
+}
+
+// Grouped and depthwise: the input channel is uniform along a row, so vectorize
+// across output columns and keep one output row of one channel in L1.
+void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
+    Func out = s.output, acc = s.acc;
+    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
+    Var ax = acc.args()[1], ay = acc.args()[2], ao = acc.args()[0], an = acc.args()[3];
+    Var on("on");
+    const int width = k.vector_width * k.grouped_vectors;
+
+    out.reorder(x, y, o, n).fuse(o, n, on).parallel(on).vectorize(x, k.vector_width, TailStrategy::GuardWithIf);
+    acc.compute_at(out, y).vectorize(ax, width);
+    acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, width);
+}
+
+}  // namespace
+
+void schedule_conv_cpu(const ConvStages &s, const ConvKnobs &k) {
+    Func padded = s.padded;
+    Var px = padded.args()[0], pc = padded.args()[2], pn = padded.args()[3], pcn("pcn");
+    padded.compute_root().fuse(pc, pn, pcn).parallel(pcn).vectorize(px, k.vector_width);
+
+    if (s.path == ConvPath::Dense) {
+        schedule_dense(s, k);
+    } else {
+        schedule_grouped(s, k);
+    }
+}
+
+}  // namespace convforge

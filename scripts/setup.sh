@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs every Debian package convforge needs on a fresh Debian bookworm machine.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libhalide14-0-dev libcli11-dev googletest libgtest-dev libbenchmark-dev nlohmann-json3-dev
+  python3-torch python3-numpy libdnnl-dev
+  g++-aarch64-linux-gnu qemu-user
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

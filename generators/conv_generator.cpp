@@ -48,7 +48,9 @@ public:
         g.stride = fixed_or(fixed_stride, stride);
         g.padding = fixed_padding >= 0 ? Expr((int)fixed_padding) : Expr(padding);
         g.dilation = fixed_or(fixed_dilation, dilation);
-        g.groups = fixed_or(fixed_groups, groups);
+        // The dense path is the groups == 1 kernel: a constant lets the input
+        // channel be one broadcast per register tile instead of a gather.
+        g.groups = path == ConvPath::Dense ? Expr(1) : fixed_or(fixed_groups, groups);
         g.in_channels = fixed_or(fixed_in_channels, input.dim(2).extent());
         // The bias holds the true channel count; the packed weights are padded.
         g.out_channels = fixed_or(fixed_out_channels, bias.dim(0).extent());
@@ -61,7 +63,7 @@ public:
         stages.acc = conv_core(stages.padded, weights, bias, g, stages.r);
         Func result = epilogue(stages.acc, activation);
         Var x("x"), y("y"), o("o"), n("n");
-        output(x, y, o, n) = with_fixed_geometry_checked(result(x, y, o, n));
+        output(x, y, o, n) = result(x, y, o, n);
         stages.output = output;
     }
 
@@ -70,6 +72,7 @@ public:
         apply_knob_text(k, knob_section_for(knobs, schedule_target_key(get_target())));
         check_conv_knobs(k);
         schedule_conv(stages, k, get_target());
+        check_fixed_geometry();
         set_estimates();
     }
 
@@ -80,17 +83,21 @@ private:
 
     // A kernel emitted for one layer still takes the runtime arguments; a caller
     // passing values other than the baked-in ones gets an error, never wrong output.
-    Expr with_fixed_geometry_checked(Expr value) {
+    // The check runs on the host before any loop (a failing specialization).
+    void check_fixed_geometry() {
         Expr ok = Internal::const_true();
         if (fixed_stride > 0) ok = ok && stride == fixed_stride;
         if (fixed_padding >= 0) ok = ok && padding == fixed_padding;
         if (fixed_dilation > 0) ok = ok && dilation == fixed_dilation;
         if (fixed_groups > 0) ok = ok && groups == fixed_groups;
+        if (path == ConvPath::Dense) ok = ok && groups == 1;
         if (fixed_in_channels > 0) ok = ok && input.dim(2).extent() == fixed_in_channels;
         if (fixed_out_channels > 0) ok = ok && bias.dim(0).extent() == fixed_out_channels;
         if (fixed_kernel_size > 0) ok = ok && weights.dim(1).extent() == fixed_kernel_size;
-        if (Internal::is_const_one(ok)) return value;
-        return require(ok, value, "convforge: arguments differ from the layer this kernel was emitted for");
+        if (Internal::is_const_one(ok)) return;
+        output.specialize(ok);
+        output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "
+                               "(stride, padding, dilation, groups, channels or kernel size)");
     }
 
     void set_estimates() {

@@ -16,11 +16,9 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), task("task");
-    Var aoo("aoo"), aoi("aoi"), axo("axo"), axi("axi"), ayo("ayo"), ayi("ayi");
     const int vec = k.vector_width, tile_o = k.dense_tile_channels();
 
-    // Edge tiles store behind a guard; the register tile itself is always whole
-    // (RoundUp below), reading zero-padded weights and padding past the edge.
+    // Edge tiles store behind a guard.
     out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
         .split(x, xo, xi, k.tile_x, TailStrategy::GuardWithIf)
         .split(y, yo, yi, k.tile_y, TailStrategy::GuardWithIf)
@@ -32,17 +30,22 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
         .fuse(yo, n, task)
         .parallel(task);
 
-    acc.compute_at(out, xo);
-    for (Stage stage : {Stage(acc), acc.update()}) {
-        stage.split(ao, aoo, aoi, tile_o, TailStrategy::RoundUp)
-            .split(ax, axo, axi, k.tile_x, TailStrategy::RoundUp)
-            .split(ay, ayo, ayi, k.tile_y, TailStrategy::RoundUp)
-            .vectorize(aoi, vec)
-            .unroll(aoi)
-            .unroll(axi)
-            .unroll(ayi);
-    }
-    acc.update().reorder(aoi, axi, ayi, s.r.x, s.r.y, s.r.z, aoo, axo, ayo, an);
+    // The register tile is always whole: bounding acc to constant extents lets
+    // LLVM keep it in registers; edge tiles read zero-padded weights and padding.
+    acc.compute_at(out, xo)
+        .bound_extent(ao, tile_o)
+        .bound_extent(ax, k.tile_x)
+        .bound_extent(ay, k.tile_y)
+        .vectorize(ao, vec)
+        .unroll(ao)
+        .unroll(ax)
+        .unroll(ay);
+    acc.update()
+        .reorder(ao, ax, ay, s.r.x, s.r.y, s.r.z, an)
+        .vectorize(ao, vec)
+        .unroll(ao)
+        .unroll(ax)
+        .unroll(ay);
 }
 
 // Grouped and depthwise: the input channel is uniform along a row, so vectorize

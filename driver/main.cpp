@@ -1,0 +1,166 @@
+// convforge: the command-line driver. emit | run | bench | list.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "convforge/convforge.h"
+#include "emit_command.h"
+#include "../schedules/schedule_database.h"
+
+namespace convforge {
+// Random weights with no parameter at its trivial init (driver/random_weights.cpp).
+WeightMap random_weights(const LayerSpec &spec, std::mt19937 &rng);
+}  // namespace convforge
+
+namespace {
+
+using namespace convforge;
+
+struct RunOptions {
+    std::string spec, weights, input, output;
+    int threads = 0;
+};
+
+struct BenchOptions {
+    std::string spec, weights;
+    int batch = 1, height = 56, width = 56, threads = 0, repeats = 30;
+    bool json = false;
+};
+
+int fail(const std::string &command, const std::string &message) {
+    std::cerr << "convforge " << command << ": error: " << message << "\n";
+    return 1;
+}
+
+int run_command(const RunOptions &o) {
+    try {
+        set_num_threads(o.threads);
+        const LayerSpec spec = load_layer_spec(o.spec);
+        const PreparedLayer layer = prepare_layer(spec, load_safetensors(o.weights));
+        const Tensor y = run_layer(layer, load_npy(o.input));
+        save_npy(o.output, y);
+    } catch (const std::exception &e) {
+        return fail("run", e.what());
+    }
+    return 0;
+}
+
+
+double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
+    const double macs = double(out_shape[0]) * out_shape[1] * out_shape[2] * out_shape[3] *
+                        (double(s.in_channels) / s.groups) * s.kernel_size * s.kernel_size;
+    return 2.0 * macs * 1e-9;
+}
+
+int bench_command(const BenchOptions &o) {
+    try {
+        set_num_threads(o.threads);
+        const LayerSpec spec = load_layer_spec(o.spec);
+        std::mt19937 rng(1234);
+        const WeightMap weights = o.weights.empty() ? random_weights(spec, rng) : load_safetensors(o.weights);
+        const PreparedLayer layer = prepare_layer(spec, weights);
+        Tensor x;
+        x.shape = {o.batch, spec.in_channels, o.height, o.width};
+        x.data.resize(size_t(o.batch) * spec.in_channels * o.height * o.width);
+        std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+        for (float &v : x.data) v = dist(rng);
+        const auto out_shape = output_shape(spec, x.shape);
+
+        for (int i = 0; i < 3; ++i) run_layer(layer, x);
+        std::vector<double> times;
+        for (int i = 0; i < o.repeats; ++i) {
+            const auto t0 = std::chrono::steady_clock::now();
+            run_layer(layer, x);
+            times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+        std::sort(times.begin(), times.end());
+        const double median = times[times.size() / 2], best = times.front();
+        const double gf = gflop(spec, out_shape) / (median * 1e-3);
+        if (o.json) {
+            nlohmann::json j = {{"variant", variant_name(spec.variant)}, {"batch", o.batch}, {"height", o.height},
+                                {"width", o.width}, {"threads", o.threads}, {"repeats", o.repeats},
+                                {"median_ms", median}, {"min_ms", best}, {"gflops", gf},
+                                {"device", gpu_available() ? "cuda" : "cpu"}};
+            std::cout << j.dump() << "\n";
+        } else {
+            std::printf("%s %dx%dx%dx%d: median %.3f ms, min %.3f ms, %.1f GFLOP/s (%s, threads %d)\n",
+                        variant_name(spec.variant), o.batch, spec.in_channels, o.height, o.width, median, best, gf,
+                        gpu_available() ? "cuda" : "cpu", o.threads);
+        }
+    } catch (const std::exception &e) {
+        return fail("bench", e.what());
+    }
+    return 0;
+}
+
+int list_command(const std::string &db_path) {
+    std::cout << "variants:\n";
+    for (Variant v : {Variant::Conv, Variant::DoConv, Variant::SaConv, Variant::SpConv, Variant::CondConv,
+                      Variant::OdConv, Variant::DsConv}) {
+        const auto supported = supported_variants();
+        const bool ok = std::find(supported.begin(), supported.end(), v) != supported.end();
+        std::cout << "  " << variant_name(v) << (ok ? "" : " (not implemented yet)") << "\n";
+    }
+    std::cout << "targets:\n";
+    for (const auto &t : named_targets()) std::cout << "  " << t.name << ": " << t.about << "\n";
+    std::cout << "  host: this machine's exact features (not for shipping)\n";
+    std::cout << "schedule records (" << db_path << "):\n";
+    try {
+        const ScheduleDatabase db = ScheduleDatabase::load(db_path);
+        for (const auto &r : db.records()) {
+            std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class << ":";
+            for (const auto &[name, value] : r.knobs) std::cout << " " << name << "=" << value;
+            if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";
+            std::cout << "\n";
+        }
+    } catch (const std::exception &e) {
+        return fail("list", e.what());
+    }
+    std::cout << "gpu: " << (gpu_available() ? "CUDA device found" : "none (CPU kernels)") << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"convforge: compile and run plug-and-play convolution variants"};
+    app.require_subcommand(1);
+
+    EmitOptions emit_options;
+    emit_options.schedule_db = CONVFORGE_SCHEDULE_DB;
+    CLI::App *emit_cmd = add_emit_command(app, emit_options);
+
+    RunOptions run_options;
+    CLI::App *run_cmd = app.add_subcommand("run", "Run a layer on an input with this machine's compiled kernels");
+    run_cmd->add_option("--spec", run_options.spec, "layer spec JSON")->required();
+    run_cmd->add_option("--weights", run_options.weights, "PyTorch state_dict as safetensors")->required();
+    run_cmd->add_option("--input", run_options.input, "NCHW float32 .npy")->required();
+    run_cmd->add_option("--output", run_options.output, "NCHW float32 .npy to write")->required();
+    run_cmd->add_option("--threads", run_options.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+
+    BenchOptions bench_options;
+    CLI::App *bench_cmd = app.add_subcommand("bench", "Time the forward pass of a layer's compiled kernel");
+    bench_cmd->add_option("--spec", bench_options.spec, "layer spec JSON")->required();
+    bench_cmd->add_option("--weights", bench_options.weights, "weights (random when omitted)");
+    bench_cmd->add_option("--batch", bench_options.batch, "batch size")->required()->check(CLI::PositiveNumber);
+    bench_cmd->add_option("--height", bench_options.height, "input height")->required()->check(CLI::PositiveNumber);
+    bench_cmd->add_option("--width", bench_options.width, "input width")->required()->check(CLI::PositiveNumber);
+    bench_cmd->add_option("--threads", bench_options.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+    bench_cmd->add_option("--repeats", bench_options.repeats, "timed repeats")->check(CLI::PositiveNumber)->capture_default_str();
+    bench_cmd->add_flag("--json", bench_options.json, "print one JSON object");
+
+    std::string list_db = CONVFORGE_SCHEDULE_DB;
+    CLI::App *list_cmd = app.add_subcommand("list", "List variants, targets and schedule records");
+    list_cmd->add_option("--schedule-db", list_db, "schedule database JSON")->capture_default_str();
+
+    CLI11_PARSE(app, argc, argv);
+    if (emit_cmd->parsed()) return run_emit_command(emit_options);
+    if (run_cmd->parsed()) return run_command(run_options);
+    if (bench_cmd->parsed()) return bench_command(bench_options);
+    if (list_cmd->parsed()) return list_command(list_db);
+    return 1;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `convforge` driver: a good run matches PyTorch, and every
+# bad input exits non-zero with a message naming the problem and leaves no output.
+# Usage: cli_test.sh CONVFORGE_BINARY GOLDEN_DIR
+set -u
+cf="$1"
+golden="$2"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+case_dir="$golden/conv_dense_wide"
+
+check_fails() {  # name, expected stderr fragment, output path, command...
+    local name="$1" fragment="$2" out="$3"
+    shift 3
+    if "$@" 2>"$work/stderr" >/dev/null; then
+        echo "FAIL $name: exit status 0"; failures=$((failures + 1)); return
+    fi
+    if ! grep -qF -- "$fragment" "$work/stderr"; then
+        echo "FAIL $name: stderr lacks '$fragment':"; cat "$work/stderr"; failures=$((failures + 1)); return
+    fi
+    if [ "$(wc -l <"$work/stderr")" -gt 2 ]; then
+        echo "FAIL $name: more than a short message on stderr:"; cat "$work/stderr"; failures=$((failures + 1)); return
+    fi
+    if [ -e "$out" ] || ls "$(dirname "$out")" 2>/dev/null | grep -q tmp-convforge; then
+        echo "FAIL $name: left an output file behind"; failures=$((failures + 1)); return
+    fi
+    echo "ok   $name"
+}
+
+run() { "$cf" run --spec "$1" --weights "$2" --input "$3" --output "$4" --threads 2; }
+
+# A good run writes the PyTorch reference's output.
+if run "$case_dir/spec.json" "$case_dir/weights.safetensors" "$case_dir/input.npy" "$work/y.npy" &&
+   /usr/bin/python3 - "$work/y.npy" "$case_dir/expected.npy" <<'PY'
+import sys, numpy as np
+got, ref = np.load(sys.argv[1]), np.load(sys.argv[2])
+ok = got.shape == ref.shape and np.all(np.abs(got - ref) <= 1e-4 + 1e-4 * np.abs(ref))
+sys.exit(0 if ok else 1)
+PY
+then echo "ok   good run matches PyTorch"; else echo "FAIL good run"; failures=$((failures + 1)); fi
+rm -f "$work/y.npy"
+
+# Weights with a key removed (rewritten by the reference's own writer).
+/usr/bin/python3 - "$case_dir/weights.safetensors" "$work" <<'PY'
+import json, struct, sys
+src, work = sys.argv[1], sys.argv[2]
+raw = open(src, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = raw[8 + n:]
+def write(path, hdr, payload):
+    text = json.dumps(hdr).encode()
+    open(path, "wb").write(struct.pack("<Q", len(text)) + text + payload)
+missing = dict(header); missing.pop("bias")
+write(work + "/missing.safetensors", missing, data)
+extra = dict(header); extra["weight_gamma"] = dict(header["bias"])
+write(work + "/extra.safetensors", extra, data)
+PY
+check_fails "missing key" "missing key 'bias'" "$work/y.npy" \
+    run "$case_dir/spec.json" "$work/missing.safetensors" "$case_dir/input.npy" "$work/y.npy"
+check_fails "extra key" "weight_gamma" "$work/y.npy" \
+    run "$case_dir/spec.json" "$work/extra.safetensors" "$case_dir/input.npy" "$work/y.npy"
+
+head -c 100 "$case_dir/weights.safetensors" >"$work/truncated.safetensors"
+check_fails "truncated weights" "truncated.safetensors" "$work/y.npy" \
+    run "$case_dir/spec.json" "$work/truncated.safetensors" "$case_dir/input.npy" "$work/y.npy"
+
+head -c 200 "$case_dir/input.npy" >"$work/truncated.npy"
+check_fails "truncated input" "truncated" "$work/y.npy" \
+    run "$case_dir/spec.json" "$case_dir/weights.safetensors" "$work/truncated.npy" "$work/y.npy"
+
+check_fails "output directory missing" "does not exist" "$work/nodir/y.npy" \
+    run "$case_dir/spec.json" "$case_dir/weights.safetensors" "$case_dir/input.npy" "$work/nodir/y.npy"
+
+other="$golden/conv_k3_s1_d1_g1"
+check_fails "input channels differ" "in_channels" "$work/y.npy" \
+    run "$case_dir/spec.json" "$case_dir/weights.safetensors" "$other/input.npy" "$work/y.npy"
+
+printf '{"variant": "conv", "in_channels": 16, "out_channels": 72, "kernel_size": 3, "bias": true, "bias": false}' >"$work/dup.json"
+check_fails "duplicate spec field" "duplicate field 'bias'" "$work/y.npy" \
+    run "$work/dup.json" "$case_dir/weights.safetensors" "$case_dir/input.npy" "$work/y.npy"
+
+check_fails "missing spec file" "nope.json" "$work/y.npy" \
+    run "$work/nope.json" "$case_dir/weights.safetensors" "$case_dir/input.npy" "$work/y.npy"
+
+check_fails "emit with a bad spec" "duplicate field" "$work/emitted" \
+    "$cf" emit --spec "$work/dup.json" --target x86-64-linux --out "$work/emitted"
+
+check_fails "unknown target" "unknown target 'riscv-99'" "$work/emitted/riscv-99" \
+    "$cf" emit --spec "$case_dir/spec.json" --target riscv-99 --out "$work/emitted"
+
+if [ "$failures" -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
+echo "all CLI checks passed"

@@ -1,0 +1,263 @@
+// Every bad input VARIANTS.md names gets an Error whose message names the problem.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "naive_reference.h"
+
+namespace convforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `body`, expects an Error whose message contains every fragment.
+template <typename Body>
+void expect_error(Body body, std::initializer_list<const char *> fragments) {
+    try {
+        body();
+        ADD_FAILURE() << "no error thrown";
+    } catch (const Error &e) {
+        for (const char *f : fragments) EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
+    }
+}
+
+// --- layer spec ---
+
+TEST(BadSpec, UnknownField) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"kernal":3})"); },
+                 {"unknown field", "kernal"});
+}
+TEST(BadSpec, DuplicateField) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"in_channels":8,"out_channels":4,"kernel_size":3})"); },
+                 {"duplicate field", "in_channels"});
+}
+TEST(BadSpec, FloatWhereIntegerNeeded) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3.0})"); },
+                 {"kernel_size", "integer"});
+}
+TEST(BadSpec, NaN) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":NaN})"); },
+                 {"invalid JSON"});
+}
+TEST(BadSpec, MissingRequiredField) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"kernel_size":3})"); }, {"out_channels"});
+}
+TEST(BadSpec, UnknownVariant) {
+    expect_error([] { parse_layer_spec(R"({"variant":"convv","in_channels":4,"out_channels":4,"kernel_size":3})"); },
+                 {"unknown variant", "convv"});
+}
+TEST(BadSpec, GroupsDoNotDivideChannels) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":6,"out_channels":4,"kernel_size":3,"groups":4})"); },
+                 {"divisible by groups"});
+}
+TEST(BadSpec, NonPositiveStride) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"stride":0})"); },
+                 {"stride"});
+}
+TEST(BadSpec, DoConvDMulTooSmall) {
+    expect_error([] { parse_layer_spec(R"({"variant":"doconv","in_channels":4,"out_channels":4,"kernel_size":3,"d_mul":8})"); },
+                 {"d_mul", "9"});
+}
+TEST(BadSpec, DoConvPointwiseDMul) {
+    expect_error([] { parse_layer_spec(R"({"variant":"doconv","in_channels":4,"out_channels":4,"kernel_size":1,"d_mul":2})"); },
+                 {"d_mul 1"});
+}
+TEST(BadSpec, FieldOfAnotherVariant) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"d_mul":9})"); },
+                 {"unknown field", "d_mul"});
+}
+TEST(BadSpec, BadActivation) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"epilogue":{"activation":"gelu"}})"); },
+                 {"activation", "gelu"});
+}
+TEST(BadSpec, UnknownEpilogueField) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"epilogue":{"batchnrom":true}})"); },
+                 {"unknown field", "batchnrom"});
+}
+TEST(BadSpec, NotAnObject) {
+    expect_error([] { parse_layer_spec("[1, 2]"); }, {"JSON object"});
+}
+
+// --- weights ---
+
+LayerSpec small_conv(bool batchnorm = false) {
+    return parse_layer_spec(std::string(R"({"variant":"conv","in_channels":4,"out_channels":6,"kernel_size":3,"bias":true)") +
+                            (batchnorm ? R"(,"epilogue":{"batchnorm":true}})" : "}"));
+}
+
+TEST(BadWeights, MissingKey) {
+    const LayerSpec s = small_conv();
+    WeightMap w = testing::random_weights_for(s, 1);
+    w.erase("bias");
+    expect_error([&] { prepare_layer(s, w); }, {"missing key", "'bias'"});
+}
+TEST(BadWeights, ExtraKey) {
+    const LayerSpec s = small_conv();
+    WeightMap w = testing::random_weights_for(s, 1);
+    w["weight_diff"] = w["weight"];
+    expect_error([&] { prepare_layer(s, w); }, {"unexpected key", "weight_diff"});
+}
+TEST(BadWeights, WrongShape) {
+    const LayerSpec s = small_conv();
+    WeightMap w = testing::random_weights_for(s, 1);
+    w["weight"].shape = {6, 4, 9};
+    expect_error([&] { prepare_layer(s, w); }, {"'weight'", "[6, 4, 9]", "[6, 4, 3, 3]"});
+}
+TEST(BadWeights, WrongDtype) {
+    const LayerSpec s = small_conv();
+    WeightMap w = testing::random_weights_for(s, 1);
+    w["bias"].dtype = "I64";
+    w["bias"].bytes.resize(6 * 8);
+    expect_error([&] { prepare_layer(s, w); }, {"'bias'", "I64", "F32"});
+}
+TEST(BadWeights, NumBatchesTrackedIsIgnored) {
+    const LayerSpec s = small_conv(true);
+    WeightMap w = testing::random_weights_for(s, 1);
+    WeightTensor tracked;
+    tracked.dtype = "I64";
+    tracked.bytes.resize(8);
+    w["bn.num_batches_tracked"] = tracked;
+    EXPECT_NO_THROW(prepare_layer(s, w));
+}
+
+// --- input ---
+
+TEST(BadInput, ChannelsDifferFromSpec) {
+    const LayerSpec s = small_conv();
+    const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    expect_error([&] { run_layer(p, testing::random_input({1, 5, 8, 8}, 2)); }, {"5 channels", "in_channels is 4"});
+}
+TEST(BadInput, TooSmallForKernel) {
+    LayerSpec s = small_conv();
+    s.padding = 0;
+    const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    expect_error([&] { run_layer(p, testing::random_input({1, 4, 2, 5}, 2)); }, {"too small", "empty output"});
+}
+
+// --- files ---
+
+class BadFiles : public ::testing::Test {
+protected:
+    fs::path dir;
+    void SetUp() override {
+        dir = fs::temp_directory_path() / ("convforge_bad_files_" + std::to_string(::getpid()));
+        fs::create_directories(dir);
+    }
+    void TearDown() override { fs::remove_all(dir); }
+    std::string write(const std::string &name, const std::string &bytes) {
+        const std::string path = (dir / name).string();
+        std::ofstream(path, std::ios::binary) << bytes;
+        return path;
+    }
+    // A valid safetensors file, with room to corrupt its header.
+    static std::string safetensors_bytes(const std::string &header, size_t data_bytes) {
+        std::string out(8, '\0');
+        for (int i = 0; i < 8; ++i) out[i] = char((header.size() >> (8 * i)) & 0xff);
+        return out + header + std::string(data_bytes, '\x01');
+    }
+    static std::string npy_bytes(const std::string &dict, size_t data_bytes) {
+        std::string header = dict;
+        header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+        header += '\n';
+        std::string out = "\x93NUMPY";
+        out += '\x01';
+        out += '\x00';
+        out += char(header.size() & 0xff);
+        out += char(header.size() >> 8);
+        return out + header + std::string(data_bytes, '\0');
+    }
+};
+
+TEST_F(BadFiles, SafetensorsHeaderLengthPastEnd) {
+    std::string bytes = safetensors_bytes("{}", 0);
+    bytes[0] = char(200);
+    expect_error([&] { load_safetensors(write("a.safetensors", bytes)); }, {"header length 200", "byte offset 0"});
+}
+TEST_F(BadFiles, SafetensorsTooShort) {
+    expect_error([&] { load_safetensors(write("a.safetensors", "abc")); }, {"too short"});
+}
+TEST_F(BadFiles, SafetensorsHeaderNotJson) {
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes("{not json", 0))); }, {"not valid JSON"});
+}
+TEST_F(BadFiles, SafetensorsHeaderNotObject) {
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes("[1]", 0))); }, {"not a JSON object"});
+}
+TEST_F(BadFiles, SafetensorsBytesDoNotMatchShape) {
+    const std::string h = R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}})";
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes(h, 20))); }, {"'w'", "20 bytes", "24 bytes"});
+}
+TEST_F(BadFiles, SafetensorsRangePastData) {
+    const std::string h = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes(h, 4))); }, {"'w'", "past the end"});
+}
+TEST_F(BadFiles, SafetensorsOverlap) {
+    const std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes(h, 12))); }, {"overlap", "'a'", "'b'"});
+}
+TEST_F(BadFiles, SafetensorsUnsupportedDtype) {
+    const std::string h = R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})";
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes(h, 4))); }, {"'w'", "F16"});
+}
+TEST_F(BadFiles, SafetensorsTruncatedData) {
+    const LayerSpec s = small_conv();
+    const std::string path = (dir / "w.safetensors").string();
+    save_safetensors(path, testing::random_weights_for(s, 1));
+    fs::resize_file(path, fs::file_size(path) - 3);
+    expect_error([&] { load_safetensors(path); }, {"past the end"});
+}
+TEST_F(BadFiles, SafetensorsMissingFile) {
+    expect_error([&] { load_safetensors((dir / "nope.safetensors").string()); }, {"cannot be opened", "nope.safetensors"});
+}
+TEST_F(BadFiles, SafetensorsRoundTrip) {
+    const LayerSpec s = small_conv(true);
+    const WeightMap w = testing::random_weights_for(s, 3);
+    const std::string path = (dir / "w.safetensors").string();
+    save_safetensors(path, w);
+    const WeightMap back = load_safetensors(path);
+    ASSERT_EQ(back.size(), w.size());
+    for (const auto &[k, t] : w) {
+        EXPECT_EQ(back.at(k).shape, t.shape) << k;
+        EXPECT_EQ(back.at(k).bytes, t.bytes) << k;
+    }
+}
+
+TEST_F(BadFiles, NpyWrongDtype) {
+    expect_error([&] { load_npy(write("x.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1), }", 8))); },
+                 {"'<f8'"});
+}
+TEST_F(BadFiles, NpyFortranOrder) {
+    expect_error([&] { load_npy(write("x.npy", npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1, 1, 1), }", 4))); },
+                 {"Fortran"});
+}
+TEST_F(BadFiles, NpyWrongRank) {
+    expect_error([&] { load_npy(write("x.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24))); },
+                 {"rank 2"});
+}
+TEST_F(BadFiles, NpyTruncated) {
+    expect_error([&] { load_npy(write("x.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2, 2), }", 20))); },
+                 {"truncated"});
+}
+TEST_F(BadFiles, NpyBadMagic) {
+    expect_error([&] { load_npy(write("x.npy", "PK\x03\x04 this is a zip")); }, {"bad magic"});
+}
+TEST_F(BadFiles, NpyRoundTrip) {
+    const Tensor t = testing::random_input({2, 3, 4, 5}, 9);
+    const std::string path = (dir / "t.npy").string();
+    save_npy(path, t);
+    const Tensor back = load_npy(path);
+    EXPECT_EQ(back.shape, t.shape);
+    EXPECT_EQ(back.data, t.data);
+}
+TEST_F(BadFiles, OutputDirectoryMissing) {
+    const std::string path = (dir / "missing" / "y.npy").string();
+    expect_error([&] { save_npy(path, testing::random_input({1, 1, 1, 1}, 0)); }, {"does not exist"});
+    EXPECT_FALSE(fs::exists(dir / "missing"));
+}
+
+}  // namespace
+}  // namespace convforge

@@ -70,6 +70,7 @@ function(convforge_add_generic_conv_kernels lib_target)
             _convforge_emit(${name}_lib NAME ${name} TARGET ${G_TARGET} DIR "${G_DIR}"
                             EMIT_ARGS --generic ${path} --activation ${act})
             target_link_libraries(${lib_target} INTERFACE ${name}_lib)
+            set_property(GLOBAL APPEND PROPERTY CONVFORGE_KERNEL_ARCHIVES "${G_DIR}/${name}.a")
         endforeach ()
     endforeach ()
 endfunction()

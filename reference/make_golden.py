@@ -1,5 +1,7 @@
 """Writes golden cases for the tests: per case a spec, random weights (safetensors),
-an input and the PyTorch reference output (NPY). Usage: make_golden.py OUT_DIR"""
+an input and the PyTorch reference output (NPY).
+Usage: make_golden.py OUT_DIR                      the test suite's cases
+       make_golden.py OUT_DIR --spec S.json N,H,W  one case for the layer S"""
 import json
 import os
 import struct
@@ -88,24 +90,33 @@ def cases():
     return out
 
 
+def write_case(d, spec, shape, gen):
+    os.makedirs(d, exist_ok=True)
+    w = random_weights(spec, gen)
+    # Inputs carry a per-channel offset so channel mix-ups show.
+    x = torch.rand(*shape, generator=gen) * 2 - 1 + torch.linspace(-1, 1, shape[1]).reshape(1, -1, 1, 1)
+    with torch.no_grad():
+        y = torch_reference.forward(spec, w, x)
+    with open(os.path.join(d, "spec.json"), "w") as f:
+        json.dump(spec, f)
+    save_safetensors(os.path.join(d, "weights.safetensors"), w)
+    np.save(os.path.join(d, "input.npy"), x.numpy().astype(np.float32))
+    np.save(os.path.join(d, "expected.npy"), y.numpy().astype(np.float32))
+
+
 def main():
     out_dir = sys.argv[1]
-    os.makedirs(out_dir, exist_ok=True)
     gen = torch.Generator().manual_seed(20261123)
+    if len(sys.argv) == 5 and sys.argv[2] == "--spec":
+        with open(sys.argv[3]) as f:
+            spec = json.load(f)
+        n, h, w = (int(v) for v in sys.argv[4].split(","))
+        write_case(out_dir, spec, (n, spec["in_channels"], h, w), gen)
+        return
+    os.makedirs(out_dir, exist_ok=True)
     names = []
     for name, spec, shape in cases():
-        d = os.path.join(out_dir, name)
-        os.makedirs(d, exist_ok=True)
-        w = random_weights(spec, gen)
-        # Inputs carry a per-channel offset so channel mix-ups show.
-        x = torch.rand(*shape, generator=gen) * 2 - 1 + torch.linspace(-1, 1, shape[1]).reshape(1, -1, 1, 1)
-        with torch.no_grad():
-            y = torch_reference.forward(spec, w, x)
-        with open(os.path.join(d, "spec.json"), "w") as f:
-            json.dump(spec, f)
-        save_safetensors(os.path.join(d, "weights.safetensors"), w)
-        np.save(os.path.join(d, "input.npy"), x.numpy().astype(np.float32))
-        np.save(os.path.join(d, "expected.npy"), y.numpy().astype(np.float32))
+        write_case(os.path.join(out_dir, name), spec, shape, gen)
         names.append(name)
     with open(os.path.join(out_dir, "cases.txt"), "w") as f:
         f.write("\n".join(names) + "\n")

@@ -28,7 +28,7 @@ Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, cons
     Expr in_c = select(g.groups == 1, c, group * g.in_channels_per_group() + c);
     // Register tiles may run past the last channel into the zero-padded weights.
     acc(o, x, y, n) = bias(min(o, g.out_channels - 1));
-    acc(o, x, y, n) += weights(o, kx, ky, c) *
+    acc(o, x, y, n) += weights(o, c, kx, ky) *
                        padded(x * g.stride + kx * g.dilation, y * g.stride + ky * g.dilation, in_c, n);
     return acc;
 }

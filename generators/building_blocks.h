@@ -29,7 +29,7 @@ struct ConvGeometry {
 Halide::Func zero_padded(Halide::Func input, const ConvGeometry &g);
 
 // acc(o, x, y, n) = bias(o) + sum over (kx, ky, c) of
-//   weights(o, kx, ky, c) * padded(x*s + kx*d, y*s + ky*d, group(o)*C/g + c, n)
+//   weights(o, c, kx, ky) * padded(x*s + kx*d, y*s + ky*d, group(o)*C/g + c, n)
 // `weights` is the packed layout (o innermost) the runtime produces when folding.
 // `r` must be the RDom returned by conv_reduction_domain.
 Halide::RDom conv_reduction_domain(const ConvGeometry &g);

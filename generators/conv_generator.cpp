@@ -3,8 +3,9 @@
 //
 // Arguments (the ABI the runtime and user applications call):
 //   input   float32 NCHW, Halide dims (x, y, c, n)
-//   weights float32 packed (o, kx, ky, c_in_group): the runtime's folded, packed kernel,
-//           o zero-padded to packed_channel_count(O) (kernel_contract.h)
+//   weights float32 packed (o % T, c_in_group, kx, ky, o / T), T = kPackedChannelTile:
+//           the runtime's folded kernel, o zero-padded to packed_channel_count(O)
+//           (kernel_contract.h)
 //   bias    float32 (o): conv bias with any BatchNorm folded in (zeros if none), O entries
 //   stride, padding, dilation, groups
 //   output  float32 NCHW, Halide dims (x, y, o, n)
@@ -34,7 +35,7 @@ public:
     GeneratorParam<int> fixed_out_channels{"fixed_out_channels", 0};
 
     Input<Buffer<float>> input{"input", 4};
-    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<float>> weights{"weights", 5};
     Input<Buffer<float>> bias{"bias", 1};
     Input<int> stride{"stride"};
     Input<int> padding{"padding"};
@@ -44,7 +45,7 @@ public:
 
     void generate() {
         ConvGeometry g;
-        g.kernel_size = fixed_or(fixed_kernel_size, weights.dim(1).extent());
+        g.kernel_size = fixed_or(fixed_kernel_size, weights.dim(2).extent());
         g.stride = fixed_or(fixed_stride, stride);
         g.padding = fixed_padding >= 0 ? Expr((int)fixed_padding) : Expr(padding);
         g.dilation = fixed_or(fixed_dilation, dilation);
@@ -60,11 +61,20 @@ public:
         stages.path = path;
         stages.padded = zero_padded(input, g);
         stages.r = conv_reduction_domain(g);
-        stages.acc = conv_core(stages.padded, weights, bias, g, stages.r);
+        stages.acc = conv_core(stages.padded, unpacked(weights), bias, g, stages.r);
         Func result = epilogue(stages.acc, activation);
         Var x("x"), y("y"), o("o"), n("n");
         output(x, y, o, n) = result(x, y, o, n);
         stages.output = output;
+
+        // Buffers start at zero, as the runtime makes them: channel tiles are then
+        // provably aligned to the packed weight tiles (dense vector loads).
+        for (int d = 0; d < 4; ++d) {
+            input.dim(d).set_min(0);
+            output.dim(d).set_min(0);
+        }
+        weights.dim(0).set_bounds(0, kPackedChannelTile);
+        weights.dim(1).set_stride(kPackedChannelTile);
     }
 
     void schedule() {
@@ -78,6 +88,14 @@ public:
 
 private:
     ConvStages stages;
+
+    // The logical kernel w(o, c, kx, ky) over the tile-major packed buffer.
+    static Func unpacked(Func packed) {
+        Var o("o"), c("c"), kx("kx"), ky("ky");
+        Func w("kernel");
+        w(o, c, kx, ky) = packed(o % kPackedChannelTile, c, kx, ky, o / kPackedChannelTile);
+        return w;
+    }
 
     static Expr fixed_or(int fixed, Expr runtime) { return fixed > 0 ? Expr(fixed) : runtime; }
 
@@ -93,7 +111,7 @@ private:
         if (path == ConvPath::Dense) ok = ok && groups == 1;
         if (fixed_in_channels > 0) ok = ok && input.dim(2).extent() == fixed_in_channels;
         if (fixed_out_channels > 0) ok = ok && bias.dim(0).extent() == fixed_out_channels;
-        if (fixed_kernel_size > 0) ok = ok && weights.dim(1).extent() == fixed_kernel_size;
+        if (fixed_kernel_size > 0) ok = ok && weights.dim(2).extent() == fixed_kernel_size;
         if (Internal::is_const_one(ok)) return;
         output.specialize(ok);
         output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "
@@ -102,7 +120,7 @@ private:
 
     void set_estimates() {
         input.set_estimates({{0, 58}, {0, 58}, {0, 64}, {0, 1}});
-        weights.set_estimates({{0, 64}, {0, 3}, {0, 3}, {0, 64}});
+        weights.set_estimates({{0, kPackedChannelTile}, {0, 64}, {0, 3}, {0, 3}, {0, 64 / kPackedChannelTile}});
         bias.set_estimates({{0, 64}});
         stride.set_estimate(1);
         padding.set_estimate(1);

@@ -12,6 +12,10 @@ enum class Activation { Identity, Relu, Silu };
 // tile must divide it.
 constexpr int kPackedChannelAlignment = 64;
 
+// ... and in tiles of this many channels, each tile contiguous over (c, kx, ky):
+// one cache line per reduction step, read front to back.
+constexpr int kPackedChannelTile = 16;
+
 inline int packed_channel_count(int out_channels) {
     return (out_channels + kPackedChannelAlignment - 1) / kPackedChannelAlignment * kPackedChannelAlignment;
 }

@@ -29,19 +29,17 @@ ConvKnobs default_conv_knobs(const Halide::Target &target) {
         return k;
     }
     // Accumulators = channel_vectors * tile_x * tile_y must leave registers for
-    // the weight vectors and one broadcast: 16 vector registers on AVX2/SSE,
-    // 32 on AVX-512 and AArch64 NEON.
-    const bool many_registers = target.has_feature(Halide::Target::AVX512) ||
-                                target.has_feature(Halide::Target::AVX512_Skylake) ||
-                                target.arch == Halide::Target::ARM;
-    if (many_registers) {
-        k.channel_vectors = target.arch == Halide::Target::ARM ? 4 : 2;
-        k.tile_x = target.arch == Halide::Target::ARM ? 5 : 8;
-        k.tile_y = 1;
-    } else {
-        k.channel_vectors = 2;
-        k.tile_x = 5;
-        k.tile_y = 1;
+    // the weight vectors and one broadcast: 16 vector registers on AVX2/SSE, 32 on
+    // AVX-512 and AArch64 NEON. A 2-D pixel tile (x and y) lets the unrolled
+    // broadcasts use fixed offsets; a 1 x 5 row made LLVM vectorize the address math.
+    k.channel_vectors = 2;
+    k.tile_x = 3;
+    k.tile_y = 2;
+    if (target.arch == Halide::Target::ARM) {
+        k.channel_vectors = 4;  // 16 channels of 4 lanes: one packed weight tile
+    } else if (target.has_feature(Halide::Target::AVX512) || target.has_feature(Halide::Target::AVX512_Skylake)) {
+        k.tile_x = 4;
+        k.tile_y = 3;
     }
     return k;
 }

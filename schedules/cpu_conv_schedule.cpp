@@ -41,7 +41,7 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
         .unroll(ax)
         .unroll(ay);
     acc.update()
-        .reorder(ao, ax, ay, s.r.x, s.r.y, s.r.z, an)
+        .reorder(ao, ax, ay, s.r.z, s.r.x, s.r.y, an)
         .vectorize(ao, vec)
         .unroll(ao)
         .unroll(ax)
@@ -66,12 +66,25 @@ void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
 
 void schedule_conv_cpu(const ConvStages &s, const ConvKnobs &k) {
     Func padded = s.padded;
-    Var px = padded.args()[0], pc = padded.args()[2], pn = padded.args()[3], pcn("pcn");
-    padded.compute_root().fuse(pc, pn, pcn).parallel(pcn).vectorize(px, k.vector_width);
-
+    Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2], pn = padded.args()[3];
     if (s.path == ConvPath::Dense) {
+        // Channels innermost (NHWC) so the reduction's innermost loop over input
+        // channels broadcasts from one cache line for many steps; built in
+        // channel x column tiles so both the gather and the store stay local.
+        Var pco("pco"), pci("pci"), pxo("pxo"), pxi("pxi"), pyn("pyn");
+        padded.compute_root()
+            .reorder_storage(pc, px, py, pn)
+            .split(pc, pco, pci, k.vector_width, TailStrategy::GuardWithIf)
+            .split(px, pxo, pxi, k.vector_width, TailStrategy::GuardWithIf)
+            .reorder(pci, pxi, pco, pxo, py, pn)
+            .vectorize(pci)
+            .unroll(pxi)
+            .fuse(py, pn, pyn)
+            .parallel(pyn);
         schedule_dense(s, k);
     } else {
+        Var pcn("pcn");
+        padded.compute_root().fuse(pc, pn, pcn).parallel(pcn).vectorize(px, k.vector_width);
         schedule_grouped(s, k);
     }
 }

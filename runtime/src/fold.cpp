@@ -77,15 +77,16 @@ PreparedLayer prepare_layer(const LayerSpec &s, const WeightMap &w) {
     PreparedLayer p;
     p.spec = s;
     p.packed_channels = packed_channel_count(s.out_channels);
-    const int k = s.kernel_size, cg = s.in_channels / s.groups, op = p.packed_channels;
-    // Packed as Halide (o, kx, ky, c): o innermost so a vector of output channels
-    // is one contiguous load; padded channels are zero.
+    const int k = s.kernel_size, cg = s.in_channels / s.groups, op = p.packed_channels, T = kPackedChannelTile;
+    // Packed as Halide (o % T, c, kx, ky, o / T): a tile of T output channels is one
+    // contiguous vector load, and successive input channels (the reduction's
+    // innermost loop) follow each other in memory; padded channels are zero.
     p.packed_weights.assign(size_t(op) * k * k * cg, 0.0f);
     for (int o = 0; o < s.out_channels; ++o)
         for (int c = 0; c < cg; ++c)
             for (int ky = 0; ky < k; ++ky)
                 for (int kx = 0; kx < k; ++kx)
-                    p.packed_weights[((size_t(c) * k + ky) * k + kx) * op + o] =
+                    p.packed_weights[((((size_t(o) / T) * k + ky) * k + kx) * cg + c) * T + o % T] =
                         kernel[((size_t(o) * cg + c) * k + ky) * k + kx];
     p.bias = bias;
     return p;

@@ -39,7 +39,16 @@ std::string take_halide_error() {
 
 }  // namespace
 
-void set_num_threads(int threads) { halide_set_num_threads(threads); }
+void set_num_threads(int threads) {
+    // Halide's pool keeps the workers it has started: shrinking it needs a restart.
+    static std::mutex mutex;
+    static int current = -1;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (threads == current) return;
+    if (current != -1) halide_shutdown_thread_pool();
+    halide_set_num_threads(threads);
+    current = threads;
+}
 
 Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
     const LayerSpec &s = layer.spec;
@@ -53,7 +62,8 @@ Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKerne
     const int k = s.kernel_size, cg = s.in_channels / s.groups;
     auto *in_data = const_cast<float *>(input.data.data());
     Halide::Runtime::Buffer<float> in_buf(in_data, {int(input.shape[3]), int(input.shape[2]), int(input.shape[1]), int(input.shape[0])});
-    Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()), {layer.packed_channels, k, k, cg});
+    Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()),
+                                        {kPackedChannelTile, cg, k, k, layer.packed_channels / kPackedChannelTile});
     Halide::Runtime::Buffer<float> b_buf(const_cast<float *>(layer.bias.data()), {int(layer.bias.size())});
     Halide::Runtime::Buffer<float> out_buf(out.data.data(), {int(out.shape[3]), int(out.shape[2]), int(out.shape[1]), int(out.shape[0])});
 

@@ -78,7 +78,7 @@ void save_safetensors(const std::string &path, const WeightMap &weights);
 struct PreparedLayer {
     LayerSpec spec;
     int packed_channels = 0;            // out_channels rounded up for the kernels
-    std::vector<float> packed_weights;  // (c_in_group, ky, kx, o) innermost-last
+    std::vector<float> packed_weights;  // [o / 16][ky][kx][c_in_group][o % 16]
     std::vector<float> bias;            // [out_channels]
 };
 
@@ -100,7 +100,8 @@ Tensor run_layer(const PreparedLayer &layer, const Tensor &input);
 // Runs with a kernel the application linked itself (from `convforge emit`).
 Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel);
 
-// Worker threads for CPU kernels; 0 = one per core.
+// Worker threads for CPU kernels; 0 = one per core. Not to be called while a
+// layer is running on another thread.
 void set_num_threads(int threads);
 // True when a CUDA device is present and the CUDA kernels will be used.
 bool gpu_available();

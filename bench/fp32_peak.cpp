@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -41,7 +42,9 @@ bool has_avx512() { return __builtin_cpu_supports("avx512f"); }
 
 const char *peak_isa() { return has_avx512() ? "AVX-512 FMA" : "AVX2 FMA"; }
 
-double measured_fp32_peak_gflops(int threads) {
+namespace {
+
+double one_peak_run(int threads) {
     const bool wide = has_avx512();
     const double flops_per_thread = double(kIterations) * (wide ? 16 * 16 : 10 * 8) * 2;
     std::vector<std::thread> pool;
@@ -54,6 +57,14 @@ double measured_fp32_peak_gflops(int threads) {
     volatile double keep = sinks[0];
     (void)keep;
     return flops_per_thread * threads / seconds * 1e-9;
+}
+
+}  // namespace
+
+double measured_fp32_peak_gflops(int threads) {
+    double best = 0;
+    for (int i = 0; i < 3; ++i) best = std::max(best, one_peak_run(threads));
+    return best;
 }
 
 }  // namespace convforge::bench

@@ -1,13 +1,17 @@
 // convforge's plain conv (and folded DO-Conv) against oneDNN, timed in one run.
-// Prints a markdown table: ms (median), GFLOP/s, % of the measured fp32 peak and
-// the ratio convforge / oneDNN for oneDNN with NCHW and NHWC user layouts.
+// Prints a markdown table: ms (median of interleaved rounds), GFLOP/s, % of the
+// measured fp32 peak and the ratio convforge / oneDNN, oneDNN given NCHW and NHWC
+// user layouts. convforge's time is the whole NCHW-in, NCHW-out call.
 //
 // usage: convforge_vs_onednn [--quick]
 #include <omp.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -25,16 +29,25 @@ struct Shape {
     int channels, size, stride;
 };
 
-double median_ms(const std::function<void()> &fn, int repeats) {
-    for (int i = 0; i < 3; ++i) fn();
-    std::vector<double> t;
-    for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+// Times several contenders in interleaved rounds (one run of each per round), so a
+// noisy stretch of the machine hits all of them alike; returns each median in ms.
+std::vector<double> interleaved_medians_ms(const std::vector<std::function<void()>> &contenders, int rounds) {
+    for (const auto &fn : contenders)
+        for (int i = 0; i < 3; ++i) fn();
+    std::vector<std::vector<double>> times(contenders.size());
+    for (int r = 0; r < rounds; ++r) {
+        for (size_t c = 0; c < contenders.size(); ++c) {
+            const auto t0 = std::chrono::steady_clock::now();
+            contenders[c]();
+            times[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
     }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
+    std::vector<double> medians;
+    for (auto &t : times) {
+        std::sort(t.begin(), t.end());
+        medians.push_back(t[t.size() / 2]);
+    }
+    return medians;
 }
 
 WeightTensor f32_tensor(std::vector<int64_t> shape, std::mt19937 &rng) {
@@ -53,46 +66,67 @@ WeightTensor f32_tensor(std::vector<int64_t> shape, std::mt19937 &rng) {
 
 // oneDNN forward inference, src/dst in `layout` as the user holds them; weights
 // reordered once into oneDNN's preferred format (not timed, like convforge's folding).
-double onednn_ms(const Shape &s, int batch, const std::vector<float> &weights, dnnl::memory::format_tag layout,
-                 int repeats) {
-    using namespace dnnl;
-    engine eng(engine::kind::cpu, 0);
-    stream strm(eng);
-    const int C = s.channels, H = s.size, k = 3, out = (H + 2 - k) / s.stride + 1;
-    memory::dims src_dims = {batch, C, H, H}, w_dims = {C, C, k, k}, b_dims = {C}, dst_dims = {batch, C, out, out};
-    auto src_md = memory::desc(src_dims, memory::data_type::f32, layout);
-    auto dst_md = memory::desc(dst_dims, memory::data_type::f32, layout);
-    auto w_any = memory::desc(w_dims, memory::data_type::f32, memory::format_tag::any);
-    auto b_md = memory::desc(b_dims, memory::data_type::f32, memory::format_tag::x);
-    convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct, src_md, w_any, b_md,
-                                   dst_md, {s.stride, s.stride}, {1, 1}, {1, 1});
-    convolution_forward::primitive_desc pd(desc, eng);
-    memory user_w({w_dims, memory::data_type::f32, memory::format_tag::oihw}, eng, const_cast<float *>(weights.data()));
-    memory w_mem(pd.weights_desc(), eng);
-    reorder(user_w, w_mem).execute(strm, user_w, w_mem);
-    std::vector<float> src(size_t(batch) * C * H * H, 0.5f), dst(size_t(batch) * C * out * out), bias(size_t(C), 0.1f);
-    memory src_mem(src_md, eng, src.data()), dst_mem(dst_md, eng, dst.data()), b_mem(b_md, eng, bias.data());
-    convolution_forward conv(pd);
-    return median_ms([&] {
-        conv.execute(strm, {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_BIAS, b_mem}, {DNNL_ARG_DST, dst_mem}});
-        strm.wait();
-    }, repeats);
-}
+class OneDnnConv {
+public:
+    OneDnnConv(const Shape &s, int batch, const std::vector<float> &weights, dnnl::memory::format_tag layout)
+        : eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
+        using namespace dnnl;
+        const int C = s.channels, H = s.size, k = 3, out = (H + 2 - k) / s.stride + 1;
+        memory::dims src_dims = {batch, C, H, H}, w_dims = {C, C, k, k}, b_dims = {C}, dst_dims = {batch, C, out, out};
+        auto src_md = memory::desc(src_dims, memory::data_type::f32, layout);
+        auto dst_md = memory::desc(dst_dims, memory::data_type::f32, layout);
+        auto w_any = memory::desc(w_dims, memory::data_type::f32, memory::format_tag::any);
+        auto b_md = memory::desc(b_dims, memory::data_type::f32, memory::format_tag::x);
+        convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct, src_md, w_any,
+                                       b_md, dst_md, {s.stride, s.stride}, {1, 1}, {1, 1});
+        convolution_forward::primitive_desc pd(desc, eng_);
+        memory user_w({w_dims, memory::data_type::f32, memory::format_tag::oihw}, eng_,
+                      const_cast<float *>(weights.data()));
+        w_ = memory(pd.weights_desc(), eng_);
+        reorder(user_w, w_).execute(strm_, user_w, w_);
+        src_data_.assign(size_t(batch) * C * H * H, 0.5f);
+        dst_data_.resize(size_t(batch) * C * out * out);
+        bias_data_.assign(size_t(C), 0.1f);
+        src_ = memory(src_md, eng_, src_data_.data());
+        dst_ = memory(dst_md, eng_, dst_data_.data());
+        b_ = memory(b_md, eng_, bias_data_.data());
+        conv_ = convolution_forward(pd);
+    }
+    void run() {
+        conv_.execute(strm_, {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, w_}, {DNNL_ARG_BIAS, b_}, {DNNL_ARG_DST, dst_}});
+        strm_.wait();
+    }
+
+private:
+    dnnl::engine eng_;
+    dnnl::stream strm_;
+    dnnl::memory w_, src_, dst_, b_;
+    std::vector<float> src_data_, dst_data_, bias_data_;
+    dnnl::convolution_forward conv_;
+};
 
 }  // namespace
 
 int main(int argc, char **argv) {
+    // libgomp's idle threads spin for milliseconds after each oneDNN call (long
+    // `pause` on Zen), stealing a core from whatever runs next. Sleeping idle
+    // threads cost oneDNN only a wake-up per call; libgomp reads this at start-up,
+    // hence the re-exec.
+    if (!std::getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        execv("/proc/self/exe", argv);
+    }
     const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
     const int repeats = quick ? 5 : 25;
     const Shape shapes[] = {{64, 56, 1}, {128, 28, 1}, {256, 14, 1}, {128, 56, 2}};
     std::mt19937 rng(7);
 
-    std::printf("fp32 peak, measured with a register-only %s loop: 1 thread %.0f GFLOP/s, 2 threads %.0f GFLOP/s\n\n",
-                bench::peak_isa(), bench::measured_fp32_peak_gflops(1), bench::measured_fp32_peak_gflops(2));
     const double peak[3] = {0, bench::measured_fp32_peak_gflops(1), bench::measured_fp32_peak_gflops(2)};
+    std::printf("fp32 peak, measured with a register-only %s loop (best of 3): 1 thread %.0f GFLOP/s, 2 threads %.0f GFLOP/s\n\n",
+                bench::peak_isa(), peak[1], peak[2]);
 
-    std::printf("| layer | batch | threads | convforge conv ms | GFLOP/s | %% peak | folded DO-Conv ms | oneDNN NCHW ms | oneDNN NHWC ms | conv / best oneDNN |\n");
-    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("| layer | batch | threads | convforge conv ms | GFLOP/s | %% peak | folded DO-Conv ms | oneDNN NCHW ms | oneDNN NHWC ms | conv / best oneDNN | DO-Conv / best oneDNN |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (const Shape &s : shapes) {
         for (int batch : {1, 8}) {
             for (int threads : {1, 2}) {
@@ -121,18 +155,21 @@ int main(int argc, char **argv) {
                 Tensor x;
                 x.shape = {batch, s.channels, s.size, s.size};
                 x.data.assign(size_t(batch) * s.channels * s.size * s.size, 0.5f);
-                const double conv_ms = median_ms([&] { run_layer(conv, x); }, repeats);
-                const double doconv_ms = median_ms([&] { run_layer(doconv, x); }, repeats);
-                const double nchw_ms = onednn_ms(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nchw, repeats);
-                const double nhwc_ms = onednn_ms(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nhwc, repeats);
+                OneDnnConv nchw(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nchw);
+                OneDnnConv nhwc(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nhwc);
+                const auto ms = interleaved_medians_ms({[&] { run_layer(conv, x); }, [&] { run_layer(doconv, x); },
+                                                        [&] { nchw.run(); }, [&] { nhwc.run(); }},
+                                                       repeats);
+                const double conv_ms = ms[0], doconv_ms = ms[1], nchw_ms = ms[2], nhwc_ms = ms[3];
 
                 const int out = (s.size + 2 - 3) / s.stride + 1;
                 const double gflop = 2.0 * batch * s.channels * s.channels * 9.0 * out * out * 1e-9;
                 const double gflops = gflop / (conv_ms * 1e-3);
-                std::printf("| %d→%d %dx%d s%d | %d | %d | %.3f | %.1f | %.0f%% | %.3f | %.3f | %.3f | %.2f× |\n",
+                const double best_onednn = std::min(nchw_ms, nhwc_ms);
+                std::printf("| %d→%d %dx%d s%d | %d | %d | %.3f | %.1f | %.0f%% | %.3f | %.3f | %.3f | %.2f× | %.2f× |\n",
                             s.channels, s.channels, s.size, s.size, s.stride, batch, threads, conv_ms, gflops,
-                            100.0 * gflops / peak[threads], doconv_ms, nchw_ms, nhwc_ms,
-                            conv_ms / std::min(nchw_ms, nhwc_ms));
+                            100.0 * gflops / peak[threads], doconv_ms, nchw_ms, nhwc_ms, conv_ms / best_onednn,
+                            doconv_ms / best_onednn);
                 std::fflush(stdout);
             }
         }

@@ -60,14 +60,14 @@ std::string with_feature(const std::string &targets, const std::string &feature)
 
 // Knob text for every sub-target from the schedule database, warning once per miss.
 std::string knobs_for(const std::string &targets, const std::string &shape_class, const ScheduleDatabase *db,
-                      std::ostream &log) {
+                      std::ostream &warnings) {
     std::stringstream in(targets);
     std::string one, text;
     while (std::getline(in, one, ',')) {
         const std::string key = schedule_target_key(Halide::Target(one));
         const ScheduleRecord *rec = db ? db->find(key, "conv", shape_class) : nullptr;
         if (!rec) {
-            log << "convforge: warning: no schedule record for " << key << "/conv/" << shape_class
+            warnings << "convforge: warning: no schedule record for " << key << "/conv/" << shape_class
                 << "; using target defaults\n";
             continue;
         }
@@ -119,7 +119,7 @@ std::vector<std::string> generator_params(const EmitOptions &o, std::string *sha
 
 const std::vector<NamedTarget> &named_targets() { return kTargets; }
 
-void emit(const EmitOptions &o, std::ostream &log) {
+void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     if (o.spec_path.empty() == o.generic_path.empty() && o.with_kernel)
         throw std::runtime_error("give exactly one of --spec or --generic");
     if (o.targets.empty()) throw std::runtime_error("no --target given");
@@ -142,7 +142,7 @@ void emit(const EmitOptions &o, std::ostream &log) {
             std::vector<std::string> args = {"-g", "convforge_conv", "-f", o.name, "-n", o.name, "-o", dir.string(),
                                              "-e", "static_library,c_header",
                                              "target=" + with_feature(halide_target, "no_runtime")};
-            const std::string knobs = knobs_for(halide_target, shape_class, db.get(), log);
+            const std::string knobs = knobs_for(halide_target, shape_class, db.get(), warnings);
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), params.begin(), params.end());
             run_halide(args);

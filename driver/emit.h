@@ -30,7 +30,8 @@ struct NamedTarget {
 };
 const std::vector<NamedTarget> &named_targets();
 
-// Throws std::runtime_error naming the problem; writes progress to `log`.
-void emit(const EmitOptions &options, std::ostream &log);
+// Throws std::runtime_error naming the problem; writes what it wrote to `log` and
+// schedule-database misses to `warnings`.
+void emit(const EmitOptions &options, std::ostream &log, std::ostream &warnings);
 
 }  // namespace convforge

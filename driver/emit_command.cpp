@@ -38,7 +38,7 @@ int run_emit_command(const EmitOptions &options) {
         o.name = stem;
     }
     try {
-        emit(o, std::cout);
+        emit(o, std::cout, std::cerr);
     } catch (const std::exception &e) {
         std::cerr << "convforge emit: error: " << e.what() << "\n";
         return 1;

@@ -90,5 +90,23 @@ check_fails "emit with a bad spec" "duplicate field" "$work/emitted" \
 check_fails "unknown target" "unknown target 'riscv-99'" "$work/emitted/riscv-99" \
     "$cf" emit --spec "$case_dir/spec.json" --target riscv-99 --out "$work/emitted"
 
+# Schedule database: a bad knob and a missing file are errors; a missing record
+# falls back to the target defaults with a one-line warning.
+printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"
+check_fails "unknown knob in schedule database" "unknown conv knob 'tile_q'" "$work/emitted/x86-64-linux/layer.a" \
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+check_fails "missing schedule database" "nope_db.json" "$work/emitted/x86-64-linux/layer.a" \
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/nope_db.json"
+printf '{"records": []}' >"$work/empty_db.json"
+if "$cf" emit --spec "$case_dir/spec.json" --target arm-64-linux --out "$work/emitted" --name layer \
+        --schedule-db "$work/empty_db.json" >"$work/stdout" 2>&1 &&
+   [ "$(grep -c 'warning: no schedule record for arm-64/conv/dense; using target defaults' "$work/stdout")" = 1 ] &&
+   [ -s "$work/emitted/arm-64-linux/layer.a" ] && [ -s "$work/emitted/arm-64-linux/layer.h" ] &&
+   [ -s "$work/emitted/arm-64-linux/convforge_halide_runtime.a" ]; then
+    echo "ok   missing record: defaults with one warning"
+else
+    echo "FAIL missing record"; cat "$work/stdout"; failures=$((failures + 1))
+fi
+
 if [ "$failures" -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "convforge_conv_dense_identity.h"
 #include "naive_reference.h"
 
 namespace convforge {
@@ -137,6 +138,22 @@ TEST(BadInput, TooSmallForKernel) {
     s.padding = 0;
     const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
     expect_error([&] { run_layer(p, testing::random_input({1, 4, 2, 5}, 2)); }, {"too small", "empty output"});
+}
+
+TEST(BadInput, EmptyDimension) {
+    const LayerSpec s = small_conv();
+    const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    Tensor x;
+    x.shape = {1, 4, 0, 8};
+    expect_error([&] { run_layer(p, x); }, {"dimension 2", "is 0"});
+}
+
+// A kernel's own checks (Halide errors) come back as Error, never an abort.
+TEST(KernelErrors, DenseKernelRefusesGroupedLayer) {
+    const LayerSpec s = parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":6,"kernel_size":3,"groups":2})");
+    const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    expect_error([&] { run_layer_with(p, testing::random_input({1, 4, 8, 8}, 2), convforge_conv_dense_identity); },
+                 {"kernel failed", "arguments differ"});
 }
 
 // --- files ---

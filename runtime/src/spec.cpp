@@ -212,7 +212,11 @@ std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t>
     if (in[1] != s.in_channels)
         throw Error("input has " + std::to_string(in[1]) + " channels but the spec's in_channels is " +
                     std::to_string(s.in_channels));
-    if (in[0] < 1) throw Error("input batch is empty");
+    for (size_t d = 0; d < 4; ++d) {
+        if (in[d] < 1 || in[d] > (1 << 30))
+            throw Error("input dimension " + std::to_string(d) + " (NCHW) is " + std::to_string(in[d]) +
+                        ", must be between 1 and 2^30");
+    }
     const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1;
     const int64_t out_h = (in[2] + 2 * s.padding - reach) / s.stride + 1;
     const int64_t out_w = (in[3] + 2 * s.padding - reach) / s.stride + 1;

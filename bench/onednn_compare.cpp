@@ -157,7 +157,8 @@ int main(int argc, char **argv) {
                 x.data.assign(size_t(batch) * s.channels * s.size * s.size, 0.5f);
                 OneDnnConv nchw(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nchw);
                 OneDnnConv nhwc(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nhwc);
-                const auto ms = interleaved_medians_ms({[&] { run_layer(conv, x); }, [&] { run_layer(doconv, x); },
+                Tensor y;  // preallocated, as oneDNN's destination is
+                const auto ms = interleaved_medians_ms({[&] { run_layer(conv, x, y); }, [&] { run_layer(doconv, x, y); },
                                                         [&] { nchw.run(); }, [&] { nhwc.run(); }},
                                                        repeats);
                 const double conv_ms = ms[0], doconv_ms = ms[1], nchw_ms = ms[2], nhwc_ms = ms[3];

@@ -70,11 +70,12 @@ int bench_command(const BenchOptions &o) {
         for (float &v : x.data) v = dist(rng);
         const auto out_shape = output_shape(spec, x.shape);
 
-        for (int i = 0; i < 3; ++i) run_layer(layer, x);
+        Tensor y;
+        for (int i = 0; i < 3; ++i) run_layer(layer, x, y);
         std::vector<double> times;
         for (int i = 0; i < o.repeats; ++i) {
             const auto t0 = std::chrono::steady_clock::now();
-            run_layer(layer, x);
+            run_layer(layer, x, y);
             times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         }
         std::sort(times.begin(), times.end());

@@ -5,6 +5,7 @@
 #include "HalideRuntime.h"
 #include "../../generators/kernel_contract.h"
 #include "convforge/convforge.h"
+#include "block_cache.h"
 #include "kernel_table.h"
 
 namespace {
@@ -50,9 +51,9 @@ void set_num_threads(int threads) {
     current = threads;
 }
 
-Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
+void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
+    install_block_cache();
     const LayerSpec &s = layer.spec;
-    Tensor out;
     out.shape = output_shape(s, input.shape);
     size_t expected = 1;
     for (int64_t d : input.shape) expected *= size_t(d);
@@ -70,13 +71,24 @@ Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKerne
     const int rc = kernel(in_buf.raw_buffer(), w_buf.raw_buffer(), b_buf.raw_buffer(), s.stride, s.padding, s.dilation,
                           s.groups, out_buf.raw_buffer());
     if (rc != 0) throw Error("kernel failed (" + std::to_string(rc) + "): " + take_halide_error());
-    out_buf.copy_to_host();
+    if (out_buf.copy_to_host() != 0) throw Error("copying the output back from the GPU failed: " + take_halide_error());
+}
+
+Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
+    Tensor out;
+    run_layer_with(layer, input, out, kernel);
     return out;
 }
 
-Tensor run_layer(const PreparedLayer &layer, const Tensor &input) {
+void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output) {
     const ConvPath path = conv_path_for_groups(layer.spec.groups);
-    return run_layer_with(layer, input, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
+    run_layer_with(layer, input, output, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
+}
+
+Tensor run_layer(const PreparedLayer &layer, const Tensor &input) {
+    Tensor out;
+    run_layer(layer, input, out);
+    return out;
 }
 
 }  // namespace convforge

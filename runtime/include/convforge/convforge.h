@@ -99,6 +99,9 @@ using ConvKernelFn = int (*)(halide_buffer_t *input, halide_buffer_t *weights, h
 Tensor run_layer(const PreparedLayer &layer, const Tensor &input);
 // Runs with a kernel the application linked itself (from `convforge emit`).
 Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel);
+// The same, writing into `output` and reusing its storage across calls.
+void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output);
+void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &output, ConvKernelFn kernel);
 
 // Worker threads for CPU kernels; 0 = one per core. Not to be called while a
 // layer is running on another thread.

@@ -59,6 +59,7 @@ public:
         g.in_height = input.dim(1).extent();
 
         stages.path = path;
+        stages.geometry = g;
         stages.padded = zero_padded(input, g);
         stages.r = conv_reduction_domain(g);
         stages.acc = conv_core(stages.padded, unpacked(weights), bias, g, stages.r);

@@ -14,6 +14,7 @@ struct ConvStages {
     Halide::Func acc;      // accumulator (o, x, y, n), pure init + reduction update
     Halide::Func output;   // NCHW output (x, y, o, n) after the epilogue
     Halide::RDom r;        // (kx, ky, c) reduction of `acc`
+    ConvGeometry geometry; // constants or runtime parameters, for specializations
     ConvPath path;
 };
 

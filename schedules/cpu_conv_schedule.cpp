@@ -60,6 +60,10 @@ void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
     out.reorder(x, y, o, n).fuse(o, n, on).parallel(on).vectorize(x, k.vector_width, TailStrategy::GuardWithIf);
     acc.compute_at(out, y).vectorize(ax, width);
     acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, width);
+    // A runtime stride makes the row load a gather; common strides get dense
+    // (stride 1) or deinterleaving (stride 2) vector loads.
+    acc.update().specialize(s.geometry.stride == 1);
+    acc.update().specialize(s.geometry.stride == 2);
 }
 
 }  // namespace

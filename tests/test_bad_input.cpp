@@ -199,7 +199,11 @@ TEST_F(BadFiles, SafetensorsTooShort) {
     expect_error([&] { load_safetensors(write("a.safetensors", "abc")); }, {"too short"});
 }
 TEST_F(BadFiles, SafetensorsHeaderNotJson) {
-    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes("{not json", 0))); }, {"not valid JSON"});
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes("{not json", 0))); }, {"invalid JSON"});
+}
+TEST_F(BadFiles, SafetensorsDuplicateKey) {
+    const std::string h = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes(h, 8))); }, {"duplicate field 'w'"});
 }
 TEST_F(BadFiles, SafetensorsHeaderNotObject) {
     expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes("[1]", 0))); }, {"not a JSON object"});

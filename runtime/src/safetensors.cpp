@@ -7,6 +7,7 @@
 
 #include "convforge/convforge.h"
 #include "file_io.h"
+#include "strict_json.h"
 
 namespace convforge {
 
@@ -51,12 +52,7 @@ WeightMap load_safetensors(const std::string &path) {
         throw Error(where + ": header length " + std::to_string(header_len) + " at byte offset 0 runs past the end of the file (" +
                     std::to_string(file.size()) + " bytes)");
     const std::string header_text(reinterpret_cast<const char *>(file.data()) + 8, header_len);
-    json header;
-    try {
-        header = json::parse(header_text);
-    } catch (const json::parse_error &e) {
-        throw Error(where + ": header (bytes 8.." + std::to_string(8 + header_len) + ") is not valid JSON: " + e.what());
-    }
+    const json header = parse_json_strict(header_text, where + ": header (bytes 8.." + std::to_string(8 + header_len) + ")");
     if (!header.is_object()) throw Error(where + ": header is not a JSON object");
 
     const size_t data_start = 8 + header_len;

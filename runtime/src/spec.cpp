@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
+#include "strict_json.h"
 
 namespace convforge {
 
@@ -25,26 +26,6 @@ const std::map<std::string, ActivationKind> &activation_kinds() {
     static const std::map<std::string, ActivationKind> names = {
         {"identity", ActivationKind::Identity}, {"relu", ActivationKind::Relu}, {"silu", ActivationKind::Silu}};
     return names;
-}
-
-// Parses JSON rejecting duplicate keys at any depth (nlohmann keeps the last one).
-json parse_strict(const std::string &text, const std::string &origin) {
-    std::vector<std::set<std::string>> open_objects;
-    auto on_event = [&](int, json::parse_event_t event, json &parsed) {
-        if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-        if (event == json::parse_event_t::object_end) open_objects.pop_back();
-        if (event == json::parse_event_t::key) {
-            const std::string key = parsed.get<std::string>();
-            if (!open_objects.back().insert(key).second)
-                throw Error(origin + ": duplicate field '" + key + "'");
-        }
-        return true;
-    };
-    try {
-        return json::parse(text, on_event);
-    } catch (const json::parse_error &e) {
-        throw Error(origin + ": invalid JSON: " + e.what());
-    }
 }
 
 class Fields {
@@ -165,7 +146,7 @@ const char *activation_name(ActivationKind a) {
 std::vector<Variant> supported_variants() { return {Variant::Conv, Variant::DoConv}; }
 
 LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
-    const json doc = parse_strict(text, origin);
+    const json doc = parse_json_strict(text, origin);
     if (!doc.is_object()) throw Error(origin + ": a layer spec must be a JSON object");
     Fields f(doc, origin);
     LayerSpec s;

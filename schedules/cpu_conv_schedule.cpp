@@ -8,9 +8,11 @@ namespace {
 
 // Dense (groups == 1): output channels innermost in registers, as in Halide's
 // apps/conv_layer. A tile of channel_vectors x tile_x x tile_y accumulators stays in
-// registers across the whole (kx, ky, c) reduction; each step loads channel_vectors
-// weight vectors and broadcasts one input value per column. The channel-tile loop is
-// outermost so that tile's weights stay in cache while every pixel streams past.
+// registers across the whole reduction, input channels innermost (ky, kx outside);
+// each step loads channel_vectors weight vectors (one packed-tile cache line) and
+// broadcasts one input value per pixel of the tile from the NHWC padded input. The
+// channel-tile loop is outermost so that tile's weights stay in cache while every
+// pixel streams past.
 void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
     Func out = s.output, acc = s.acc;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];

@@ -1,6 +1,6 @@
-// AArch64 NEON conv schedule: 4-lane vectors and 32 registers, so the default
-// register tile is 4 channel vectors x 5 columns (20 accumulators).
-// Measured: correctness only, under qemu-aarch64 (no ARM hardware available yet).
+// AArch64 NEON conv schedule: the shared CPU schedule with NEON knobs (4-lane
+// vectors, 32 registers: 4 channel vectors = one 16-channel packed tile, 3x2 pixels).
+// Measured: correctness only, under qemu-aarch64 on x86 (no ARM hardware yet); speed unmeasured.
 #include "../cpu_conv_schedule.h"
 
 namespace convforge {

@@ -1,5 +1,6 @@
 #include "emit.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -124,6 +125,10 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
         throw std::runtime_error("give exactly one of --spec or --generic");
     if (o.targets.empty()) throw std::runtime_error("no --target given");
     if (o.name.empty()) throw std::runtime_error("no --name given");
+    const bool identifier = !isdigit(static_cast<unsigned char>(o.name[0])) &&
+                            std::all_of(o.name.begin(), o.name.end(),
+                                        [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (!identifier) throw std::runtime_error("--name '" + o.name + "' is not a C identifier (letters, digits, '_')");
     std::string shape_class;
     const std::vector<std::string> params = o.with_kernel ? generator_params(o, &shape_class) : std::vector<std::string>{};
 

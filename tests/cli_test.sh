@@ -90,6 +90,9 @@ check_fails "emit with a bad spec" "duplicate field" "$work/emitted" \
 check_fails "unknown target" "unknown target 'riscv-99'" "$work/emitted/riscv-99" \
     "$cf" emit --spec "$case_dir/spec.json" --target riscv-99 --out "$work/emitted"
 
+check_fails "emit name not a C identifier" "not a C identifier" "$work/emitted/host/my-layer.a" \
+    "$cf" emit --spec "$case_dir/spec.json" --target host --out "$work/emitted" --name my-layer
+
 # Schedule database: a bad knob and a missing file are errors; a missing record
 # falls back to the target defaults with a one-line warning.
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"

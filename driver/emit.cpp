@@ -7,9 +7,9 @@
 #include <stdexcept>
 
 #include "Halide.h"
-#include "../generators/kernel_contract.h"
 #include "../schedules/schedule_database.h"
 #include "convforge/convforge.h"
+#include "kernel_plan.h"
 
 namespace convforge {
 
@@ -60,15 +60,15 @@ std::string with_feature(const std::string &targets, const std::string &feature)
 }
 
 // Knob text for every sub-target from the schedule database, warning once per miss.
-std::string knobs_for(const std::string &targets, const std::string &shape_class, const ScheduleDatabase *db,
+std::string knobs_for(const std::string &targets, const KernelPlan &plan, const ScheduleDatabase *db,
                       std::ostream &warnings) {
     std::stringstream in(targets);
     std::string one, text;
     while (std::getline(in, one, ',')) {
         const std::string key = schedule_target_key(Halide::Target(one));
-        const ScheduleRecord *rec = db ? db->find(key, "conv", shape_class) : nullptr;
+        const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class) : nullptr;
         if (!rec) {
-            warnings << "convforge: warning: no schedule record for " << key << "/conv/" << shape_class
+            warnings << "convforge: warning: no schedule record for " << key << "/" << plan.variant << "/" << plan.shape_class
                 << "; using target defaults\n";
             continue;
         }
@@ -94,28 +94,6 @@ int run_halide(const std::vector<std::string> &args) {
     return rc;
 }
 
-std::vector<std::string> generator_params(const EmitOptions &o, std::string *shape_class) {
-    std::vector<std::string> params;
-    if (!o.spec_path.empty()) {
-        const LayerSpec s = load_layer_spec(o.spec_path);
-        const ConvPath path = conv_path_for_groups(s.groups);
-        *shape_class = conv_path_name(path);
-        params = {std::string("path=") + conv_path_name(path),
-                  std::string("activation=") + activation_name(s.epilogue.activation),
-                  "fixed_kernel_size=" + std::to_string(s.kernel_size),
-                  "fixed_stride=" + std::to_string(s.stride),
-                  "fixed_padding=" + std::to_string(s.padding),
-                  "fixed_dilation=" + std::to_string(s.dilation),
-                  "fixed_groups=" + std::to_string(s.groups),
-                  "fixed_in_channels=" + std::to_string(s.in_channels),
-                  "fixed_out_channels=" + std::to_string(s.out_channels)};
-    } else {
-        *shape_class = o.generic_path;
-        params = {"path=" + o.generic_path, "activation=" + o.generic_activation};
-    }
-    return params;
-}
-
 }  // namespace
 
 const std::vector<NamedTarget> &named_targets() { return kTargets; }
@@ -129,8 +107,11 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
                             std::all_of(o.name.begin(), o.name.end(),
                                         [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; });
     if (!identifier) throw std::runtime_error("--name '" + o.name + "' is not a C identifier (letters, digits, '_')");
-    std::string shape_class;
-    const std::vector<std::string> params = o.with_kernel ? generator_params(o, &shape_class) : std::vector<std::string>{};
+    KernelPlan plan;
+    if (o.with_kernel) {
+        plan = o.spec_path.empty() ? plan_generic_conv_kernel(o.generic_path, o.generic_activation)
+                                   : plan_layer_kernel(load_layer_spec(o.spec_path));
+    }
 
     std::unique_ptr<ScheduleDatabase> db;
     if (o.with_kernel && !o.schedule_db.empty()) db = std::make_unique<ScheduleDatabase>(ScheduleDatabase::load(o.schedule_db));
@@ -144,12 +125,12 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
         if (ec) throw std::runtime_error("cannot create output directory '" + dir.string() + "': " + ec.message());
 
         if (o.with_kernel) {
-            std::vector<std::string> args = {"-g", "convforge_conv", "-f", o.name, "-n", o.name, "-o", dir.string(),
+            std::vector<std::string> args = {"-g", plan.generator, "-f", o.name, "-n", o.name, "-o", dir.string(),
                                              "-e", "static_library,c_header",
                                              "target=" + with_feature(halide_target, "no_runtime")};
-            const std::string knobs = knobs_for(halide_target, shape_class, db.get(), warnings);
+            const std::string knobs = knobs_for(halide_target, plan, db.get(), warnings);
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
-            args.insert(args.end(), params.begin(), params.end());
+            args.insert(args.end(), plan.params.begin(), plan.params.end());
             run_halide(args);
             log << "wrote " << (dir / (o.name + ".a")).string() << "\n";
             log << "wrote " << (dir / (o.name + ".h")).string() << "\n";

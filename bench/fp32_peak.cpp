@@ -31,8 +31,12 @@ __attribute__((target("avx512f"))) double fma_loop_avx512() {
     const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
     for (long it = 0; it < kIterations; ++it)
         for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+    alignas(64) float lanes[16];
     float sink = 0;
-    for (int i = 0; i < 16; ++i) sink += _mm512_reduce_add_ps(acc[i]);
+    for (int i = 0; i < 16; ++i) {
+        _mm512_store_ps(lanes, acc[i]);
+        sink += lanes[0];
+    }
     return sink;
 }
 

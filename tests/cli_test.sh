@@ -41,6 +41,25 @@ PY
 then echo "ok   good run matches PyTorch"; else echo "FAIL good run"; failures=$((failures + 1)); fi
 rm -f "$work/y.npy"
 
+# bench --json: one JSON object with the timing fields.
+if "$cf" bench --spec "$case_dir/spec.json" --batch 2 --height 9 --width 11 --threads 1 --repeats 3 --json >"$work/bench.json" &&
+   /usr/bin/python3 - "$work/bench.json" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().strip().splitlines()
+obj = json.loads(lines[0])
+ok = len(lines) == 1 and all(obj[k] > 0 for k in ("median_ms", "min_ms", "gflops")) and obj["min_ms"] <= obj["median_ms"]
+sys.exit(0 if ok else 1)
+PY
+then echo "ok   bench --json"; else echo "FAIL bench --json"; cat "$work/bench.json"; failures=$((failures + 1)); fi
+
+# list: variants, targets and the schedule records.
+if "$cf" list >"$work/list.txt" && grep -q "^  doconv$" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
+   grep -q "x86-64-avx2 conv dense: channel_vectors=" "$work/list.txt"; then
+    echo "ok   list"
+else
+    echo "FAIL list"; cat "$work/list.txt"; failures=$((failures + 1))
+fi
+
 # Weights with a key removed (rewritten by the reference's own writer).
 /usr/bin/python3 - "$case_dir/weights.safetensors" "$work" <<'PY'
 import json, struct, sys

@@ -41,7 +41,9 @@ TEST(Gpu, ForcedCpuFallbackReportsNoGpu) {
     // gpu_available() is decided once per process; this checks the decision is
     // consistent with the environment override used to force the CPU library.
     const char *force = std::getenv("CONVFORGE_FORCE_CPU");
-    if (force && std::string(force) == "1") EXPECT_FALSE(gpu_available());
+    if (force && std::string(force) == "1") {
+        EXPECT_FALSE(gpu_available());
+    }
     const LayerSpec s = spec_for(8, 8, 3, 1, 1, ActivationKind::Relu);
     const WeightMap w = testing::random_weights_for(s, 3);
     const Tensor x = testing::random_input({1, 8, 9, 9}, 4);

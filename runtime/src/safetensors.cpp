@@ -111,10 +111,14 @@ void save_safetensors(const std::string &path, const WeightMap &weights) {
     }
     std::string text = header.dump();
     text.append((8 - text.size() % 8) % 8, ' ');
-    std::vector<uint8_t> bytes(8);
+    std::vector<uint8_t> bytes(8 + text.size() + offset);
     for (int i = 0; i < 8; ++i) bytes[i] = uint8_t((uint64_t(text.size()) >> (8 * i)) & 0xff);
-    bytes.insert(bytes.end(), text.begin(), text.end());
-    for (const auto &[name, t] : weights) bytes.insert(bytes.end(), t.bytes.begin(), t.bytes.end());
+    std::memcpy(bytes.data() + 8, text.data(), text.size());
+    size_t at = 8 + text.size();
+    for (const auto &[name, t] : weights) {
+        std::memcpy(bytes.data() + at, t.bytes.data(), t.bytes.size());
+        at += t.bytes.size();
+    }
     write_file_atomically(path, bytes, "weights file");
 }
 

@@ -52,6 +52,18 @@ TEST(BadSpec, UnknownVariant) {
     expect_error([] { parse_layer_spec(R"({"variant":"convv","in_channels":4,"out_channels":4,"kernel_size":3})"); },
                  {"unknown variant", "convv"});
 }
+TEST(BadSpec, VariantNotBuiltYet) {
+    expect_error([] { parse_layer_spec(R"({"variant":"saconv","in_channels":4,"out_channels":4,"kernel_size":3})"); },
+                 {"saconv", "not implemented"});
+}
+TEST(BadSpec, BooleanGivenAsNumber) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"bias":1})"); },
+                 {"bias", "true or false"});
+}
+TEST(BadSpec, NegativePadding) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"padding":-1})"); },
+                 {"padding", ">= 0"});
+}
 TEST(BadSpec, GroupsDoNotDivideChannels) {
     expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":6,"out_channels":4,"kernel_size":3,"groups":4})"); },
                  {"divisible by groups"});

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libhalide14-0-dev libcli11-dev googletest libgtest-dev libbenchmark-dev nlohmann-json3-dev
+  libhalide14-0-dev zlib1g-dev libcli11-dev googletest libgtest-dev libbenchmark-dev nlohmann-json3-dev
   python3-torch python3-numpy libdnnl-dev
   g++-aarch64-linux-gnu qemu-user
 )

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <unistd.h>
 
@@ -286,6 +287,42 @@ TEST_F(BadFiles, NpyRoundTrip) {
     EXPECT_EQ(back.shape, t.shape);
     EXPECT_EQ(back.data, t.data);
 }
+// Random byte flips and truncations of valid files: every load either succeeds or
+// throws Error; nothing crashes (the suite also runs under qemu and sanitizers).
+TEST_F(BadFiles, CorruptedFilesNeverCrash) {
+    const LayerSpec s = small_conv(true);
+    const std::string st_path = (dir / "w.safetensors").string(), npy_path = (dir / "x.npy").string();
+    save_safetensors(st_path, testing::random_weights_for(s, 5));
+    save_npy(npy_path, testing::random_input({1, 4, 5, 6}, 6));
+    std::mt19937 rng(2026);
+    int rejected = 0;
+    for (const std::string &path : {st_path, npy_path}) {
+        std::ifstream in(path, std::ios::binary);
+        const std::string original((std::istreambuf_iterator<char>(in)), {});
+        for (int trial = 0; trial < 300; ++trial) {
+            std::string bytes = original;
+            if (trial % 3 == 0) {
+                bytes.resize(rng() % bytes.size());
+            } else {
+                // Flip bytes near the front (headers) more often than in the data.
+                const size_t span = trial % 3 == 1 ? std::min<size_t>(bytes.size(), 160) : bytes.size();
+                for (int flips = 1 + int(rng() % 4); flips > 0; --flips) bytes[rng() % span] = char(rng());
+            }
+            const std::string mutated = write("mutated.bin", bytes);
+            try {
+                if (path == st_path) {
+                    prepare_layer(s, load_safetensors(mutated));
+                } else {
+                    load_npy(mutated);
+                }
+            } catch (const Error &) {
+                ++rejected;
+            }
+        }
+    }
+    EXPECT_GT(rejected, 200);  // most mutations must be caught, not silently accepted
+}
+
 TEST_F(BadFiles, OutputDirectoryMissing) {
     const std::string path = (dir / "missing" / "y.npy").string();
     expect_error([&] { save_npy(path, testing::random_input({1, 1, 1, 1}, 0)); }, {"does not exist"});

@@ -6,39 +6,10 @@
 #include "../../generators/kernel_contract.h"
 #include "convforge/convforge.h"
 #include "block_cache.h"
+#include "halide_errors.h"
 #include "kernel_table.h"
 
-namespace {
-// Halide reports pipeline errors (bad buffer sizes, failed requires, allocation
-// failures) through halide_error; the default aborts. Keep the message instead and
-// let the caller turn the non-zero return code into convforge::Error.
-thread_local std::string last_halide_error;
-std::mutex shared_error_mutex;
-std::string shared_error;
-}  // namespace
-
-extern "C" void halide_error(void *, const char *msg) {
-    last_halide_error = msg;
-    std::lock_guard<std::mutex> lock(shared_error_mutex);
-    shared_error = msg;
-}
-
 namespace convforge {
-
-namespace {
-
-std::string take_halide_error() {
-    std::string msg = last_halide_error;
-    if (msg.empty()) {
-        std::lock_guard<std::mutex> lock(shared_error_mutex);
-        msg = shared_error;
-    }
-    last_halide_error.clear();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return msg.empty() ? "unknown Halide error" : msg;
-}
-
-}  // namespace
 
 void set_num_threads(int threads) {
     // Halide's pool keeps the workers it has started: shrinking it needs a restart.

@@ -10,9 +10,10 @@ namespace {
 // apps/conv_layer. A tile of channel_vectors x tile_x x tile_y accumulators stays in
 // registers across the whole reduction, input channels innermost (ky, kx outside);
 // each step loads channel_vectors weight vectors (one packed-tile cache line) and
-// broadcasts one input value per pixel of the tile from the NHWC padded input. The
-// channel-tile loop is outermost so that tile's weights stay in cache while every
-// pixel streams past.
+// broadcasts one input value per pixel of the tile from the NHWC padded input.
+// Whichever of weights and image is larger streams past the other: with large
+// weights the channel-tile loop is outermost (its weights stay in cache while
+// every pixel streams past), with small weights it is inside each row task.
 void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
     Func out = s.output, acc = s.acc;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
@@ -31,6 +32,12 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
         .unroll(yi)
         .fuse(yo, n, task)
         .parallel(task);
+    // When the weights are smaller than one image, keep a row band's input hot and
+    // stream the weights past it instead (all channel tiles inside each row task).
+    const ConvGeometry &g = s.geometry;
+    Expr weight_floats = g.out_channels * g.in_channels_per_group() * g.kernel_size * g.kernel_size;
+    Expr image_floats = g.in_channels * g.in_width * g.in_height;
+    out.specialize(weight_floats < image_floats).reorder(oi, xi, yi, xo, oo, task);
 
     // The register tile is always whole: bounding acc to constant extents lets
     // LLVM keep it in registers; edge tiles read zero-padded weights and padding.

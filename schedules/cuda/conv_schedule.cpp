@@ -18,7 +18,9 @@ void schedule_conv_cuda(const ConvStages &s, const ConvKnobs &k) {
 
     Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2];
     Var pxo("pxo"), pyo("pyo"), pxi("pxi"), pyi("pyi");
-    padded.compute_root().gpu_tile(px, py, pxo, pyo, pxi, pyi, 16, 16, TailStrategy::GuardWithIf).gpu_blocks(pc);
+    padded.compute_root()
+        .gpu_tile(px, py, pxo, pyo, pxi, pyi, k.gpu_threads_x, k.gpu_threads_y * k.gpu_channels, TailStrategy::GuardWithIf)
+        .gpu_blocks(pc);
 }
 
 }  // namespace convforge

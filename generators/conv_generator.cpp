@@ -60,6 +60,7 @@ public:
 
         stages.path = path;
         stages.geometry = g;
+        stages.valid = call_matches_emitted_geometry();
         stages.padded = zero_padded(input, g);
         stages.r = conv_reduction_domain(g);
         stages.acc = conv_core(stages.padded, unpacked(weights), bias, g, stages.r);
@@ -83,7 +84,11 @@ public:
         apply_knob_text(k, knob_section_for(knobs, schedule_target_key(get_target())));
         check_conv_knobs(k);
         schedule_conv(stages, k, get_target());
-        check_fixed_geometry();
+        if (!Internal::is_const_one(stages.valid)) {
+            output.specialize(stages.valid);
+            output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "
+                                   "(stride, padding, dilation, groups, channels or kernel size)");
+        }
         set_estimates();
     }
 
@@ -103,7 +108,7 @@ private:
     // A kernel emitted for one layer still takes the runtime arguments; a caller
     // passing values other than the baked-in ones gets an error, never wrong output.
     // The check runs on the host before any loop (a failing specialization).
-    void check_fixed_geometry() {
+    Expr call_matches_emitted_geometry() {
         Expr ok = Internal::const_true();
         if (fixed_stride > 0) ok = ok && stride == fixed_stride;
         if (fixed_padding >= 0) ok = ok && padding == fixed_padding;
@@ -113,10 +118,7 @@ private:
         if (fixed_in_channels > 0) ok = ok && input.dim(2).extent() == fixed_in_channels;
         if (fixed_out_channels > 0) ok = ok && bias.dim(0).extent() == fixed_out_channels;
         if (fixed_kernel_size > 0) ok = ok && weights.dim(2).extent() == fixed_kernel_size;
-        if (Internal::is_const_one(ok)) return;
-        output.specialize(ok);
-        output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "
-                               "(stride, padding, dilation, groups, channels or kernel size)");
+        return ok;
     }
 
     void set_estimates() {

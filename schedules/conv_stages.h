@@ -15,6 +15,11 @@ struct ConvStages {
     Halide::Func output;   // NCHW output (x, y, o, n) after the epilogue
     Halide::RDom r;        // (kx, ky, c) reduction of `acc`
     ConvGeometry geometry; // constants or runtime parameters, for specializations
+    // True when the call matches what the kernel was emitted for. The generator
+    // ends with output.specialize(valid) + specialize_fail; Halide tries output
+    // specializations in order, so every one a schedule adds must include `valid`
+    // or a bad call could run it instead of failing.
+    Halide::Expr valid;
     ConvPath path;
 };
 

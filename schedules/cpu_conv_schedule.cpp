@@ -58,21 +58,31 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
 }
 
 // Grouped and depthwise: the input channel is uniform along a row, so vectorize
-// across output columns and keep one output row of one channel in L1.
+// across output columns. A run of grouped_vectors vectors of one row accumulates in
+// registers over the whole (c, ky, kx) reduction. The padded input planes of one
+// output channel's group are built per (channel, image) task, so they are still in
+// cache when read (the reduction reads each of them k*k times).
 void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
-    Func out = s.output, acc = s.acc;
+    Func out = s.output, acc = s.acc, padded = s.padded;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
-    Var ax = acc.args()[1], ay = acc.args()[2], ao = acc.args()[0], an = acc.args()[3];
-    Var on("on");
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    Var on("on"), xo("xo"), xi("xi");
     const int width = k.vector_width * k.grouped_vectors;
 
-    out.reorder(x, y, o, n).fuse(o, n, on).parallel(on).vectorize(x, k.vector_width, TailStrategy::GuardWithIf);
-    acc.compute_at(out, y).vectorize(ax, width);
-    acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, width);
+    out.reorder(x, y, o, n)
+        .fuse(o, n, on)
+        .parallel(on)
+        .split(x, xo, xi, width, TailStrategy::GuardWithIf)
+        .vectorize(xi, k.vector_width);
+    acc.compute_at(out, xo).bound_extent(ax, width).vectorize(ax, k.vector_width).unroll(ax);
+    acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, k.vector_width).unroll(ax);
     // A runtime stride makes the row load a gather; common strides get dense
     // (stride 1) or deinterleaving (stride 2) vector loads.
     acc.update().specialize(s.geometry.stride == 1);
     acc.update().specialize(s.geometry.stride == 2);
+
+    Var px = padded.args()[0];
+    padded.compute_at(out, on).vectorize(px, k.vector_width);
 }
 
 }  // namespace
@@ -96,8 +106,6 @@ void schedule_conv_cpu(const ConvStages &s, const ConvKnobs &k) {
             .parallel(pyn);
         schedule_dense(s, k);
     } else {
-        Var pcn("pcn");
-        padded.compute_root().fuse(pc, pn, pcn).parallel(pcn).vectorize(px, k.vector_width);
         schedule_grouped(s, k);
     }
 }

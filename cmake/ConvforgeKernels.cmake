@@ -64,7 +64,7 @@ endfunction()
 function(convforge_add_generic_conv_kernels lib_target)
     cmake_parse_arguments(G "" "TARGET;SUFFIX;DIR" "" ${ARGN})
     add_library(${lib_target} INTERFACE)
-    foreach (path dense grouped)
+    foreach (path dense grouped pointwise)
         foreach (act identity relu silu)
             set(name convforge_conv_${path}_${act}${G_SUFFIX})
             _convforge_emit(${name}_lib NAME ${name} TARGET ${G_TARGET} DIR "${G_DIR}"

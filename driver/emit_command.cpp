@@ -15,8 +15,8 @@ CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     cmd->add_option("--name", o.name, "function and file name (default: the spec file's stem)");
     cmd->add_option("--schedule-db", o.schedule_db, "schedule database JSON")->capture_default_str();
     cmd->add_option("--generic", o.generic_path,
-                    "instead of --spec: the shape-generic kernel for a path (dense|grouped), as the runtime links")
-        ->check(CLI::IsMember({"dense", "grouped"}));
+                    "instead of --spec: the shape-generic kernel for a path (dense|grouped|pointwise), as the runtime links")
+        ->check(CLI::IsMember({"dense", "grouped", "pointwise"}));
     cmd->add_option("--activation", o.generic_activation, "activation of a --generic kernel")
         ->check(CLI::IsMember({"identity", "relu", "silu"}))
         ->capture_default_str();

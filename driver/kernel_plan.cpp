@@ -8,7 +8,7 @@ KernelPlan plan_layer_kernel(const LayerSpec &s) {
     switch (s.variant) {
     case Variant::Conv:
     case Variant::DoConv: {  // DO-Conv is folded into a plain kernel at load time
-        KernelPlan plan = plan_generic_conv_kernel(conv_path_name(conv_path_for_groups(s.groups)),
+        KernelPlan plan = plan_generic_conv_kernel(conv_path_name(conv_path_for(s.groups, s.kernel_size, s.stride, s.padding)),
                                                    activation_name(s.epilogue.activation));
         for (const auto &[name, value] :
              {std::pair<const char *, int>{"fixed_kernel_size", s.kernel_size}, {"fixed_stride", s.stride},

@@ -23,7 +23,9 @@ using namespace Halide;
 
 class ConvGenerator : public Generator<ConvGenerator> {
 public:
-    GeneratorParam<ConvPath> path{"path", ConvPath::Dense, {{"dense", ConvPath::Dense}, {"grouped", ConvPath::Grouped}}};
+    GeneratorParam<ConvPath> path{"path",
+                                  ConvPath::Dense,
+                                  {{"dense", ConvPath::Dense}, {"grouped", ConvPath::Grouped}, {"pointwise", ConvPath::Pointwise}}};
     GeneratorParam<Activation> activation{"activation", Activation::Identity, activation_names()};
     GeneratorParam<std::string> knobs{"knobs", ""};
     GeneratorParam<int> fixed_kernel_size{"fixed_kernel_size", 0};
@@ -44,14 +46,16 @@ public:
     Output<Buffer<float>> output{"output", 4};
 
     void generate() {
+        // Each path serves a class of layers; what the class fixes is a constant
+        // here (a `groups == 1` constant, say, makes the input channel one
+        // broadcast per register tile instead of a gather).
+        const bool pointwise = path == ConvPath::Pointwise;
         ConvGeometry g;
-        g.kernel_size = fixed_or(fixed_kernel_size, weights.dim(2).extent());
-        g.stride = fixed_or(fixed_stride, stride);
-        g.padding = fixed_padding >= 0 ? Expr((int)fixed_padding) : Expr(padding);
-        g.dilation = fixed_or(fixed_dilation, dilation);
-        // The dense path is the groups == 1 kernel: a constant lets the input
-        // channel be one broadcast per register tile instead of a gather.
-        g.groups = path == ConvPath::Dense ? Expr(1) : fixed_or(fixed_groups, groups);
+        g.kernel_size = pointwise ? Expr(1) : fixed_or(fixed_kernel_size, weights.dim(2).extent());
+        g.stride = pointwise ? Expr(1) : fixed_or(fixed_stride, stride);
+        g.padding = pointwise ? Expr(0) : fixed_padding >= 0 ? Expr((int)fixed_padding) : Expr(padding);
+        g.dilation = pointwise ? Expr(1) : fixed_or(fixed_dilation, dilation);
+        g.groups = path != ConvPath::Grouped ? Expr(1) : fixed_or(fixed_groups, groups);
         g.in_channels = fixed_or(fixed_in_channels, input.dim(2).extent());
         // The bias holds the true channel count; the packed weights are padded.
         g.out_channels = fixed_or(fixed_out_channels, bias.dim(0).extent());
@@ -114,7 +118,8 @@ private:
         if (fixed_padding >= 0) ok = ok && padding == fixed_padding;
         if (fixed_dilation > 0) ok = ok && dilation == fixed_dilation;
         if (fixed_groups > 0) ok = ok && groups == fixed_groups;
-        if (path == ConvPath::Dense) ok = ok && groups == 1;
+        if (path != ConvPath::Grouped) ok = ok && groups == 1;
+        if (path == ConvPath::Pointwise) ok = ok && stride == 1 && padding == 0 && weights.dim(2).extent() == 1;
         if (fixed_in_channels > 0) ok = ok && input.dim(2).extent() == fixed_in_channels;
         if (fixed_out_channels > 0) ok = ok && bias.dim(0).extent() == fixed_out_channels;
         if (fixed_kernel_size > 0) ok = ok && weights.dim(2).extent() == fixed_kernel_size;

@@ -20,12 +20,27 @@ inline int packed_channel_count(int out_channels) {
     return (out_channels + kPackedChannelAlignment - 1) / kPackedChannelAlignment * kPackedChannelAlignment;
 }
 
-// `dense` (groups == 1): channel-vectorized register tiles.
+// `pointwise` (1x1, stride 1, no padding, groups == 1): a GEMM over NCHW rows,
+//             width-vectorized, no re-layout of the input.
+// `dense` (other groups == 1): channel-vectorized register tiles over NHWC input.
 // `grouped` (groups > 1, depthwise included): width-vectorized rows.
-enum class ConvPath { Dense, Grouped };
+enum class ConvPath { Dense, Grouped, Pointwise };
 
-inline ConvPath conv_path_for_groups(int groups) { return groups == 1 ? ConvPath::Dense : ConvPath::Grouped; }
+inline ConvPath conv_path_for(int groups, int kernel_size, int stride, int padding) {
+    if (groups != 1) return ConvPath::Grouped;
+    return kernel_size == 1 && stride == 1 && padding == 0 ? ConvPath::Pointwise : ConvPath::Dense;
+}
 
-inline const char *conv_path_name(ConvPath p) { return p == ConvPath::Dense ? "dense" : "grouped"; }
+inline const char *conv_path_name(ConvPath p) {
+    switch (p) {
+    case ConvPath::Grouped:
+        return "grouped";
+    case ConvPath::Pointwise:
+        return "pointwise";
+    case ConvPath::Dense:
+        break;
+    }
+    return "dense";
+}
 
 }  // namespace convforge

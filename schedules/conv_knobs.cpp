@@ -14,6 +14,8 @@ const std::vector<KnobField> &conv_knob_fields() {
         {"tile_x", &ConvKnobs::tile_x},
         {"tile_y", &ConvKnobs::tile_y},
         {"grouped_vectors", &ConvKnobs::grouped_vectors},
+        {"pointwise_channels", &ConvKnobs::pointwise_channels},
+        {"pointwise_vectors", &ConvKnobs::pointwise_vectors},
         {"gpu_threads_x", &ConvKnobs::gpu_threads_x},
         {"gpu_threads_y", &ConvKnobs::gpu_threads_y},
         {"gpu_channels", &ConvKnobs::gpu_channels},
@@ -35,11 +37,15 @@ ConvKnobs default_conv_knobs(const Halide::Target &target) {
     k.channel_vectors = 2;
     k.tile_x = 3;
     k.tile_y = 2;
+    k.pointwise_channels = 8;
+    k.pointwise_vectors = 1;
     if (target.arch == Halide::Target::ARM) {
         k.channel_vectors = 4;  // 16 channels of 4 lanes: one packed weight tile
+        k.pointwise_vectors = 2;
     } else if (target.has_feature(Halide::Target::AVX512) || target.has_feature(Halide::Target::AVX512_Skylake)) {
         k.tile_x = 4;
         k.tile_y = 3;
+        k.pointwise_vectors = 2;
     }
     return k;
 }
@@ -80,6 +86,10 @@ std::string knob_text(const ConvKnobs &knobs) {
 }
 
 void check_conv_knobs(const ConvKnobs &k) {
+    if (kPackedChannelAlignment % k.pointwise_channels != 0)
+        throw std::invalid_argument("pointwise_channels " + std::to_string(k.pointwise_channels) +
+                                    " must divide the packed channel alignment (" +
+                                    std::to_string(kPackedChannelAlignment) + ")");
     if (kPackedChannelAlignment % k.dense_tile_channels() != 0)
         throw std::invalid_argument("dense tile of " + std::to_string(k.dense_tile_channels()) +
                                     " output channels must divide the packed channel alignment (" +

@@ -15,7 +15,9 @@ struct ConvKnobs {
     int channel_vectors = 2;   // dense: output-channel vectors per register tile
     int tile_x = 5;            // dense: output columns per register tile
     int tile_y = 1;            // dense: output rows per register tile
-    int grouped_vectors = 2;   // grouped: width vectors per inner step
+    int grouped_vectors = 2;   // grouped: width vectors per register run
+    int pointwise_channels = 4;  // pointwise: output channels per register tile
+    int pointwise_vectors = 3;   // pointwise: width vectors per register tile
     int gpu_threads_x = 16;    // cuda: thread block columns
     int gpu_threads_y = 4;     // cuda: thread block rows
     int gpu_channels = 4;      // cuda: output channels per thread block (z)

@@ -85,12 +85,51 @@ void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
     padded.compute_at(out, on).vectorize(px, k.vector_width);
 }
 
+// Pointwise (1x1, stride 1, no padding, groups == 1): out = W x in per image, a
+// GEMM over NCHW rows. A tile of pointwise_channels x pointwise_vectors
+// accumulators stays in registers over the input channels; each step loads
+// pointwise_vectors input vectors (contiguous along the row: no re-layout needed)
+// and broadcasts one weight per channel. One task is an image row; that row of
+// every input channel is staged first, so it stays in cache while all channel
+// tiles pass over it.
+void schedule_pointwise(const ConvStages &s, const ConvKnobs &k) {
+    Func out = s.output, acc = s.acc, padded = s.padded;
+    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    Var xo("xo"), xi("xi"), oo("oo"), oi("oi"), task("task");
+    const int vec = k.vector_width, tile_x = vec * k.pointwise_vectors, tile_o = k.pointwise_channels;
+
+    out.split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+        .split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
+        .reorder(xi, oi, xo, oo, y, n)
+        .vectorize(xi, vec)
+        .unroll(xi)
+        .unroll(oi)
+        .fuse(y, n, task)
+        .parallel(task);
+
+    acc.compute_at(out, xo)
+        .bound_extent(ao, tile_o)
+        .bound_extent(ax, tile_x)
+        .reorder_storage(ax, ao, ay, an)
+        .reorder(ax, ao)
+        .vectorize(ax, vec)
+        .unroll(ax)
+        .unroll(ao);
+    acc.update().reorder(ax, ao, s.r.z, s.r.x, s.r.y, ay, an).vectorize(ax, vec).unroll(ax).unroll(ao);
+
+    Var px = padded.args()[0];
+    padded.compute_at(out, task).vectorize(px, vec);
+}
+
 }  // namespace
 
 void schedule_conv_cpu(const ConvStages &s, const ConvKnobs &k) {
     Func padded = s.padded;
     Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2], pn = padded.args()[3];
-    if (s.path == ConvPath::Dense) {
+    if (s.path == ConvPath::Pointwise) {
+        schedule_pointwise(s, k);
+    } else if (s.path == ConvPath::Dense) {
         // Channels innermost (NHWC) so the reduction's innermost loop over input
         // channels broadcasts from one cache line for many steps; built in
         // channel x column tiles so both the gather and the store stay local.

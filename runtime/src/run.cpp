@@ -52,7 +52,8 @@ Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKerne
 }
 
 void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output) {
-    const ConvPath path = conv_path_for_groups(layer.spec.groups);
+    const LayerSpec &s = layer.spec;
+    const ConvPath path = conv_path_for(s.groups, s.kernel_size, s.stride, s.padding);
     run_layer_with(layer, input, output, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
 }
 

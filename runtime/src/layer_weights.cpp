@@ -1,18 +1,16 @@
 #include "layer_weights.h"
 
+#include "shape_text.h"
+
 namespace convforge {
 
 namespace {
 
-std::string shape_text(const std::vector<int64_t> &shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
-
+// BatchNorm's step counter: exported with every state_dict, meaningless at inference.
 bool is_ignored_key(const std::string &key) {
-    const std::string suffix = "num_batches_tracked";
-    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+    const std::string name = "num_batches_tracked", suffix = "." + name;
+    return key == name ||
+           (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "convforge/convforge.h"
 #include "file_io.h"
+#include "shape_text.h"
 #include "strict_json.h"
 
 namespace convforge {
@@ -26,12 +27,6 @@ uint64_t read_u64_le(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
     return v;
-}
-
-std::string shape_text(const std::vector<int64_t> &shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
 }
 
 }  // namespace

@@ -116,11 +116,34 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     std::unique_ptr<ScheduleDatabase> db;
     if (o.with_kernel && !o.schedule_db.empty()) db = std::make_unique<ScheduleDatabase>(ScheduleDatabase::load(o.schedule_db));
 
+    // Every target name is checked before anything is compiled.
+    std::vector<std::pair<std::string, std::string>> resolved;  // Halide target, runtime target
     for (const std::string &target_name : o.targets) {
         std::string runtime_target;
         const std::string halide_target = resolve_target(target_name, &runtime_target);
-        const fs::path dir = o.flat ? fs::path(o.out_dir) : fs::path(o.out_dir) / target_name;
-        std::error_code ec;
+        resolved.emplace_back(halide_target, runtime_target);
+    }
+
+    // Per-target outputs are compiled into a staging directory and moved into place
+    // only when every target has compiled, so a failure leaves no partial output.
+    // (--flat is the build's own mode: one target, files straight into --out.)
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec) throw std::runtime_error("cannot create output directory '" + o.out_dir + "': " + ec.message());
+    const fs::path staging = o.flat ? fs::path(o.out_dir) : fs::path(o.out_dir) / ".convforge-staging";
+    struct StagingCleanup {
+        fs::path path;
+        bool active;
+        ~StagingCleanup() {
+            std::error_code ignored;
+            if (active) fs::remove_all(path, ignored);
+        }
+    } cleanup{staging, !o.flat};
+    std::vector<std::string> wrote;
+
+    for (size_t t = 0; t < o.targets.size(); ++t) {
+        const auto &[halide_target, runtime_target] = resolved[t];
+        const fs::path dir = o.flat ? staging : staging / o.targets[t];
         fs::create_directories(dir, ec);
         if (ec) throw std::runtime_error("cannot create output directory '" + dir.string() + "': " + ec.message());
 
@@ -132,14 +155,30 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), plan.params.begin(), plan.params.end());
             run_halide(args);
-            log << "wrote " << (dir / (o.name + ".a")).string() << "\n";
-            log << "wrote " << (dir / (o.name + ".h")).string() << "\n";
+            wrote.push_back(o.name + ".a");
+            wrote.push_back(o.name + ".h");
         }
         if (o.with_runtime) {
             run_halide({"-r", "convforge_halide_runtime", "-o", dir.string(), "-e", "static_library",
                         "target=" + runtime_target});
-            log << "wrote " << (dir / "convforge_halide_runtime.a").string() << "\n";
+            wrote.push_back("convforge_halide_runtime.a");
         }
+        if (o.flat) {
+            for (const auto &file : wrote) log << "wrote " << (dir / file).string() << "\n";
+            wrote.clear();
+        }
+    }
+    if (o.flat) return;
+
+    for (const std::string &target_name : o.targets) {
+        const fs::path final_dir = fs::path(o.out_dir) / target_name;
+        fs::remove_all(final_dir, ec);
+        fs::rename(staging / target_name, final_dir, ec);
+        if (ec) throw std::runtime_error("cannot move output into '" + final_dir.string() + "': " + ec.message());
+        std::vector<std::string> files;
+        for (const auto &entry : fs::directory_iterator(final_dir)) files.push_back(entry.path().string());
+        std::sort(files.begin(), files.end());
+        for (const auto &file : files) log << "wrote " << file << "\n";
     }
 }
 

@@ -112,6 +112,9 @@ check_fails "unknown target" "unknown target 'riscv-99'" "$work/emitted/riscv-99
 check_fails "emit name not a C identifier" "not a C identifier" "$work/emitted/host/my-layer.a" \
     "$cf" emit --spec "$case_dir/spec.json" --target host --out "$work/emitted" --name my-layer
 
+check_fails "a good target then a bad one" "unknown target 'riscv-99'" "$work/emitted/x86-64-linux" \
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux,riscv-99 --out "$work/emitted"
+
 # Schedule database: a bad knob and a missing file are errors; a missing record
 # falls back to the target defaults with a one-line warning.
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"

@@ -139,7 +139,6 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             if (active) fs::remove_all(path, ignored);
         }
     } cleanup{staging, !o.flat};
-    std::vector<std::string> wrote;
 
     for (size_t t = 0; t < o.targets.size(); ++t) {
         const auto &[halide_target, runtime_target] = resolved[t];
@@ -155,30 +154,23 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), plan.params.begin(), plan.params.end());
             run_halide(args);
-            wrote.push_back(o.name + ".a");
-            wrote.push_back(o.name + ".h");
         }
         if (o.with_runtime) {
             run_halide({"-r", "convforge_halide_runtime", "-o", dir.string(), "-e", "static_library",
                         "target=" + runtime_target});
-            wrote.push_back("convforge_halide_runtime.a");
-        }
-        if (o.flat) {
-            for (const auto &file : wrote) log << "wrote " << (dir / file).string() << "\n";
-            wrote.clear();
         }
     }
-    if (o.flat) return;
 
     for (const std::string &target_name : o.targets) {
-        const fs::path final_dir = fs::path(o.out_dir) / target_name;
-        fs::remove_all(final_dir, ec);
-        fs::rename(staging / target_name, final_dir, ec);
-        if (ec) throw std::runtime_error("cannot move output into '" + final_dir.string() + "': " + ec.message());
-        std::vector<std::string> files;
-        for (const auto &entry : fs::directory_iterator(final_dir)) files.push_back(entry.path().string());
-        std::sort(files.begin(), files.end());
-        for (const auto &file : files) log << "wrote " << file << "\n";
+        const fs::path final_dir = fs::path(o.out_dir) / (o.flat ? "" : target_name);
+        if (!o.flat) {
+            fs::remove_all(final_dir, ec);
+            fs::rename(staging / target_name, final_dir, ec);
+            if (ec) throw std::runtime_error("cannot move output into '" + final_dir.string() + "': " + ec.message());
+        }
+        if (o.with_kernel) log << "wrote " << (final_dir / (o.name + ".a")).string() << "\n"
+                               << "wrote " << (final_dir / (o.name + ".h")).string() << "\n";
+        if (o.with_runtime) log << "wrote " << (final_dir / "convforge_halide_runtime.a").string() << "\n";
     }
 }
 

@@ -8,12 +8,13 @@ KernelPlan plan_layer_kernel(const LayerSpec &s) {
     switch (s.variant) {
     case Variant::Conv:
     case Variant::DoConv: {  // DO-Conv is folded into a plain kernel at load time
-        KernelPlan plan = plan_generic_conv_kernel(conv_path_name(conv_path_for(s.groups, s.kernel_size, s.stride, s.padding)),
-                                                   activation_name(s.epilogue.activation));
+        // The kernel of one call: wide groups are separate calls (kernel_contract.h).
+        const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+        KernelPlan plan = plan_generic_conv_kernel(conv_path_name(split.path), activation_name(s.epilogue.activation));
         for (const auto &[name, value] :
              {std::pair<const char *, int>{"fixed_kernel_size", s.kernel_size}, {"fixed_stride", s.stride},
-              {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", s.groups},
-              {"fixed_in_channels", s.in_channels}, {"fixed_out_channels", s.out_channels}})
+              {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", split.groups},
+              {"fixed_in_channels", split.in_channels}, {"fixed_out_channels", split.out_channels}})
             plan.params.push_back(std::string(name) + "=" + std::to_string(value));
         return plan;
     }

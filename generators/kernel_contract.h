@@ -31,6 +31,28 @@ inline ConvPath conv_path_for(int groups, int kernel_size, int stride, int paddi
     return kernel_size == 1 && stride == 1 && padding == 0 ? ConvPath::Pointwise : ConvPath::Dense;
 }
 
+// How a layer maps onto kernel calls. A grouped layer whose groups are wide runs as
+// one call of a one-group kernel per group, on channel slices: the one-group paths
+// hold output channels in registers and are several times faster than the grouped
+// path, which is left to narrow groups (depthwise and the like).
+struct KernelSplit {
+    int calls;                      // kernel calls per forward pass
+    int groups;                     // the `groups` argument of each call
+    int in_channels, out_channels;  // channels each call sees
+    ConvPath path;
+};
+
+constexpr int kWideGroupMinOutChannels = 16;
+constexpr int kWideGroupMinInChannels = 4;
+
+inline KernelSplit kernel_split(int groups, int in_channels, int out_channels, int kernel_size, int stride, int padding) {
+    const bool wide = groups > 1 && out_channels / groups >= kWideGroupMinOutChannels &&
+                      in_channels / groups >= kWideGroupMinInChannels;
+    const int calls = wide ? groups : 1, call_groups = wide ? 1 : groups;
+    return {calls, call_groups, in_channels / calls, out_channels / calls,
+            conv_path_for(call_groups, kernel_size, stride, padding)};
+}
+
 inline const char *conv_path_name(ConvPath p) {
     switch (p) {
     case ConvPath::Grouped:

@@ -82,6 +82,13 @@ def cases():
     out.append(("doconv_dense_wide", {"variant": "doconv", "in_channels": 12, "out_channels": 64,
                                       "kernel_size": 3, "stride": 2, "epilogue": {"activation": "silu"}},
                 (1, 12, 21, 18)))
+    # Wide groups (run as one one-group kernel call per group), DO-Conv's quirk included.
+    out.append(("conv_wide_groups", {"variant": "conv", "in_channels": 32, "out_channels": 64, "kernel_size": 3,
+                                     "groups": 2, "bias": True, "epilogue": {"batchnorm": True, "activation": "relu"}},
+                (2, 32, 11, 13)))
+    out.append(("doconv_wide_groups", {"variant": "doconv", "in_channels": 16, "out_channels": 48,
+                                       "kernel_size": 3, "groups": 2, "stride": 2, "bias": True},
+                (1, 16, 12, 15)))
     # The DO-Conv group quirk: groups > 1, not depthwise, so the raw reshape
     # pairs output channel o with D rows of another group's input channels.
     out.append(("doconv_group_quirk", {"variant": "doconv", "in_channels": 8, "out_channels": 12,

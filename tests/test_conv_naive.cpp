@@ -49,6 +49,11 @@ std::vector<Case> all_cases() {
     cases.push_back({Variant::Conv, 16, 128, 1, 1, 1, 1, true, false, ActivationKind::Silu, 3, 7, 4});
     cases.push_back({Variant::DoConv, 16, 80, 3, 1, 2, 1, true, true, ActivationKind::Silu, 2, 11, 9});
     cases.push_back({Variant::Conv, 5, 3, 3, 1, 1, 1, true, false, ActivationKind::Identity, 1, 1, 1});
+    // Wide groups: one one-group kernel call per group, on channel slices.
+    cases.push_back({Variant::Conv, 32, 64, 3, 1, 1, 2, true, true, ActivationKind::Relu, 2, 11, 13});
+    cases.push_back({Variant::Conv, 24, 48, 3, 2, 1, 3, false, false, ActivationKind::Silu, 3, 9, 14});
+    cases.push_back({Variant::Conv, 16, 64, 1, 1, 1, 4, true, false, ActivationKind::Identity, 2, 7, 9});
+    cases.push_back({Variant::DoConv, 16, 32, 3, 1, 1, 2, true, true, ActivationKind::Silu, 2, 10, 12});
     return cases;
 }
 

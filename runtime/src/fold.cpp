@@ -76,18 +76,25 @@ PreparedLayer prepare_layer(const LayerSpec &s, const WeightMap &w) {
 
     PreparedLayer p;
     p.spec = s;
-    p.packed_channels = packed_channel_count(s.out_channels);
+    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+    p.kernel_calls = split.calls;
+    p.packed_channels = packed_channel_count(split.out_channels);
     const int k = s.kernel_size, cg = s.in_channels / s.groups, op = p.packed_channels, T = kPackedChannelTile;
-    // Packed as Halide (o % T, c, kx, ky, o / T): a tile of T output channels is one
-    // contiguous vector load, and successive input channels (the reduction's
-    // innermost loop) follow each other in memory; padded channels are zero.
-    p.packed_weights.assign(size_t(op) * k * k * cg, 0.0f);
-    for (int o = 0; o < s.out_channels; ++o)
+    // Packed per kernel call as Halide (o % T, c, kx, ky, o / T): a tile of T output
+    // channels is one contiguous vector load, and successive input channels (the
+    // reduction's innermost loop) follow each other in memory; padded channels are
+    // zero. Call j covers output channels [j * O / calls, (j + 1) * O / calls).
+    const size_t call_floats = size_t(op) * k * k * cg;
+    p.packed_weights.assign(call_floats * split.calls, 0.0f);
+    for (int o = 0; o < s.out_channels; ++o) {
+        const int call = o / split.out_channels, oc = o % split.out_channels;
+        float *packed = p.packed_weights.data() + call * call_floats;
         for (int c = 0; c < cg; ++c)
             for (int ky = 0; ky < k; ++ky)
                 for (int kx = 0; kx < k; ++kx)
-                    p.packed_weights[((((size_t(o) / T) * k + ky) * k + kx) * cg + c) * T + o % T] =
+                    packed[((((size_t(oc) / T) * k + ky) * k + kx) * cg + c) * T + oc % T] =
                         kernel[((size_t(o) * cg + c) * k + ky) * k + kx];
+    }
     p.bias = bias;
     return p;
 }

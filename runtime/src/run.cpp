@@ -11,6 +11,18 @@
 
 namespace convforge {
 
+namespace {
+
+// Channels [c0, c0 + count) of an NCHW tensor as a Halide (x, y, c, n) buffer,
+// without copying: the strides stay those of the whole tensor.
+Halide::Runtime::Buffer<float> nchw_channel_slice(float *data, const std::vector<int64_t> &shape, int c0, int count) {
+    const int N = int(shape[0]), C = int(shape[1]), H = int(shape[2]), W = int(shape[3]);
+    halide_dimension_t dims[4] = {{0, W, 1, 0}, {0, H, W, 0}, {0, count, H * W, 0}, {0, N, C * H * W, 0}};
+    return Halide::Runtime::Buffer<float>(data + size_t(c0) * H * W, 4, dims);
+}
+
+}  // namespace
+
 void set_num_threads(int threads) {
     // Halide's pool keeps the workers it has started: shrinking it needs a restart.
     static std::mutex mutex;
@@ -31,18 +43,23 @@ void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out
     if (input.data.size() != expected) throw Error("input data does not match its shape");
     out.data.resize(size_t(out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3]));
 
+    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+    if (split.calls != layer.kernel_calls) throw Error("prepared layer does not match its spec (kernel calls)");
     const int k = s.kernel_size, cg = s.in_channels / s.groups;
-    auto *in_data = const_cast<float *>(input.data.data());
-    Halide::Runtime::Buffer<float> in_buf(in_data, {int(input.shape[3]), int(input.shape[2]), int(input.shape[1]), int(input.shape[0])});
-    Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()),
-                                        {kPackedChannelTile, cg, k, k, layer.packed_channels / kPackedChannelTile});
-    Halide::Runtime::Buffer<float> b_buf(const_cast<float *>(layer.bias.data()), {int(layer.bias.size())});
-    Halide::Runtime::Buffer<float> out_buf(out.data.data(), {int(out.shape[3]), int(out.shape[2]), int(out.shape[1]), int(out.shape[0])});
-
-    const int rc = kernel(in_buf.raw_buffer(), w_buf.raw_buffer(), b_buf.raw_buffer(), s.stride, s.padding, s.dilation,
-                          s.groups, out_buf.raw_buffer());
-    if (rc != 0) throw Error("kernel failed (" + std::to_string(rc) + "): " + take_halide_error());
-    if (out_buf.copy_to_host() != 0) throw Error("copying the output back from the GPU failed: " + take_halide_error());
+    const size_t call_floats = size_t(layer.packed_channels) * k * k * cg;
+    for (int call = 0; call < split.calls; ++call) {
+        auto in_buf = nchw_channel_slice(const_cast<float *>(input.data.data()), input.shape,
+                                         call * split.in_channels, split.in_channels);
+        auto out_buf = nchw_channel_slice(out.data.data(), out.shape, call * split.out_channels, split.out_channels);
+        Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()) + call * call_floats,
+                                            {kPackedChannelTile, cg, k, k, layer.packed_channels / kPackedChannelTile});
+        Halide::Runtime::Buffer<float> b_buf(const_cast<float *>(layer.bias.data()) + call * split.out_channels,
+                                            {split.out_channels});
+        const int rc = kernel(in_buf.raw_buffer(), w_buf.raw_buffer(), b_buf.raw_buffer(), s.stride, s.padding,
+                              s.dilation, split.groups, out_buf.raw_buffer());
+        if (rc != 0) throw Error("kernel failed (" + std::to_string(rc) + "): " + take_halide_error());
+        if (out_buf.copy_to_host() != 0) throw Error("copying the output back from the GPU failed: " + take_halide_error());
+    }
 }
 
 Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
@@ -53,7 +70,7 @@ Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKerne
 
 void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output) {
     const LayerSpec &s = layer.spec;
-    const ConvPath path = conv_path_for(s.groups, s.kernel_size, s.stride, s.padding);
+    const ConvPath path = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding).path;
     run_layer_with(layer, input, output, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
 }
 

@@ -77,8 +77,9 @@ void save_safetensors(const std::string &path, const WeightMap &weights);
 // the kernels. Holds everything a forward pass needs.
 struct PreparedLayer {
     LayerSpec spec;
-    int packed_channels = 0;            // out_channels rounded up for the kernels
-    std::vector<float> packed_weights;  // [o / 16][ky][kx][c_in_group][o % 16]
+    int kernel_calls = 1;               // one per group when groups are wide, else 1
+    int packed_channels = 0;            // output channels per call, rounded up
+    std::vector<float> packed_weights;  // per call: [o / 16][ky][kx][c_in_group][o % 16]
     std::vector<float> bias;            // [out_channels]
 };
 

@@ -1,0 +1,44 @@
+// Kernels emitted for one layer spec at build time (convforge_add_layer_library),
+// run through the runtime against the naive reference, and refusing other layers.
+#include <gtest/gtest.h>
+
+#include "emitted_dense_layer.h"
+#include "emitted_wide_groups_layer.h"
+#include "naive_reference.h"
+
+#ifndef CONVFORGE_TEST_LAYERS
+#error "CONVFORGE_TEST_LAYERS must name tests/layers"
+#endif
+
+namespace convforge {
+namespace {
+
+void expect_matches_reference(const std::string &spec_file, ConvKernelFn kernel, std::vector<int64_t> shape) {
+    const LayerSpec s = load_layer_spec(std::string(CONVFORGE_TEST_LAYERS) + "/" + spec_file);
+    const WeightMap w = testing::random_weights_for(s, 77);
+    const Tensor x = testing::random_input(shape, 78);
+    const PreparedLayer layer = prepare_layer(s, w);
+    EXPECT_EQ(testing::compare(run_layer_with(layer, x, kernel), testing::naive_forward(s, w, x)), "");
+}
+
+TEST(EmittedLayer, DenseMatchesReference) { expect_matches_reference("dense.json", emitted_dense_layer, {2, 12, 17, 19}); }
+
+TEST(EmittedLayer, WideGroupsMatchReference) {
+    expect_matches_reference("wide_groups.json", emitted_wide_groups_layer, {2, 32, 13, 11});
+}
+
+TEST(EmittedLayer, RefusesAnotherLayer) {
+    const LayerSpec s = load_layer_spec(std::string(CONVFORGE_TEST_LAYERS) + "/dense.json");
+    LayerSpec other = s;
+    other.stride = 1;
+    const PreparedLayer layer = prepare_layer(other, testing::random_weights_for(other, 79));
+    try {
+        run_layer_with(layer, testing::random_input({1, 12, 9, 9}, 80), emitted_dense_layer);
+        ADD_FAILURE() << "the kernel ran a layer it was not emitted for";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("arguments differ"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace convforge

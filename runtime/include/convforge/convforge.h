@@ -98,7 +98,9 @@ using ConvKernelFn = int (*)(halide_buffer_t *input, halide_buffer_t *weights, h
 // Runs with the kernels built into this library (GPU when one is usable, else the
 // CPU library matching this CPU).
 Tensor run_layer(const PreparedLayer &layer, const Tensor &input);
-// Runs with a kernel the application linked itself (from `convforge emit`).
+// Runs with a kernel the application linked itself, emitted by `convforge emit
+// --spec` for this layer's spec. A layer with wide groups calls it once per group
+// on channel slices (the emitted kernel is that of one group).
 Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel);
 // The same, writing into `output` and reusing its storage across calls.
 void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output);

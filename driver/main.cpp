@@ -49,7 +49,6 @@ int run_command(const RunOptions &o) {
     return 0;
 }
 
-
 double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
     const double macs = double(out_shape[0]) * out_shape[1] * out_shape[2] * out_shape[3] *
                         (double(s.in_channels) / s.groups) * s.kernel_size * s.kernel_size;
@@ -100,9 +99,9 @@ int bench_command(const BenchOptions &o) {
 
 int list_command(const std::string &db_path) {
     std::cout << "variants:\n";
+    const auto supported = supported_variants();
     for (Variant v : {Variant::Conv, Variant::DoConv, Variant::SaConv, Variant::SpConv, Variant::CondConv,
                       Variant::OdConv, Variant::DsConv}) {
-        const auto supported = supported_variants();
         const bool ok = std::find(supported.begin(), supported.end(), v) != supported.end();
         std::cout << "  " << variant_name(v) << (ok ? "" : " (not implemented yet)") << "\n";
     }

@@ -76,15 +76,6 @@ void apply_knob_text(ConvKnobs &knobs, const std::string &text) {
     }
 }
 
-std::string knob_text(const ConvKnobs &knobs) {
-    std::string text;
-    for (const auto &f : conv_knob_fields()) {
-        if (!text.empty()) text += ",";
-        text += std::string(f.name) + ":" + std::to_string(knobs.*(f.member));
-    }
-    return text;
-}
-
 void check_conv_knobs(const ConvKnobs &k) {
     if (kPackedChannelAlignment % k.pointwise_channels != 0)
         throw std::invalid_argument("pointwise_channels " + std::to_string(k.pointwise_channels) +

@@ -37,7 +37,6 @@ ConvKnobs default_conv_knobs(const Halide::Target &target);
 // Applies "name:value,..." on top of `knobs`; throws std::invalid_argument naming
 // an unknown knob or a bad value.
 void apply_knob_text(ConvKnobs &knobs, const std::string &text);
-std::string knob_text(const ConvKnobs &knobs);
 
 // Rejects knob values the kernel contract cannot honour.
 void check_conv_knobs(const ConvKnobs &knobs);

@@ -55,6 +55,22 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
         .unroll(ao)
         .unroll(ax)
         .unroll(ay);
+
+    // Channels innermost (NHWC) so the reduction's innermost loop over input
+    // channels broadcasts from one cache line for many steps; built in channel x
+    // column tiles so both the gather and the store stay local.
+    Func padded = s.padded;
+    Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2], pn = padded.args()[3];
+    Var pco("pco"), pci("pci"), pxo("pxo"), pxi("pxi"), pyn("pyn");
+    padded.compute_root()
+        .reorder_storage(pc, px, py, pn)
+        .split(pc, pco, pci, vec, TailStrategy::GuardWithIf)
+        .split(px, pxo, pxi, vec, TailStrategy::GuardWithIf)
+        .reorder(pci, pxi, pco, pxo, py, pn)
+        .vectorize(pci)
+        .unroll(pxi)
+        .fuse(py, pn, pyn)
+        .parallel(pyn);
 }
 
 // Grouped and depthwise: the input channel is uniform along a row, so vectorize
@@ -125,27 +141,16 @@ void schedule_pointwise(const ConvStages &s, const ConvKnobs &k) {
 }  // namespace
 
 void schedule_conv_cpu(const ConvStages &s, const ConvKnobs &k) {
-    Func padded = s.padded;
-    Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2], pn = padded.args()[3];
-    if (s.path == ConvPath::Pointwise) {
+    switch (s.path) {
+    case ConvPath::Pointwise:
         schedule_pointwise(s, k);
-    } else if (s.path == ConvPath::Dense) {
-        // Channels innermost (NHWC) so the reduction's innermost loop over input
-        // channels broadcasts from one cache line for many steps; built in
-        // channel x column tiles so both the gather and the store stay local.
-        Var pco("pco"), pci("pci"), pxo("pxo"), pxi("pxi"), pyn("pyn");
-        padded.compute_root()
-            .reorder_storage(pc, px, py, pn)
-            .split(pc, pco, pci, k.vector_width, TailStrategy::GuardWithIf)
-            .split(px, pxo, pxi, k.vector_width, TailStrategy::GuardWithIf)
-            .reorder(pci, pxi, pco, pxo, py, pn)
-            .vectorize(pci)
-            .unroll(pxi)
-            .fuse(py, pn, pyn)
-            .parallel(pyn);
+        break;
+    case ConvPath::Dense:
         schedule_dense(s, k);
-    } else {
+        break;
+    case ConvPath::Grouped:
         schedule_grouped(s, k);
+        break;
     }
 }
 

@@ -1,44 +1,162 @@
 #include "file_io.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "convforge/convforge.h"
 
 namespace convforge {
 
-std::vector<uint8_t> read_whole_file(const std::string &path, const char *what) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw Error(std::string(what) + " '" + path + "' is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(std::string(what) + " '" + path + "' cannot be opened");
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+namespace {
+
+std::string describe(const std::string &path, const char *what) { return std::string(what) + " '" + path + "'"; }
+
+std::string system_error() { return std::strerror(errno); }
+
+const char *file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISFIFO(mode)) return "a pipe";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
 }
 
-void write_file_atomically(const std::string &path, const std::vector<uint8_t> &bytes, const char *what) {
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw Error(std::string(what) + " '" + path + "': directory '" + dir.string() + "' does not exist");
-    const std::string tmp = path + ".tmp-convforge";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(std::string(what) + " '" + path + "' cannot be written");
-        out.write(reinterpret_cast<const char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        out.close();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw Error(std::string(what) + " '" + path + "': write failed");
+std::string parent_directory(const std::string &path) {
+    const size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// An existing `path` that is not a regular file is never replaced: a planted link
+// or a device node stays as it is.
+void require_replaceable(const std::string &path, const char *what) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return;
+        throw Error(describe(path, what) + ": " + system_error());
+    }
+    if (!S_ISREG(st.st_mode))
+        throw Error(describe(path, what) + " exists and is " + file_kind(st.st_mode) + "; refusing to replace it");
+}
+
+// A new file beside `path`, created exclusively (O_EXCL never follows a link), with
+// the permissions an ordinary new file gets (0666 less the umask).
+int create_unique_beside(const std::string &path, std::string &temp_path, const char *what) {
+    const std::string dir = parent_directory(path);
+    const std::string base = path.substr(path.find_last_of('/') + 1);
+    static thread_local std::mt19937_64 rng(std::random_device{}() ^ (uint64_t(::getpid()) << 32));
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        char suffix[17];
+        std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
+        temp_path = dir + "/." + base.substr(0, 64) + ".convforge-" + suffix;
+        const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0) return fd;
+        if (errno != EEXIST) throw Error(describe(path, what) + " cannot be written: " + system_error());
+    }
+    throw Error(describe(path, what) + ": no unique temporary name found in '" + dir + "'");
+}
+
+}  // namespace
+
+InputFile::InputFile(const std::string &path, const char *what) : name_(describe(path, what)) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd_ < 0) throw Error(name_ + " cannot be opened: " + system_error());
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) {
+        const std::string err = system_error();
+        ::close(fd_);
+        throw Error(name_ + " cannot be read: " + err);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd_);
+        throw Error(name_ + " is " + file_kind(st.st_mode) + ", not a regular file");
+    }
+    size_ = uint64_t(st.st_size);
+}
+
+InputFile::~InputFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void InputFile::check_range(uint64_t offset, uint64_t count) const {
+    if (offset > size_ || count > size_ - offset)
+        throw Error(name_ + ": bytes " + std::to_string(offset) + " to " + std::to_string(offset) + " + " +
+                    std::to_string(count) + " lie past the end of the file (" + std::to_string(size_) + " bytes)");
+}
+
+void InputFile::read_at(uint64_t offset, void *dest, size_t count) const {
+    check_range(offset, count);
+    auto *out = static_cast<uint8_t *>(dest);
+    while (count > 0) {
+        const ssize_t got = ::pread(fd_, out, count, off_t(offset));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw Error(name_ + ": read failed: " + system_error());
+        if (got == 0) throw Error(name_ + ": file shrank while being read");
+        out += got;
+        offset += uint64_t(got);
+        count -= size_t(got);
+    }
+}
+
+std::vector<uint8_t> InputFile::read_range(uint64_t offset, size_t count) const {
+    check_range(offset, count);  // before allocating
+    std::vector<uint8_t> bytes(count);
+    read_at(offset, bytes.data(), count);
+    return bytes;
+}
+
+std::string read_text_file(const std::string &path, const char *what, size_t max_bytes) {
+    const InputFile file(path, what);
+    if (file.size() > max_bytes)
+        throw Error(file.name() + " is " + std::to_string(file.size()) + " bytes, more than the " +
+                    std::to_string(max_bytes) + " accepted");
+    std::string text(size_t(file.size()), '\0');
+    file.read_at(0, text.data(), text.size());
+    return text;
+}
+
+void write_file_atomically(const std::string &path, const std::vector<ByteSpan> &pieces, const char *what) {
+    const std::string dir = parent_directory(path);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw Error(describe(path, what) + ": directory '" + dir + "' does not exist");
+    require_replaceable(path, what);
+    std::string temp;
+    int fd = create_unique_beside(path, temp, what);
+    try {
+        for (const ByteSpan &piece : pieces) {
+            const auto *at = static_cast<const uint8_t *>(piece.data);
+            size_t left = piece.size;
+            while (left > 0) {
+                const ssize_t put = ::write(fd, at, left);
+                if (put < 0 && errno == EINTR) continue;
+                if (put <= 0) throw Error(describe(path, what) + ": write failed: " + system_error());
+                at += put;
+                left -= size_t(put);
+            }
         }
+        const bool synced = ::fsync(fd) == 0;
+        const bool closed = ::close(fd) == 0;
+        fd = -1;
+        if (!synced || !closed) throw Error(describe(path, what) + ": write failed: " + system_error());
+        install_file(temp, path, what);
+    } catch (...) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(temp.c_str());
+        throw;
     }
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw Error(std::string(what) + " '" + path + "': " + ec.message());
-    }
+}
+
+void install_file(const std::string &staged, const std::string &path, const char *what) {
+    require_replaceable(path, what);
+    if (::rename(staged.c_str(), path.c_str()) != 0)
+        throw Error(describe(path, what) + " cannot be replaced: " + system_error());
 }
 
 }  // namespace convforge

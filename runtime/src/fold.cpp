@@ -4,7 +4,9 @@
 
 #include "../../generators/kernel_contract.h"
 #include "convforge/convforge.h"
+#include "layer_limits.h"
 #include "layer_weights.h"
+#include "spec_checks.h"
 
 namespace convforge {
 
@@ -64,6 +66,7 @@ void fold_batchnorm(const LayerSpec &s, const WeightMap &w, std::vector<float> &
 }  // namespace
 
 void folded_kernel(const LayerSpec &s, const WeightMap &w, std::vector<float> &kernel, std::vector<float> &bias) {
+    check_layer_spec(s, "layer spec");
     check_weights(s, w);
     kernel = s.variant == Variant::DoConv ? compose_doconv(s, w) : w.at("weight").as_float();
     bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
@@ -79,13 +82,14 @@ PreparedLayer prepare_layer(const LayerSpec &s, const WeightMap &w) {
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     p.kernel_calls = split.calls;
     p.packed_channels = packed_channel_count(split.out_channels);
-    const int k = s.kernel_size, cg = s.in_channels / s.groups, op = p.packed_channels, T = kPackedChannelTile;
+    const int k = s.kernel_size, cg = s.in_channels / s.groups, T = kPackedChannelTile;
     // Packed per kernel call as Halide (o % T, c, kx, ky, o / T): a tile of T output
     // channels is one contiguous vector load, and successive input channels (the
     // reduction's innermost loop) follow each other in memory; padded channels are
     // zero. Call j covers output channels [j * O / calls, (j + 1) * O / calls).
-    const size_t call_floats = size_t(op) * k * k * cg;
-    p.packed_weights.assign(call_floats * split.calls, 0.0f);
+    const int64_t all_floats = packed_weight_floats(s);  // checked against the limits with the spec
+    const size_t call_floats = size_t(all_floats / split.calls);
+    p.packed_weights.assign(size_t(all_floats), 0.0f);
     for (int o = 0; o < s.out_channels; ++o) {
         const int call = o / split.out_channels, oc = o % split.out_channels;
         float *packed = p.packed_weights.data() + call * call_floats;

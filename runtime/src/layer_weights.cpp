@@ -1,6 +1,9 @@
 #include "layer_weights.h"
 
-#include "shape_text.h"
+#include <cmath>
+#include <cstring>
+
+#include "message_text.h"
 
 namespace convforge {
 
@@ -11,6 +14,16 @@ bool is_ignored_key(const std::string &key) {
     const std::string name = "num_batches_tracked", suffix = "." + name;
     return key == name ||
            (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
+// A NaN or infinite weight would silently turn whole output channels into NaN.
+void require_finite(const std::string &key, const WeightTensor &t) {
+    for (size_t i = 0; i < t.bytes.size() / 4; ++i) {
+        float v;
+        std::memcpy(&v, t.bytes.data() + 4 * i, 4);
+        if (!std::isfinite(v))
+            throw Error("weights: key '" + key + "' entry " + std::to_string(i) + " is " + (std::isnan(v) ? "NaN" : "infinite"));
+    }
 }
 
 }  // namespace
@@ -52,12 +65,13 @@ void check_weights(const LayerSpec &spec, const WeightMap &weights) {
         if (it->second.shape != e.shape)
             throw Error("weights: key '" + e.key + "' has shape " + shape_text(it->second.shape) + ", expected " +
                         shape_text(e.shape));
+        if (e.dtype == "F32") require_finite(e.key, it->second);
     }
     for (const auto &[key, tensor] : weights) {
         if (is_ignored_key(key)) continue;
         bool known = false;
         for (const auto &e : expected) known = known || e.key == key;
-        if (!known) throw Error("weights: unexpected key '" + key + "' for a " + variant_name(spec.variant) + " layer");
+        if (!known) throw Error("weights: unexpected key " + excerpt(key) + " for a " + variant_name(spec.variant) + " layer");
     }
 }
 

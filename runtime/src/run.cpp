@@ -6,8 +6,10 @@
 #include "../../generators/kernel_contract.h"
 #include "convforge/convforge.h"
 #include "block_cache.h"
+#include "checked_size.h"
 #include "halide_errors.h"
 #include "kernel_table.h"
+#include "layer_limits.h"
 
 namespace convforge {
 
@@ -37,16 +39,18 @@ void set_num_threads(int threads) {
 void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
     install_block_cache();
     const LayerSpec &s = layer.spec;
-    out.shape = output_shape(s, input.shape);
-    size_t expected = 1;
-    for (int64_t d : input.shape) expected *= size_t(d);
-    if (input.data.size() != expected) throw Error("input data does not match its shape");
-    out.data.resize(size_t(out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3]));
+    const std::vector<int64_t> out_shape = output_shape(s, input.shape);  // checks every size first
+    if (input.data.size() != size_t(element_count(input.shape, "input")))
+        throw Error("input data does not match its shape");
+    out.shape = out_shape;
+    out.data.resize(size_t(element_count(out.shape, "output")));
 
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     if (split.calls != layer.kernel_calls) throw Error("prepared layer does not match its spec (kernel calls)");
     const int k = s.kernel_size, cg = s.in_channels / s.groups;
-    const size_t call_floats = size_t(layer.packed_channels) * k * k * cg;
+    const size_t call_floats = size_t(packed_weight_floats(s) / split.calls);
+    if (layer.packed_weights.size() != call_floats * size_t(split.calls) || layer.bias.size() != size_t(s.out_channels))
+        throw Error("prepared layer does not match its spec (weight sizes)");
     for (int call = 0; call < split.calls; ++call) {
         auto in_buf = nchw_channel_slice(const_cast<float *>(input.data.data()), input.shape,
                                          call * split.in_channels, split.in_channels);

@@ -1,13 +1,16 @@
-// Strict safetensors reader/writer: every byte range is checked before it is used.
+// Strict safetensors reader/writer. The header is read and every entry checked
+// (dtype, shape, byte range, overlaps) against the file's size before any tensor
+// data is allocated or read.
 #include <algorithm>
 #include <cstring>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
+#include "checked_size.h"
 #include "file_io.h"
-#include "shape_text.h"
+#include "limits.h"
+#include "message_text.h"
 #include "strict_json.h"
 
 namespace convforge {
@@ -29,6 +32,51 @@ uint64_t read_u64_le(const uint8_t *p) {
     return v;
 }
 
+struct Entry {
+    std::string name;
+    WeightTensor tensor;  // bytes not yet read
+    uint64_t begin, end;  // within the data section
+};
+
+Entry parse_entry(const std::string &name, const json &entry, const std::string &where, uint64_t data_size) {
+    const std::string at = where + ": tensor " + excerpt(name);
+    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
+        throw Error(at + " needs dtype, shape and data_offsets");
+    for (const auto &item : entry.items()) {
+        if (item.key() != "dtype" && item.key() != "shape" && item.key() != "data_offsets")
+            throw Error(at + ": unknown field " + excerpt(item.key()));
+    }
+    Entry e{name, {}, 0, 0};
+    const json &dtype = entry["dtype"], &shape = entry["shape"], &offs = entry["data_offsets"];
+    if (!dtype.is_string()) throw Error(at + ": dtype is " + json_excerpt(dtype) + ", not a string");
+    e.tensor.dtype = dtype.get<std::string>();
+    const size_t elem = dtype_size(e.tensor.dtype);
+    if (elem == 0) throw Error(at + ": dtype " + excerpt(e.tensor.dtype) + " is not supported (F32, I8, I64)");
+    if (!shape.is_array()) throw Error(at + ": shape is " + json_excerpt(shape) + ", not an array");
+    if (shape.size() > limits::kMaxTensorRank)
+        throw Error(at + ": rank " + std::to_string(shape.size()) + " is more than the " +
+                    std::to_string(limits::kMaxTensorRank) + " supported");
+    for (const auto &d : shape) {
+        if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(INT64_MAX))
+            throw Error(at + ": shape entry " + json_excerpt(d) + " is not a non-negative integer");
+        e.tensor.shape.push_back(d.get<int64_t>());
+    }
+    const int64_t bytes = checked_mul(element_count(e.tensor.shape, at), int64_t(elem), at + " byte count");
+    if (!offs.is_array() || offs.size() != 2 || !offs[0].is_number_unsigned() || !offs[1].is_number_unsigned())
+        throw Error(at + ": data_offsets must be two non-negative integers");
+    e.begin = offs[0].get<uint64_t>();
+    e.end = offs[1].get<uint64_t>();
+    if (e.begin > e.end)
+        throw Error(at + ": data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "] are reversed");
+    if (e.end > data_size)
+        throw Error(at + ": data_offsets end " + std::to_string(e.end) + " lies past the end of the data (" +
+                    std::to_string(data_size) + " bytes)");
+    if (e.end - e.begin != uint64_t(bytes))
+        throw Error(at + ": " + std::to_string(e.end - e.begin) + " bytes do not match dtype " + e.tensor.dtype +
+                    " and shape " + shape_text(e.tensor.shape) + " (" + std::to_string(bytes) + " bytes)");
+    return e;
+}
+
 }  // namespace
 
 std::vector<float> WeightTensor::as_float() const {
@@ -39,60 +87,46 @@ std::vector<float> WeightTensor::as_float() const {
 }
 
 WeightMap load_safetensors(const std::string &path) {
-    const std::vector<uint8_t> file = read_whole_file(path, "weights file");
-    const std::string where = "weights '" + path + "'";
-    if (file.size() < 8) throw Error(where + ": file is " + std::to_string(file.size()) + " bytes, too short for a safetensors header length");
-    const uint64_t header_len = read_u64_le(file.data());
+    const InputFile file(path, "weights file");
+    const std::string &where = file.name();
+    if (file.size() < 8)
+        throw Error(where + ": file is " + std::to_string(file.size()) +
+                    " bytes, too short for a safetensors header length");
+    uint8_t length_bytes[8];
+    file.read_at(0, length_bytes, 8);
+    const uint64_t header_len = read_u64_le(length_bytes);
     if (header_len > file.size() - 8)
-        throw Error(where + ": header length " + std::to_string(header_len) + " at byte offset 0 runs past the end of the file (" +
-                    std::to_string(file.size()) + " bytes)");
-    const std::string header_text(reinterpret_cast<const char *>(file.data()) + 8, header_len);
+        throw Error(where + ": header length " + std::to_string(header_len) +
+                    " at byte offset 0 runs past the end of the file (" + std::to_string(file.size()) + " bytes)");
+    if (header_len > limits::kMaxSafetensorsHeaderBytes)
+        throw Error(where + ": header length " + std::to_string(header_len) + " is more than the " +
+                    std::to_string(limits::kMaxSafetensorsHeaderBytes) + " bytes a safetensors header may have");
+    std::string header_text(size_t(header_len), '\0');
+    file.read_at(8, header_text.data(), header_text.size());
     const json header = parse_json_strict(header_text, where + ": header (bytes 8.." + std::to_string(8 + header_len) + ")");
     if (!header.is_object()) throw Error(where + ": header is not a JSON object");
 
-    const size_t data_start = 8 + header_len;
-    const size_t data_size = file.size() - data_start;
-    WeightMap weights;
-    std::vector<std::pair<uint64_t, std::pair<uint64_t, std::string>>> ranges;
+    const uint64_t data_start = 8 + header_len, data_size = file.size() - data_start;
+    std::vector<Entry> entries;
     for (const auto &[name, entry] : header.items()) {
-        if (name == "__metadata__") continue;
-        const std::string at = where + ": tensor '" + name + "'";
-        if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
-            throw Error(at + " needs dtype, shape and data_offsets");
-        if (!entry["dtype"].is_string()) throw Error(at + ": dtype is not a string");
-        WeightTensor t;
-        t.dtype = entry["dtype"].get<std::string>();
-        const size_t elem = dtype_size(t.dtype);
-        if (elem == 0) throw Error(at + ": dtype " + t.dtype + " is not supported (F32, I8, I64)");
-        if (!entry["shape"].is_array()) throw Error(at + ": shape is not an array");
-        uint64_t count = 1;
-        for (const auto &d : entry["shape"]) {
-            if (!d.is_number_unsigned()) throw Error(at + ": shape entry " + d.dump() + " is not a non-negative integer");
-            const uint64_t dim = d.get<uint64_t>();
-            if (dim > 0 && count > (uint64_t(1) << 40) / dim) throw Error(at + ": shape is too large");
-            count *= dim;
-            t.shape.push_back(int64_t(dim));
+        if (name == "__metadata__") {
+            bool strings = entry.is_object();
+            for (const auto &item : entry.items()) strings = strings && item.value().is_string();
+            if (!strings) throw Error(where + ": __metadata__ must be an object of strings");
+            continue;
         }
-        const json &offs = entry["data_offsets"];
-        if (!offs.is_array() || offs.size() != 2 || !offs[0].is_number_unsigned() || !offs[1].is_number_unsigned())
-            throw Error(at + ": data_offsets must be two non-negative integers");
-        const uint64_t begin = offs[0].get<uint64_t>(), end = offs[1].get<uint64_t>();
-        if (begin > end) throw Error(at + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] are reversed");
-        if (end > data_size)
-            throw Error(at + ": data_offsets end " + std::to_string(end) + " (byte offset " + std::to_string(data_start + end) +
-                        ") lies past the end of the file (" + std::to_string(file.size()) + " bytes)");
-        if (end - begin != count * elem)
-            throw Error(at + ": " + std::to_string(end - begin) + " bytes do not match dtype " + t.dtype + " and shape " +
-                        shape_text(t.shape) + " (" + std::to_string(count * elem) + " bytes)");
-        t.bytes.assign(file.begin() + long(data_start + begin), file.begin() + long(data_start + end));
-        ranges.push_back({begin, {end, name}});
-        weights.emplace(name, std::move(t));
+        entries.push_back(parse_entry(name, entry, where, data_size));
     }
-    std::sort(ranges.begin(), ranges.end());
-    for (size_t i = 1; i < ranges.size(); ++i) {
-        if (ranges[i].first < ranges[i - 1].second.first)
-            throw Error(where + ": tensors '" + ranges[i - 1].second.second + "' and '" + ranges[i].second.second +
-                        "' overlap at data byte " + std::to_string(ranges[i].first));
+    std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) { return a.begin < b.begin; });
+    for (size_t i = 1; i < entries.size(); ++i) {
+        if (entries[i].begin < entries[i - 1].end)
+            throw Error(where + ": tensors " + excerpt(entries[i - 1].name) + " and " + excerpt(entries[i].name) +
+                        " overlap at data byte " + std::to_string(entries[i].begin));
+    }
+    WeightMap weights;
+    for (Entry &e : entries) {
+        e.tensor.bytes = file.read_range(data_start + e.begin, size_t(e.end - e.begin));
+        weights.emplace(e.name, std::move(e.tensor));
     }
     return weights;
 }
@@ -106,15 +140,11 @@ void save_safetensors(const std::string &path, const WeightMap &weights) {
     }
     std::string text = header.dump();
     text.append((8 - text.size() % 8) % 8, ' ');
-    std::vector<uint8_t> bytes(8 + text.size() + offset);
-    for (int i = 0; i < 8; ++i) bytes[i] = uint8_t((uint64_t(text.size()) >> (8 * i)) & 0xff);
-    std::memcpy(bytes.data() + 8, text.data(), text.size());
-    size_t at = 8 + text.size();
-    for (const auto &[name, t] : weights) {
-        std::memcpy(bytes.data() + at, t.bytes.data(), t.bytes.size());
-        at += t.bytes.size();
-    }
-    write_file_atomically(path, bytes, "weights file");
+    uint8_t length[8];
+    for (int i = 0; i < 8; ++i) length[i] = uint8_t((uint64_t(text.size()) >> (8 * i)) & 0xff);
+    std::vector<ByteSpan> pieces = {{length, 8}, {text.data(), text.size()}};
+    for (const auto &[name, t] : weights) pieces.push_back({t.bytes.data(), t.bytes.size()});
+    write_file_atomically(path, pieces, "weights file");
 }
 
 }  // namespace convforge

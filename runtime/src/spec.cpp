@@ -1,11 +1,15 @@
 #include <algorithm>
-#include <fstream>
+#include <cmath>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
+#include "file_io.h"
+#include "layer_limits.h"
+#include "limits.h"
+#include "message_text.h"
+#include "spec_checks.h"
 #include "strict_json.h"
 
 namespace convforge {
@@ -40,9 +44,12 @@ public:
         }
         const json &v = obj_.at(name);
         if (!v.is_number_integer())
-            throw Error(origin_ + ": field '" + name + "' must be a JSON integer, got " + v.dump());
-        const auto value = v.get<int64_t>();
-        if (value < -(1 << 30) || value > (1 << 30)) throw Error(origin_ + ": field '" + name + "' is out of range");
+            throw Error(origin_ + ": field '" + name + "' must be a JSON integer, got " + json_excerpt(v));
+        // An unsigned value above INT64_MAX reads back negative: compare it as unsigned first.
+        const bool too_big = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(limits::kMaxSpecInteger);
+        const int64_t value = too_big ? 0 : v.get<int64_t>();
+        if (too_big || value < -limits::kMaxSpecInteger || value > limits::kMaxSpecInteger)
+            throw Error(origin_ + ": field '" + name + "' is " + json_excerpt(v) + ", outside [-2^30, 2^30]");
         return static_cast<int>(value);
     }
 
@@ -50,7 +57,7 @@ public:
         seen_.insert(name);
         if (!obj_.contains(name)) return fallback;
         const json &v = obj_.at(name);
-        if (!v.is_boolean()) throw Error(origin_ + ": field '" + name + "' must be true or false, got " + v.dump());
+        if (!v.is_boolean()) throw Error(origin_ + ": field '" + name + "' must be true or false, got " + json_excerpt(v));
         return v.get<bool>();
     }
 
@@ -58,7 +65,7 @@ public:
         seen_.insert(name);
         if (!obj_.contains(name)) return fallback;
         const json &v = obj_.at(name);
-        if (!v.is_number()) throw Error(origin_ + ": field '" + name + "' must be a number, got " + v.dump());
+        if (!v.is_number()) throw Error(origin_ + ": field '" + name + "' must be a number, got " + json_excerpt(v));
         return v.get<double>();
     }
 
@@ -69,7 +76,7 @@ public:
             return fallback;
         }
         const json &v = obj_.at(name);
-        if (!v.is_string()) throw Error(origin_ + ": field '" + name + "' must be a string, got " + v.dump());
+        if (!v.is_string()) throw Error(origin_ + ": field '" + name + "' must be a string, got " + json_excerpt(v));
         return v.get<std::string>();
     }
 
@@ -81,7 +88,7 @@ public:
 
     void reject_unknown() const {
         for (const auto &item : obj_.items()) {
-            if (!seen_.count(item.key())) throw Error(origin_ + ": unknown field '" + item.key() + "'");
+            if (!seen_.count(item.key())) throw Error(origin_ + ": unknown field " + excerpt(item.key()));
         }
     }
 
@@ -98,7 +105,7 @@ T lookup_name(const std::map<std::string, T> &names, const std::string &name, co
     if (it != names.end()) return it->second;
     std::string known;
     for (const auto &[n, _] : names) known += (known.empty() ? "" : ", ") + n;
-    throw Error(origin + ": unknown " + what + " '" + name + "' (known: " + known + ")");
+    throw Error(origin + ": unknown " + what + " " + excerpt(name) + " (known: " + known + ")");
 }
 
 void require_positive(int value, const char *name, const std::string &origin) {
@@ -113,13 +120,21 @@ EpilogueSpec parse_epilogue(const json &obj, const std::string &origin) {
     e.bn_eps = f.number("bn_eps", 1e-5);
     e.activation = lookup_name(activation_kinds(), f.text("activation", "identity"), "activation", origin);
     f.reject_unknown();
-    if (!(e.bn_eps > 0)) throw Error(origin + ": epilogue field 'bn_eps' must be > 0");
     return e;
 }
 
-void check_doconv(LayerSpec &s, const std::string &origin) {
-    const int k2 = s.kernel_size * s.kernel_size;
-    if (s.d_mul == 0) s.d_mul = k2;
+// d_mul defaults to kernel_size^2, which must itself be a valid field value.
+int default_d_mul(const LayerSpec &s, const std::string &origin) {
+    if (s.kernel_size < 1) return 0;  // reported by check_layer_spec
+    const int64_t k2 = int64_t(s.kernel_size) * s.kernel_size;
+    if (k2 > limits::kMaxSpecInteger)
+        throw Error(origin + ": no 'd_mul' given, and its default kernel_size^2 = " + std::to_string(k2) +
+                    " is more than 2^30");
+    return int(k2);
+}
+
+void check_doconv(const LayerSpec &s, const std::string &origin) {
+    const int64_t k2 = int64_t(s.kernel_size) * s.kernel_size;
     if (s.kernel_size == 1 && s.d_mul != 1)
         throw Error(origin + ": doconv with kernel_size 1 needs d_mul 1, got " + std::to_string(s.d_mul));
     if (s.kernel_size > 1 && s.d_mul < k2)
@@ -156,13 +171,25 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     s.kernel_size = f.integer("kernel_size", 0, true);
     s.stride = f.integer("stride", 1);
     s.dilation = f.integer("dilation", 1);
-    s.padding = f.integer("padding", s.dilation * (s.kernel_size - 1) / 2);
+    if (!f.has("padding") && s.dilation >= 1 && s.kernel_size >= 1) {
+        // The default, dilation * (kernel_size - 1) / 2, must itself be a valid field value.
+        const int64_t padding = int64_t(s.dilation) * (int64_t(s.kernel_size) - 1) / 2;
+        if (padding > limits::kMaxSpecInteger)
+            throw Error(origin + ": no 'padding' given, and its default dilation * (kernel_size - 1) / 2 = " +
+                        std::to_string(padding) + " is not a valid padding (at most 2^30)");
+        s.padding = int(padding);
+    }
+    s.padding = f.integer("padding", s.padding);
     s.groups = f.integer("groups", 1);
     s.bias = f.boolean("bias", false);
-    if (s.variant == Variant::DoConv) s.d_mul = f.integer("d_mul", 0);
+    if (s.variant == Variant::DoConv) s.d_mul = f.has("d_mul") ? f.integer("d_mul", 0) : default_d_mul(s, origin);
     if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
     f.reject_unknown();
+    check_layer_spec(s, origin);
+    return s;
+}
 
+void check_layer_spec(const LayerSpec &s, const std::string &origin) {
     require_positive(s.in_channels, "in_channels", origin);
     require_positive(s.out_channels, "out_channels", origin);
     require_positive(s.kernel_size, "kernel_size", origin);
@@ -177,15 +204,13 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     const auto supported = supported_variants();
     if (std::find(supported.begin(), supported.end(), s.variant) == supported.end())
         throw Error(origin + ": variant '" + variant_name(s.variant) + "' is not implemented in this build yet");
-    return s;
+    if (!(s.epilogue.bn_eps > 0) || !std::isfinite(s.epilogue.bn_eps))
+        throw Error(origin + ": epilogue field 'bn_eps' must be a finite number > 0");
+    check_spec_sizes(s, origin);
 }
 
 LayerSpec load_layer_spec(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("spec file '" + path + "' cannot be opened");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return parse_layer_spec(buffer.str(), path);
+    return parse_layer_spec(read_text_file(path, "spec file", limits::kMaxSpecFileBytes), path);
 }
 
 std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t> &in) {
@@ -194,18 +219,21 @@ std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t>
         throw Error("input has " + std::to_string(in[1]) + " channels but the spec's in_channels is " +
                     std::to_string(s.in_channels));
     for (size_t d = 0; d < 4; ++d) {
-        if (in[d] < 1 || in[d] > (1 << 30))
+        if (in[d] < 1 || in[d] > limits::kMaxDimension)
             throw Error("input dimension " + std::to_string(d) + " (NCHW) is " + std::to_string(in[d]) +
                         ", must be between 1 and 2^30");
     }
-    const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1;
-    const int64_t out_h = (in[2] + 2 * s.padding - reach) / s.stride + 1;
-    const int64_t out_w = (in[3] + 2 * s.padding - reach) / s.stride + 1;
-    if (in[2] + 2 * s.padding < reach || in[3] + 2 * s.padding < reach || out_h < 1 || out_w < 1)
+    // Every operand is at most 2^30 here, so these int64 sums cannot overflow.
+    const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1, pad2 = 2 * int64_t(s.padding);
+    const int64_t out_h = (in[2] + pad2 - reach) / s.stride + 1;
+    const int64_t out_w = (in[3] + pad2 - reach) / s.stride + 1;
+    if (in[2] + pad2 < reach || in[3] + pad2 < reach || out_h < 1 || out_w < 1)
         throw Error("input " + std::to_string(in[2]) + "x" + std::to_string(in[3]) +
                     " is too small for kernel_size " + std::to_string(s.kernel_size) + " with dilation " +
                     std::to_string(s.dilation) + " and padding " + std::to_string(s.padding) + " (empty output)");
-    return {in[0], s.out_channels, out_h, out_w};
+    const std::vector<int64_t> out = {in[0], s.out_channels, out_h, out_w};
+    check_activation_sizes(s, in, out);
+    return out;
 }
 
 }  // namespace convforge

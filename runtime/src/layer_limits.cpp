@@ -1,0 +1,50 @@
+#include "layer_limits.h"
+
+#include "../../generators/kernel_contract.h"
+#include "checked_size.h"
+#include "layer_weights.h"
+#include "limits.h"
+
+namespace convforge {
+
+namespace {
+
+int64_t bytes_of_floats(int64_t floats, const std::string &what) { return checked_mul(floats, 4, what + " bytes"); }
+
+}  // namespace
+
+int64_t packed_weight_floats(const LayerSpec &s) {
+    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+    const int64_t per_call = kernel_tensor_floats(
+        {packed_channel_count(split.out_channels), s.in_channels / s.groups, s.kernel_size, s.kernel_size},
+        "packed weights of one kernel call");
+    return checked_mul(per_call, split.calls, "packed weights");
+}
+
+void check_spec_sizes(const LayerSpec &s, const std::string &origin) {
+    const int64_t reach = checked_add(checked_mul(s.dilation, int64_t(s.kernel_size) - 1, "kernel reach"), 1, "kernel reach");
+    require_at_most(reach, limits::kMaxDimension, origin + ": kernel reach dilation * (kernel_size - 1) + 1", "pixels",
+                    "an image dimension may have (2^30)");
+    int64_t weight_floats = 0;
+    for (const ExpectedTensor &e : expected_weights(s))
+        weight_floats = checked_add(weight_floats, kernel_tensor_floats(e.shape, origin + ": weight '" + e.key + "'"),
+                                    "weights");
+    const int64_t total = checked_add(weight_floats, packed_weight_floats(s), "weights");
+    require_at_most(bytes_of_floats(total, "weights"), limits::kMaxLayerBytes,
+                    origin + ": the layer's weights, as read and as packed,", "bytes", "a layer may hold (8 GiB)");
+}
+
+void check_activation_sizes(const LayerSpec &s, const std::vector<int64_t> &in, const std::vector<int64_t> &out) {
+    const int64_t input = kernel_tensor_floats(in, "input");
+    const int64_t output = kernel_tensor_floats(out, "output");
+    const int64_t padded_h = checked_add(in[2], 2 * int64_t(s.padding), "padded height");
+    const int64_t padded_w = checked_add(in[3], 2 * int64_t(s.padding), "padded width");
+    const int64_t padded = kernel_tensor_floats({in[0], in[1], padded_h, padded_w}, "padded input");
+    int64_t total = 0;
+    for (int64_t floats : {input, output, padded, packed_weight_floats(s)})
+        total = checked_add(total, bytes_of_floats(floats, "buffers"), "buffers of one forward pass");
+    require_at_most(total, limits::kMaxLayerBytes, "one forward pass (input, output, padded input, packed weights)",
+                    "bytes", "a layer may hold (8 GiB)");
+}
+
+}  // namespace convforge

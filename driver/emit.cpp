@@ -10,6 +10,7 @@
 #include "../schedules/schedule_database.h"
 #include "convforge/convforge.h"
 #include "kernel_plan.h"
+#include "output_transaction.h"
 
 namespace convforge {
 
@@ -98,10 +99,26 @@ int run_halide(const std::vector<std::string> &args) {
 
 const std::vector<NamedTarget> &named_targets() { return kTargets; }
 
+std::vector<std::string> parse_target_list(const std::string &list) {
+    std::vector<std::string> names;
+    std::stringstream in(list);
+    std::string name;
+    while (std::getline(in, name, ',')) {
+        if (name.empty()) throw std::runtime_error("--target '" + list + "' has an empty target name");
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            throw std::runtime_error("--target lists '" + name + "' twice");
+        names.push_back(name);
+    }
+    if (names.empty() || list.back() == ',') throw std::runtime_error("--target '" + list + "' has an empty target name");
+    return names;
+}
+
 void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     if (o.spec_path.empty() == o.generic_path.empty() && o.with_kernel)
         throw std::runtime_error("give exactly one of --spec or --generic");
-    if (o.targets.empty()) throw std::runtime_error("no --target given");
+    const std::vector<std::string> targets = parse_target_list(o.targets);
+    if (o.flat && targets.size() != 1) throw std::runtime_error("--flat takes exactly one target");
+    if (o.out_dir.empty()) throw std::runtime_error("--out is empty");
     if (o.name.empty()) throw std::runtime_error("no --name given");
     const bool identifier = !isdigit(static_cast<unsigned char>(o.name[0])) &&
                             std::all_of(o.name.begin(), o.name.end(),
@@ -118,36 +135,22 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
 
     // Every target name is checked before anything is compiled.
     std::vector<std::pair<std::string, std::string>> resolved;  // Halide target, runtime target
-    for (const std::string &target_name : o.targets) {
+    for (const std::string &target_name : targets) {
         std::string runtime_target;
         const std::string halide_target = resolve_target(target_name, &runtime_target);
         resolved.emplace_back(halide_target, runtime_target);
     }
 
-    // Per-target outputs are compiled into a staging directory and moved into place
-    // only when every target has compiled, so a failure leaves no partial output.
-    // (--flat is the build's own mode: one target, files straight into --out.)
-    std::error_code ec;
-    fs::create_directories(o.out_dir, ec);
-    if (ec) throw std::runtime_error("cannot create output directory '" + o.out_dir + "': " + ec.message());
-    const fs::path staging = o.flat ? fs::path(o.out_dir) : fs::path(o.out_dir) / ".convforge-staging";
-    struct StagingCleanup {
-        fs::path path;
-        bool active;
-        ~StagingCleanup() {
-            std::error_code ignored;
-            if (active) fs::remove_all(path, ignored);
-        }
-    } cleanup{staging, !o.flat};
-
-    for (size_t t = 0; t < o.targets.size(); ++t) {
+    // Everything is compiled into a private staging directory first; only when
+    // every target has compiled are its files moved into place, one by one, each
+    // replacing at most an earlier file of the same name. Nothing else under --out
+    // is touched, and a failure leaves --out as it was.
+    OutputTransaction out(o.out_dir);
+    for (size_t t = 0; t < targets.size(); ++t) {
         const auto &[halide_target, runtime_target] = resolved[t];
-        const fs::path dir = o.flat ? staging : staging / o.targets[t];
-        fs::create_directories(dir, ec);
-        if (ec) throw std::runtime_error("cannot create output directory '" + dir.string() + "': " + ec.message());
-
+        const std::string dir = out.staging_dir(o.flat ? "" : targets[t]);
         if (o.with_kernel) {
-            std::vector<std::string> args = {"-g", plan.generator, "-f", o.name, "-n", o.name, "-o", dir.string(),
+            std::vector<std::string> args = {"-g", plan.generator, "-f", o.name, "-n", o.name, "-o", dir,
                                              "-e", "static_library,c_header",
                                              "target=" + with_feature(halide_target, "no_runtime")};
             const std::string knobs = knobs_for(halide_target, plan, db.get(), warnings);
@@ -156,22 +159,10 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             run_halide(args);
         }
         if (o.with_runtime) {
-            run_halide({"-r", "convforge_halide_runtime", "-o", dir.string(), "-e", "static_library",
-                        "target=" + runtime_target});
+            run_halide({"-r", "convforge_halide_runtime", "-o", dir, "-e", "static_library", "target=" + runtime_target});
         }
     }
-
-    for (const std::string &target_name : o.targets) {
-        const fs::path final_dir = fs::path(o.out_dir) / (o.flat ? "" : target_name);
-        if (!o.flat) {
-            fs::remove_all(final_dir, ec);
-            fs::rename(staging / target_name, final_dir, ec);
-            if (ec) throw std::runtime_error("cannot move output into '" + final_dir.string() + "': " + ec.message());
-        }
-        if (o.with_kernel) log << "wrote " << (final_dir / (o.name + ".a")).string() << "\n"
-                               << "wrote " << (final_dir / (o.name + ".h")).string() << "\n";
-        if (o.with_runtime) log << "wrote " << (final_dir / "convforge_halide_runtime.a").string() << "\n";
-    }
+    for (const std::string &written : out.commit()) log << "wrote " << written << "\n";
 }
 
 }  // namespace convforge

@@ -12,13 +12,13 @@ struct EmitOptions {
     std::string spec_path;        // emit one layer, geometry fixed from its spec
     std::string generic_path;     // or: "dense" | "grouped" shape-generic kernel
     std::string generic_activation = "identity";
-    std::vector<std::string> targets;
+    std::string targets;          // comma-separated, each named once
     std::string out_dir;
     std::string name;             // function and file name
     std::string schedule_db;      // knob records; missing ones fall back to defaults
     bool with_kernel = true;
     bool with_runtime = true;
-    bool flat = false;            // write into out_dir itself instead of out_dir/<target>/
+    bool flat = false;            // one target, written into out_dir itself, not out_dir/<target>/
 };
 
 // Convforge's target names and what Halide target each stands for.

@@ -10,7 +10,7 @@ CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     target_help += "\n  host: this machine's exact features (not for shipping)\n  or any Halide target string";
     CLI::App *cmd = app.add_subcommand("emit", "Compile a layer to a static library + header per target");
     cmd->add_option("--spec", o.spec_path, "layer spec JSON")->check(CLI::ExistingFile);
-    cmd->add_option("--target", o.targets, target_help)->required()->delimiter(',');
+    cmd->add_option("--target", o.targets, target_help)->required();
     cmd->add_option("--out", o.out_dir, "output directory (one sub-directory per target)")->required();
     cmd->add_option("--name", o.name, "function and file name (default: the spec file's stem)");
     cmd->add_option("--schedule-db", o.schedule_db, "schedule database JSON")->capture_default_str();

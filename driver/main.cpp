@@ -1,6 +1,7 @@
 // convforge: the command-line driver. emit | run | bench | list.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
+#include "../runtime/src/limits.h"
 #include "emit_command.h"
 #include "../schedules/schedule_database.h"
 
@@ -23,7 +25,10 @@ using namespace convforge;
 struct RunOptions {
     std::string spec, weights, input, output;
     int threads = 0;
+    bool allow_nonfinite = false;
 };
+
+constexpr int kMaxThreads = 1024;
 
 struct BenchOptions {
     std::string spec, weights;
@@ -36,17 +41,44 @@ int fail(const std::string &command, const std::string &message) {
     return 1;
 }
 
-int run_command(const RunOptions &o) {
+// The commands' one exit path for failures: a message naming the problem.
+template <typename Body>
+int guarded(const char *command, Body body) {
     try {
+        body();
+    } catch (const std::bad_alloc &) {
+        return fail(command, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(command, e.what());
+    }
+    return 0;
+}
+
+// NaN or Inf in an input is almost always a bug upstream; a kernel would carry it
+// into every output it touches (and relu may hide it as 0), so `run` refuses it.
+void require_finite_input(const Tensor &x, const std::string &path) {
+    for (size_t i = 0; i < x.data.size(); ++i) {
+        if (std::isfinite(x.data[i])) continue;
+        std::string index;
+        size_t rest = i;
+        for (int d = 3; d >= 0; --d) {
+            index = std::to_string(rest % size_t(x.shape[d])) + (d == 3 ? "" : ", ") + index;
+            rest /= size_t(x.shape[d]);
+        }
+        throw Error("input '" + path + "' holds " + (std::isnan(x.data[i]) ? "NaN" : "Inf") + " at (" + index +
+                    ") (NCHW); pass --allow-nonfinite to run it anyway");
+    }
+}
+
+int run_command(const RunOptions &o) {
+    return guarded("run", [&] {
         set_num_threads(o.threads);
         const LayerSpec spec = load_layer_spec(o.spec);
         const PreparedLayer layer = prepare_layer(spec, load_safetensors(o.weights));
-        const Tensor y = run_layer(layer, load_npy(o.input));
-        save_npy(o.output, y);
-    } catch (const std::exception &e) {
-        return fail("run", e.what());
-    }
-    return 0;
+        const Tensor x = load_npy(o.input);
+        if (!o.allow_nonfinite) require_finite_input(x, o.input);
+        save_npy(o.output, run_layer(layer, x));
+    });
 }
 
 double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
@@ -56,7 +88,7 @@ double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
 }
 
 int bench_command(const BenchOptions &o) {
-    try {
+    return guarded("bench", [&] {
         set_num_threads(o.threads);
         const LayerSpec spec = load_layer_spec(o.spec);
         std::mt19937 rng(1234);
@@ -64,10 +96,10 @@ int bench_command(const BenchOptions &o) {
         const PreparedLayer layer = prepare_layer(spec, weights);
         Tensor x;
         x.shape = {o.batch, spec.in_channels, o.height, o.width};
-        x.data.resize(size_t(o.batch) * spec.in_channels * o.height * o.width);
+        const auto out_shape = output_shape(spec, x.shape);  // checks every size before allocating
+        x.data.resize(size_t(o.batch) * size_t(spec.in_channels) * size_t(o.height) * size_t(o.width));
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);
-        const auto out_shape = output_shape(spec, x.shape);
 
         Tensor y;
         for (int i = 0; i < 3; ++i) run_layer(layer, x, y);
@@ -91,10 +123,7 @@ int bench_command(const BenchOptions &o) {
                         variant_name(spec.variant), o.batch, spec.in_channels, o.height, o.width, median, best, gf,
                         gpu_available() ? "cuda" : "cpu", o.threads);
         }
-    } catch (const std::exception &e) {
-        return fail("bench", e.what());
-    }
-    return 0;
+    });
 }
 
 int list_command(const std::string &db_path) {
@@ -140,17 +169,23 @@ int main(int argc, char **argv) {
     run_cmd->add_option("--weights", run_options.weights, "PyTorch state_dict as safetensors")->required();
     run_cmd->add_option("--input", run_options.input, "NCHW float32 .npy")->required();
     run_cmd->add_option("--output", run_options.output, "NCHW float32 .npy to write")->required();
-    run_cmd->add_option("--threads", run_options.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+    // CLI::NonNegativeNumber would print the double maximum (309 digits) when it rejects.
+    const CLI::Range thread_range(0, kMaxThreads), dimension_range(int64_t(1), limits::kMaxDimension);
+    run_cmd->add_option("--threads", run_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
+    run_cmd->add_flag("--allow-nonfinite", run_options.allow_nonfinite,
+                      "run an input holding NaN or Inf (they propagate through the arithmetic)");
 
     BenchOptions bench_options;
     CLI::App *bench_cmd = app.add_subcommand("bench", "Time the forward pass of a layer's compiled kernel");
     bench_cmd->add_option("--spec", bench_options.spec, "layer spec JSON")->required();
     bench_cmd->add_option("--weights", bench_options.weights, "weights (random when omitted)");
-    bench_cmd->add_option("--batch", bench_options.batch, "batch size")->required()->check(CLI::PositiveNumber);
-    bench_cmd->add_option("--height", bench_options.height, "input height")->required()->check(CLI::PositiveNumber);
-    bench_cmd->add_option("--width", bench_options.width, "input width")->required()->check(CLI::PositiveNumber);
-    bench_cmd->add_option("--threads", bench_options.threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-    bench_cmd->add_option("--repeats", bench_options.repeats, "timed repeats")->check(CLI::PositiveNumber)->capture_default_str();
+    bench_cmd->add_option("--batch", bench_options.batch, "batch size")->required()->check(dimension_range);
+    bench_cmd->add_option("--height", bench_options.height, "input height")->required()->check(dimension_range);
+    bench_cmd->add_option("--width", bench_options.width, "input width")->required()->check(dimension_range);
+    bench_cmd->add_option("--threads", bench_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
+    bench_cmd->add_option("--repeats", bench_options.repeats, "timed repeats")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
     bench_cmd->add_flag("--json", bench_options.json, "print one JSON object");
 
     std::string list_db = CONVFORGE_SCHEDULE_DB;

@@ -2,6 +2,7 @@
 #include <random>
 
 #include "convforge/convforge.h"
+#include "../runtime/src/checked_size.h"
 #include "../runtime/src/layer_weights.h"
 
 namespace convforge {
@@ -13,8 +14,7 @@ WeightMap random_weights(const LayerSpec &spec, std::mt19937 &rng) {
         WeightTensor t;
         t.dtype = e.dtype;
         t.shape = e.shape;
-        size_t count = 1;
-        for (auto d : e.shape) count *= size_t(d);
+        const size_t count = size_t(element_count(e.shape, "weight '" + e.key + "'"));
         std::vector<float> values(count);
         const bool variance = e.key.find("running_var") != std::string::npos;
         for (float &v : values) v = variance ? positive(rng) : dist(rng);

@@ -1,32 +1,75 @@
 #include "schedule_database.h"
 
-#include <fstream>
+#include <set>
 #include <sstream>
-#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
-#include "Halide.h"
+#include "../runtime/src/file_io.h"
+#include "../runtime/src/limits.h"
+#include "../runtime/src/message_text.h"
+#include "../runtime/src/strict_json.h"
+#include "convforge/convforge.h"
 
 namespace convforge {
 
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kMaxKnobValue = 4096;
+
+std::string string_field(const json &record, const char *name, const std::string &at, bool required = true) {
+    if (!record.contains(name)) {
+        if (required) throw Error(at + ": missing field '" + name + "'");
+        return "";
+    }
+    const json &v = record.at(name);
+    if (!v.is_string()) throw Error(at + ": field '" + name + "' must be a string, got " + json_excerpt(v));
+    return v.get<std::string>();
+}
+
+ScheduleRecord parse_record(const json &r, const std::string &at) {
+    if (!r.is_object()) throw Error(at + " is " + json_excerpt(r) + ", not an object");
+    for (const auto &item : r.items()) {
+        static const std::set<std::string> known = {"target", "variant", "shape_class", "knobs", "measured"};
+        if (!known.count(item.key())) throw Error(at + ": unknown field " + excerpt(item.key()));
+    }
+    ScheduleRecord rec;
+    rec.target = string_field(r, "target", at);
+    rec.variant = string_field(r, "variant", at);
+    rec.shape_class = string_field(r, "shape_class", at);
+    rec.measured = string_field(r, "measured", at, false);
+    if (!r.contains("knobs") || !r.at("knobs").is_object()) throw Error(at + ": field 'knobs' must be an object");
+    for (const auto &[name, value] : r.at("knobs").items()) {
+        const bool in_range = value.is_number_integer() && value.get<int64_t>() >= 1 && value.get<int64_t>() <= kMaxKnobValue;
+        if (!in_range)
+            throw Error(at + ": knob " + excerpt(name) + " must be an integer from 1 to " + std::to_string(kMaxKnobValue) +
+                        ", got " + json_excerpt(value));
+        rec.knobs[name] = value.get<int>();
+    }
+    return rec;
+}
+
+}  // namespace
+
 ScheduleDatabase ScheduleDatabase::load(const std::string &path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("schedule database '" + path + "' cannot be opened");
+    return parse(read_text_file(path, "schedule database", limits::kMaxScheduleDatabaseBytes),
+                 "schedule database '" + path + "'");
+}
+
+ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::string &origin) {
+    const json doc = parse_json_strict(text, origin);
+    if (!doc.is_object() || !doc.contains("records") || doc.size() != 1 || !doc.at("records").is_array())
+        throw Error(origin + ": must be an object whose one field, 'records', is an array");
     ScheduleDatabase db;
-    try {
-        const nlohmann::json doc = nlohmann::json::parse(in);
-        for (const auto &r : doc.at("records")) {
-            ScheduleRecord rec;
-            rec.target = r.at("target").get<std::string>();
-            rec.variant = r.at("variant").get<std::string>();
-            rec.shape_class = r.at("shape_class").get<std::string>();
-            for (const auto &[name, value] : r.at("knobs").items()) rec.knobs[name] = value.get<int>();
-            rec.measured = r.value("measured", "");
-            db.records_.push_back(std::move(rec));
-        }
-    } catch (const nlohmann::json::exception &e) {
-        throw std::runtime_error("schedule database '" + path + "': " + e.what());
+    const json &records = doc.at("records");
+    for (size_t i = 0; i < records.size(); ++i) {
+        const std::string at = origin + ": record " + std::to_string(i);
+        ScheduleRecord rec = parse_record(records[i], at);
+        if (db.find(rec.target, rec.variant, rec.shape_class))
+            throw Error(at + " repeats the key " + excerpt(rec.target + "/" + rec.variant + "/" + rec.shape_class));
+        db.records_.push_back(std::move(rec));
     }
     return db;
 }
@@ -37,15 +80,6 @@ const ScheduleRecord *ScheduleDatabase::find(const std::string &target, const st
         if (r.target == target && r.variant == variant && r.shape_class == shape_class) return &r;
     }
     return nullptr;
-}
-
-std::string schedule_target_key(const Halide::Target &t) {
-    if (t.has_feature(Halide::Target::CUDA)) return "cuda";
-    if (t.arch == Halide::Target::ARM) return t.bits == 64 ? "arm-64" : "arm-32";
-    if (t.has_feature(Halide::Target::AVX512_Skylake) || t.has_feature(Halide::Target::AVX512)) return "x86-64-avx512";
-    if (t.has_feature(Halide::Target::AVX2)) return "x86-64-avx2";
-    if (t.has_feature(Halide::Target::SSE41)) return "x86-64-sse41";
-    return "x86-64";
 }
 
 std::string knob_section(const std::string &target_key, const std::map<std::string, int> &knobs) {

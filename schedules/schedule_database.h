@@ -23,8 +23,10 @@ struct ScheduleRecord {
 
 class ScheduleDatabase {
 public:
-    // Throws std::runtime_error naming the file and the problem.
+    // Throws convforge::Error naming the file, the record and the problem.
     static ScheduleDatabase load(const std::string &path);
+    // The same from text; `origin` prefixes every message.
+    static ScheduleDatabase parse(const std::string &text, const std::string &origin);
 
     const ScheduleRecord *find(const std::string &target, const std::string &variant,
                                const std::string &shape_class) const;

@@ -1,0 +1,39 @@
+// `emit` writes into a directory the user owns, so it writes as a transaction:
+// everything is compiled into a private staging directory inside --out, and only
+// commit() moves the staged files into place. Nothing else under --out is touched;
+// a failure (or a destructor without commit) removes the staging directory and
+// every directory the transaction itself created, leaving --out as it was.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace convforge {
+
+class OutputTransaction {
+public:
+    // Creates `out_dir` and its missing parents, remembering which it created.
+    explicit OutputTransaction(const std::string &out_dir);
+    ~OutputTransaction();
+    OutputTransaction(const OutputTransaction &) = delete;
+    OutputTransaction &operator=(const OutputTransaction &) = delete;
+
+    // The staging directory for files bound for out_dir/<sub> ("" = out_dir itself).
+    std::string staging_dir(const std::string &sub);
+
+    // Checks every destination first (a directory or nothing for each folder, a
+    // regular file or nothing for each file), then moves the staged files into
+    // place. Returns the paths written.
+    std::vector<std::string> commit();
+
+private:
+    void make_directory(const std::string &path);  // records it for roll_back
+    // Removes the staging directory and, unless committed, the directories created.
+    void roll_back();
+
+    std::string out_dir_, staging_;
+    std::vector<std::string> created_dirs_;  // parents first
+    bool committed_ = false;
+};
+
+}  // namespace convforge

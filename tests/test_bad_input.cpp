@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "convforge_conv_dense_identity.h"
+#include "expect_error.h"
+#include "scratch_files.h"
 #include "naive_reference.h"
 
 namespace convforge {
@@ -17,16 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs `body`, expects an Error whose message contains every fragment.
-template <typename Body>
-void expect_error(Body body, std::initializer_list<const char *> fragments) {
-    try {
-        body();
-        ADD_FAILURE() << "no error thrown";
-    } catch (const Error &e) {
-        for (const char *f : fragments) EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
-    }
-}
+using testing::expect_error;
 
 // --- layer spec ---
 
@@ -171,37 +164,7 @@ TEST(KernelErrors, DenseKernelRefusesGroupedLayer) {
 
 // --- files ---
 
-class BadFiles : public ::testing::Test {
-protected:
-    fs::path dir;
-    void SetUp() override {
-        dir = fs::temp_directory_path() / ("convforge_bad_files_" + std::to_string(::getpid()));
-        fs::create_directories(dir);
-    }
-    void TearDown() override { fs::remove_all(dir); }
-    std::string write(const std::string &name, const std::string &bytes) {
-        const std::string path = (dir / name).string();
-        std::ofstream(path, std::ios::binary) << bytes;
-        return path;
-    }
-    // A valid safetensors file, with room to corrupt its header.
-    static std::string safetensors_bytes(const std::string &header, size_t data_bytes) {
-        std::string out(8, '\0');
-        for (int i = 0; i < 8; ++i) out[i] = char((header.size() >> (8 * i)) & 0xff);
-        return out + header + std::string(data_bytes, '\x01');
-    }
-    static std::string npy_bytes(const std::string &dict, size_t data_bytes) {
-        std::string header = dict;
-        header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
-        header += '\n';
-        std::string out = "\x93NUMPY";
-        out += '\x01';
-        out += '\x00';
-        out += char(header.size() & 0xff);
-        out += char(header.size() >> 8);
-        return out + header + std::string(data_bytes, '\0');
-    }
-};
+using BadFiles = testing::ScratchFiles;
 
 TEST_F(BadFiles, SafetensorsHeaderLengthPastEnd) {
     std::string bytes = safetensors_bytes("{}", 0);

@@ -1,0 +1,187 @@
+// The readers are bounded in depth, length and time, strict about what they
+// accept, and quote only bounded excerpts of what they reject.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include "../schedules/schedule_database.h"
+#include "expect_error.h"
+#include "naive_reference.h"
+#include "scratch_files.h"
+
+namespace convforge {
+namespace {
+
+using testing::expect_error;
+using Parsers = testing::ScratchFiles;
+namespace fs = std::filesystem;
+
+const std::string kGoodDict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4), }";
+
+// The message of the Error `body` throws ("" when it throws none).
+template <typename Body>
+std::string error_of(Body body) {
+    try {
+        body();
+    } catch (const Error &e) {
+        return e.what();
+    }
+    return "";
+}
+
+// --- NPY headers ---
+
+// Legal: the v1.0 header may be up to 65,535 bytes (a regex once overflowed the stack here).
+TEST_F(Parsers, NpyLongHeaderLoads) {
+    for (const size_t padding : {30000, 65400}) {
+        std::string dict = kGoodDict;
+        dict.insert(dict.size() - 1, std::string(padding, ' '));
+        std::string bytes = npy_bytes(dict, 0);
+        for (int i = 0; i < 24; ++i) {
+            const float v = 0.5f * float(i) - 3.0f;
+            bytes.append(reinterpret_cast<const char *>(&v), 4);
+        }
+        const Tensor t = load_npy(write("long.npy", bytes));
+        EXPECT_EQ(t.shape, (std::vector<int64_t>{1, 2, 3, 4}));
+        ASSERT_EQ(t.data.size(), 24u);
+        EXPECT_EQ(t.data[23], 8.5f);
+    }
+}
+
+TEST_F(Parsers, NpyHeaderIsStrict) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 4, 9, 11), }", "negative dimension"},
+        {"{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4), }", "repeats the key 'descr'"},
+        {"['descr', '<f4', 'fortran_order', False, 'shape', (1, 2, 3, 4)]", "expected '{'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4), 'extra': 1}", "unknown key 'extra'"},
+        {"{'descr': '<f4', 'fortran_order': False}", "no 'shape' key"},
+        {kGoodDict + " junk", "unexpected text after"},
+        {"{'descr': '<f4', 'fortran_order': false, 'shape': (1, 2, 3, 4), }", "True or False"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, 1, 1, 1), }", "larger than 2^30"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (24), }", "not a tuple"},
+        {"{'descr': '<f4, 'fortran_order': False, 'shape': (1, 2, 3, 4), }", "expected ',' or '}'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4", "expected ',' or ')'"},
+    };
+    for (const auto &[dict, fragment] : cases) {
+        const std::string message = error_of([&] { load_npy(write("x.npy", npy_bytes(dict, 24 * 4))); });
+        EXPECT_NE(message.find(fragment), std::string::npos) << dict << " -> " << message;
+    }
+}
+
+TEST_F(Parsers, NpyHugeClaimedShapeIsRefusedBeforeAllocating) {
+    const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 65536, 65536), }";
+    expect_error([&] { load_npy(write("x.npy", npy_bytes(dict, 16))); }, {"more than", "a kernel buffer may hold"});
+}
+
+// --- JSON: specs and safetensors headers ---
+
+TEST_F(Parsers, JsonFollowedByNulAndJunkIsRefused) {
+    const std::string spec = R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3})";
+    expect_error([&] { parse_layer_spec(spec + std::string("\0junk", 5)); }, {"NUL byte at offset"});
+    const std::string header = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+    expect_error([&] { load_safetensors(write("w.safetensors", safetensors_bytes(header + std::string("\0junk", 5), 4))); },
+                 {"NUL byte at offset"});
+}
+
+TEST_F(Parsers, DeeplyNestedJsonIsRefusedWithoutRecursing) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    expect_error([&] {
+        parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":)" + deep + "}");
+    }, {"nested deeper than"});
+    const std::string header = R"({"w":{"dtype":"F32","shape":)" + deep + R"(,"data_offsets":[0,4]}})";
+    expect_error([&] { load_safetensors(write("w.safetensors", safetensors_bytes(header, 4))); }, {"nested deeper than"});
+}
+
+TEST_F(Parsers, LongNamesAreQuotedAsBoundedExcerpts) {
+    const std::string long_name(10 << 20, 'k');
+    const std::string header = R"({"weight":{"dtype":"F32","shape":[1,1,1,1],"data_offsets":[0,4]},")" + long_name +
+                               R"(":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+    const LayerSpec s = parse_layer_spec(R"({"variant":"conv","in_channels":1,"out_channels":1,"kernel_size":1})");
+    const std::string path = write("w.safetensors", safetensors_bytes(header, 8));
+    const std::string message = error_of([&] { prepare_layer(s, load_safetensors(path)); });
+    EXPECT_NE(message.find("unexpected key 'kkkk"), std::string::npos) << message.substr(0, 200);
+    EXPECT_NE(message.find("(10485760 bytes)"), std::string::npos) << message.substr(0, 200);
+    EXPECT_LT(message.size(), 400u);
+
+    const std::string variant = error_of([&] {
+        parse_layer_spec(R"({"variant":")" + long_name + R"(","in_channels":1,"out_channels":1,"kernel_size":1})");
+    });
+    EXPECT_NE(variant.find("unknown variant"), std::string::npos);
+    EXPECT_LT(variant.size(), 400u);
+    const std::string value = error_of([&] {
+        parse_layer_spec(R"({"variant":"conv","in_channels":")" + long_name + R"(","out_channels":1,"kernel_size":1})");
+    });
+    EXPECT_NE(value.find("must be a JSON integer"), std::string::npos);
+    EXPECT_LT(value.size(), 400u);
+}
+
+// --- file sizes and kinds ---
+
+TEST_F(Parsers, DevicesPipesAndDirectoriesAreNotRead) {
+    expect_error([] { load_safetensors("/dev/zero"); }, {"'/dev/zero' is a device, not a regular file"});
+    expect_error([] { load_npy("/dev/zero"); }, {"is a device"});
+    expect_error([] { load_layer_spec("/dev/zero"); }, {"is a device"});
+    expect_error([&] { load_npy(dir.string()); }, {"is a directory"});
+    const std::string fifo = (dir / "pipe").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    expect_error([&] { load_safetensors(fifo); }, {"is a pipe"});  // and does not block waiting for a writer
+}
+
+TEST_F(Parsers, ClaimedSizesAreCheckedAgainstTheFile) {
+    std::string bytes = safetensors_bytes("{}", 0);
+    for (int i = 0; i < 8; ++i) bytes[i] = char(0xff);
+    expect_error([&] { load_safetensors(write("a.safetensors", bytes)); }, {"header length 18446744073709551615", "runs past"});
+    const std::string huge = R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})";
+    expect_error([&] { load_safetensors(write("b.safetensors", safetensors_bytes(huge, 4))); }, {"'w'", "overflows"});
+    const std::string past = R"({"w":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4398046511104]}})";
+    expect_error([&] { load_safetensors(write("c.safetensors", safetensors_bytes(past, 4))); }, {"'w'", "past the end"});
+}
+
+TEST_F(Parsers, SafetensorsHeaderLongerThanTheFormatAllows) {
+    // A sparse file: large on paper, nothing to write.
+    std::string bytes = safetensors_bytes("{}", 0);
+    const uint64_t claimed = 150'000'000;
+    for (int i = 0; i < 8; ++i) bytes[i] = char((claimed >> (8 * i)) & 0xff);
+    const std::string path = write("big.safetensors", bytes);
+    fs::resize_file(path, 200'000'000);
+    expect_error([&] { load_safetensors(path); }, {"header length 150000000", "more than the 100000000"});
+}
+
+TEST_F(Parsers, SpecFileLargerThanASpecMayBe) {
+    const std::string path = write("big.json", "{}");
+    fs::resize_file(path, 2 << 20);
+    expect_error([&] { load_layer_spec(path); }, {"2097152 bytes", "more than"});
+}
+
+TEST_F(Parsers, SafetensorsEntriesAreStrict) {
+    const std::string extra = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"offsetz":1}})";
+    expect_error([&] { load_safetensors(write("a.safetensors", safetensors_bytes(extra, 4))); }, {"unknown field 'offsetz'"});
+    const std::string meta = R"({"__metadata__":{"format":1},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+    expect_error([&] { load_safetensors(write("b.safetensors", safetensors_bytes(meta, 4))); }, {"__metadata__"});
+    const std::string rank = R"({"w":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}})";
+    expect_error([&] { load_safetensors(write("c.safetensors", safetensors_bytes(rank, 4))); }, {"rank 9"});
+}
+
+// --- schedule database ---
+
+TEST(ScheduleDatabaseParser, IsStrict) {
+    const std::string rec = R"({"target":"x86-64-avx2","variant":"conv","shape_class":"dense","knobs":{"tile_x":3}})";
+    EXPECT_EQ(ScheduleDatabase::parse(R"({"records":[)" + rec + "]}", "db").records().size(), 1u);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"records":[)" + rec + "," + rec + "]}", "repeats the key"},
+        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x":0}}]})", "from 1 to 4096"},
+        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x":3.5}}]})", "from 1 to 4096"},
+        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{},"note":""}]})", "unknown field 'note'"},
+        {R"({"records":[{"variant":"conv","shape_class":"dense","knobs":{}}]})", "missing field 'target'"},
+        {R"({"records":{}})", "'records', is an array"},
+        {R"({"records":[],"extra":1})", "'records', is an array"},
+        {R"({"records":[7]})", "record 0 is 7, not an object"},
+    };
+    for (const auto &[text, fragment] : cases) {
+        const std::string message = error_of([&] { ScheduleDatabase::parse(text, "db"); });
+        EXPECT_NE(message.find(fragment), std::string::npos) << text << " -> " << message;
+    }
+}
+
+}  // namespace
+}  // namespace convforge

@@ -56,8 +56,14 @@ struct Tensor {
     std::vector<float> data;
 };
 
-// NPY v1.0, dtype '<f4', C order, rank 4. save_npy writes to a temporary file and
-// renames it, so a failed save leaves nothing behind; the directory must exist.
+// Readers take regular files only and check every size a file claims against its
+// real size and the limits of docs/limits.md before allocating. Writers put the
+// whole file under a unique name beside `path` and rename it into place: a failed
+// save leaves nothing behind, concurrent saves to one path each succeed, and an
+// existing `path` that is not a regular file (a link, a device) is refused. The
+// directory must exist.
+//
+// NPY v1.0, dtype '<f4', C order, rank 4.
 Tensor load_npy(const std::string &path);
 void save_npy(const std::string &path, const Tensor &t);
 
@@ -83,12 +89,15 @@ struct PreparedLayer {
     std::vector<float> bias;            // [out_channels]
 };
 
+// Checks the spec (as parse_layer_spec does, for specs built in code) and the
+// weights: exact keys, dtypes and shapes, and no NaN or Inf.
 PreparedLayer prepare_layer(const LayerSpec &spec, const WeightMap &weights);
 // The plain conv kernel K [O, C/g, k, k] and bias [O] the layer folds to.
 void folded_kernel(const LayerSpec &spec, const WeightMap &weights, std::vector<float> &kernel,
                    std::vector<float> &bias);
 
-// Output shape for an NCHW input shape; throws when the input does not fit the spec.
+// Output shape for an NCHW input shape; throws when the input does not fit the spec
+// or its buffers would pass the size limits.
 std::vector<int64_t> output_shape(const LayerSpec &spec, const std::vector<int64_t> &input_shape);
 
 // The ABI of every emitted conv kernel (see generators/conv_generator.cpp).
@@ -96,7 +105,8 @@ using ConvKernelFn = int (*)(halide_buffer_t *input, halide_buffer_t *weights, h
                              int stride, int padding, int dilation, int groups, halide_buffer_t *output);
 
 // Runs with the kernels built into this library (GPU when one is usable, else the
-// CPU library matching this CPU).
+// CPU library matching this CPU). NaN and Inf in the input propagate as IEEE
+// arithmetic does, except that a fused relu may turn NaN into 0.
 Tensor run_layer(const PreparedLayer &layer, const Tensor &input);
 // Runs with a kernel the application linked itself, emitted by `convforge emit
 // --spec` for this layer's spec. A layer with wide groups calls it once per group

@@ -1,7 +1,6 @@
 #include "emit.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -9,6 +8,7 @@
 #include "Halide.h"
 #include "../schedules/schedule_database.h"
 #include "convforge/convforge.h"
+#include "../runtime/src/message_text.h"
 #include "kernel_plan.h"
 #include "output_transaction.h"
 
@@ -16,7 +16,8 @@ namespace convforge {
 
 namespace {
 
-namespace fs = std::filesystem;
+// File systems take names of 255 bytes; a kernel's files add a suffix to it.
+constexpr size_t kMaxNameLength = 128;
 
 // x86-64 ships as one multi-target library: Halide tries the sub-targets in order
 // at run time and takes the first this CPU supports; the last is the baseline.
@@ -47,7 +48,7 @@ std::string resolve_target(const std::string &name, std::string *runtime_target)
     if (!Halide::Target::validate_target_string(name)) {
         std::string known;
         for (const auto &t : kTargets) known += std::string(known.empty() ? "" : ", ") + t.name;
-        throw std::runtime_error("unknown target '" + name + "' (known: " + known + ", host, or a Halide target string)");
+        throw std::runtime_error("unknown target " + excerpt(name) + " (known: " + known + ", host, or a Halide target string)");
     }
     *runtime_target = name;
     return name;
@@ -104,12 +105,12 @@ std::vector<std::string> parse_target_list(const std::string &list) {
     std::stringstream in(list);
     std::string name;
     while (std::getline(in, name, ',')) {
-        if (name.empty()) throw std::runtime_error("--target '" + list + "' has an empty target name");
+        if (name.empty()) throw std::runtime_error("--target " + excerpt(list) + " has an empty target name");
         if (std::find(names.begin(), names.end(), name) != names.end())
-            throw std::runtime_error("--target lists '" + name + "' twice");
+            throw std::runtime_error("--target lists " + excerpt(name) + " twice");
         names.push_back(name);
     }
-    if (names.empty() || list.back() == ',') throw std::runtime_error("--target '" + list + "' has an empty target name");
+    if (names.empty() || list.back() == ',') throw std::runtime_error("--target " + excerpt(list) + " has an empty target name");
     return names;
 }
 
@@ -123,7 +124,9 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     const bool identifier = !isdigit(static_cast<unsigned char>(o.name[0])) &&
                             std::all_of(o.name.begin(), o.name.end(),
                                         [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-    if (!identifier) throw std::runtime_error("--name '" + o.name + "' is not a C identifier (letters, digits, '_')");
+    if (!identifier || o.name.size() > kMaxNameLength)
+        throw std::runtime_error("--name " + excerpt(o.name) + " is not a C identifier of at most " +
+                                 std::to_string(kMaxNameLength) + " characters (letters, digits, '_')");
     KernelPlan plan;
     if (o.with_kernel) {
         plan = o.spec_path.empty() ? plan_generic_conv_kernel(o.generic_path, o.generic_activation)

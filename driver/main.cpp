@@ -91,12 +91,12 @@ int bench_command(const BenchOptions &o) {
     return guarded("bench", [&] {
         set_num_threads(o.threads);
         const LayerSpec spec = load_layer_spec(o.spec);
-        std::mt19937 rng(1234);
-        const WeightMap weights = o.weights.empty() ? random_weights(spec, rng) : load_safetensors(o.weights);
-        const PreparedLayer layer = prepare_layer(spec, weights);
         Tensor x;
         x.shape = {o.batch, spec.in_channels, o.height, o.width};
         const auto out_shape = output_shape(spec, x.shape);  // checks every size before allocating
+        std::mt19937 rng(1234);
+        const WeightMap weights = o.weights.empty() ? random_weights(spec, rng) : load_safetensors(o.weights);
+        const PreparedLayer layer = prepare_layer(spec, weights);
         x.data.resize(size_t(o.batch) * size_t(spec.in_channels) * size_t(o.height) * size_t(o.width));
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);

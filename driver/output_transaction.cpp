@@ -29,23 +29,33 @@ Kind kind_of(const std::string &path) {  // never follows a link
     return Kind::Other;
 }
 
+std::string system_error() { return std::strerror(errno); }
+
 }  // namespace
 
 OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_dir) {
-    std::vector<std::string> missing;  // out_dir first, then its missing parents
-    for (fs::path p = fs::path(out_dir).lexically_normal(); !p.empty(); p = p.parent_path()) {
-        std::error_code ec;
-        const auto status = fs::status(p, ec);  // follows links: a linked --out is the user's choice
-        if (fs::is_directory(status)) break;
-        if (fs::exists(status)) throw std::runtime_error("--out '" + out_dir + "': '" + p.string() + "' is not a directory");
-        missing.push_back(p.string());
-        if (p == p.parent_path()) break;
+    // out_dir and its missing parents, as written (no normalisation: "a/../b" must
+    // mean what the file system says it means), deepest first.
+    std::vector<std::string> missing;
+    std::string p = out_dir;
+    while (true) {
+        while (p.size() > 1 && p.back() == '/') p.pop_back();
+        struct stat st;
+        if (::stat(p.c_str(), &st) == 0) {  // follows links: a linked --out is the user's choice
+            if (!S_ISDIR(st.st_mode)) throw std::runtime_error("--out '" + out_dir + "': '" + p + "' is not a directory");
+            break;
+        }
+        if (errno != ENOENT) throw std::runtime_error("--out '" + out_dir + "': '" + p + "': " + system_error());
+        missing.push_back(p);
+        const size_t slash = p.find_last_of('/');
+        if (slash == std::string::npos) break;
+        p = p.substr(0, slash == 0 ? 1 : slash);
     }
     try {
         for (auto it = missing.rbegin(); it != missing.rend(); ++it) make_directory(*it);
         std::string pattern = (fs::path(out_dir) / ".convforge-staging-XXXXXX").string();
         if (!::mkdtemp(pattern.data()))
-            throw std::runtime_error("cannot create a staging directory in '" + out_dir + "': " + std::strerror(errno));
+            throw std::runtime_error("cannot create a staging directory in '" + out_dir + "': " + system_error());
         staging_ = pattern;
     } catch (...) {
         roll_back();
@@ -56,6 +66,18 @@ OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_
 OutputTransaction::~OutputTransaction() { roll_back(); }
 
 void OutputTransaction::roll_back() {
+    if (!committed_) {
+        // Undo the moves made so far, newest first: earlier files come back from
+        // their backups, files that are new go.
+        for (auto it = moved_.rbegin(); it != moved_.rend(); ++it) {
+            if (it->backup.empty()) {
+                ::unlink(it->to.c_str());
+            } else {
+                ::rename(it->backup.c_str(), it->to.c_str());
+            }
+        }
+    }
+    moved_.clear();
     std::error_code ignored;
     if (!staging_.empty()) fs::remove_all(staging_, ignored);
     staging_.clear();
@@ -66,9 +88,14 @@ void OutputTransaction::roll_back() {
 }
 
 void OutputTransaction::make_directory(const std::string &path) {
-    if (::mkdir(path.c_str(), 0777) != 0)
-        throw std::runtime_error("cannot create output directory '" + path + "': " + std::strerror(errno));
-    created_dirs_.push_back(path);
+    if (::mkdir(path.c_str(), 0777) == 0) {
+        created_dirs_.push_back(path);
+        return;
+    }
+    // Another process may have made it just now: that is fine, and not ours to remove.
+    struct stat st;
+    if (errno == EEXIST && ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+    throw std::runtime_error("cannot create output directory '" + path + "': " + system_error());
 }
 
 std::string OutputTransaction::staging_dir(const std::string &sub) {
@@ -80,10 +107,10 @@ std::string OutputTransaction::staging_dir(const std::string &sub) {
 }
 
 std::vector<std::string> OutputTransaction::commit() {
-    struct Move {
+    struct Planned {
         std::string from, to;
     };
-    std::vector<Move> moves;
+    std::vector<Planned> plan;
     std::vector<std::string> folders;  // destination folders other than out_dir
     for (const auto &entry : fs::directory_iterator(staging_)) {
         const std::string name = entry.path().filename().string();
@@ -91,9 +118,9 @@ std::vector<std::string> OutputTransaction::commit() {
             const std::string folder = (fs::path(out_dir_) / name).string();
             folders.push_back(folder);
             for (const auto &file : fs::directory_iterator(entry.path()))
-                moves.push_back({file.path().string(), (fs::path(folder) / file.path().filename()).string()});
+                plan.push_back({file.path().string(), (fs::path(folder) / file.path().filename()).string()});
         } else {
-            moves.push_back({entry.path().string(), (fs::path(out_dir_) / name).string()});
+            plan.push_back({entry.path().string(), (fs::path(out_dir_) / name).string()});
         }
     }
     for (const std::string &folder : folders) {
@@ -101,7 +128,7 @@ std::vector<std::string> OutputTransaction::commit() {
         if (k != Kind::Missing && k != Kind::Directory)
             throw std::runtime_error("'" + folder + "' exists and is not a directory; refusing to replace it");
     }
-    for (const Move &m : moves) {
+    for (const Planned &m : plan) {
         const Kind k = kind_of(m.to);
         if (k != Kind::Missing && k != Kind::RegularFile)
             throw std::runtime_error("'" + m.to + "' exists and is not a regular file; refusing to replace it");
@@ -109,12 +136,23 @@ std::vector<std::string> OutputTransaction::commit() {
     for (const std::string &folder : folders) {
         if (kind_of(folder) == Kind::Missing) make_directory(folder);
     }
+    // Each earlier file is kept as a hard link in the staging directory until every
+    // move has succeeded, so a failure part-way can put it back.
+    const std::string backups = staging_dir(".backup");
     std::vector<std::string> written;
-    for (const Move &m : moves) {
-        install_file(m.from, m.to, "output file");
-        written.push_back(m.to);
+    for (size_t i = 0; i < plan.size(); ++i) {
+        Move move{plan[i].from, plan[i].to, ""};
+        if (kind_of(move.to) == Kind::RegularFile) {
+            move.backup = backups + "/" + std::to_string(i);
+            if (::link(move.to.c_str(), move.backup.c_str()) != 0)
+                throw std::runtime_error("cannot keep a backup of '" + move.to + "': " + system_error());
+        }
+        install_file(move.from, move.to, "output file");
+        moved_.push_back(move);
+        written.push_back(move.to);
     }
     committed_ = true;
+    roll_back();  // now only removes the staging directory, backups included
     return written;
 }
 

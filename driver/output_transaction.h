@@ -23,16 +23,24 @@ public:
 
     // Checks every destination first (a directory or nothing for each folder, a
     // regular file or nothing for each file), then moves the staged files into
-    // place. Returns the paths written.
+    // place. A move failing part-way puts back the files already replaced. Returns
+    // the paths written.
     std::vector<std::string> commit();
 
 private:
     void make_directory(const std::string &path);  // records it for roll_back
-    // Removes the staging directory and, unless committed, the directories created.
+    // Unless committed: undoes the moves made and removes the directories created.
+    // Always: removes the staging directory.
     void roll_back();
+
+    struct Move {
+        std::string from, to;
+        std::string backup;  // a link to the file `to` replaced, "" when there was none
+    };
 
     std::string out_dir_, staging_;
     std::vector<std::string> created_dirs_;  // parents first
+    std::vector<Move> moved_;
     bool committed_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "schedule_database.h"
 
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -18,6 +19,18 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kMaxKnobValue = 4096;
+constexpr size_t kMaxNameLength = 64;
+
+// Names travel into the generator's "target@knob:value,..;.." text: anything but
+// these characters could smuggle in other knobs or sections.
+bool is_plain_name(const std::string &name, const char *extra) {
+    if (name.empty() || name.size() > kMaxNameLength) return false;
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || std::strchr(extra, c);
+        if (!ok || c == '\0') return false;
+    }
+    return true;
+}
 
 std::string string_field(const json &record, const char *name, const std::string &at, bool required = true) {
     if (!record.contains(name)) {
@@ -26,7 +39,10 @@ std::string string_field(const json &record, const char *name, const std::string
     }
     const json &v = record.at(name);
     if (!v.is_string()) throw Error(at + ": field '" + name + "' must be a string, got " + json_excerpt(v));
-    return v.get<std::string>();
+    const std::string text = v.get<std::string>();
+    if (std::string(name) != "measured" && !is_plain_name(text, "-"))
+        throw Error(at + ": field '" + name + "' is " + excerpt(text) + ", not a name of lowercase letters, digits, '_' and '-'");
+    return text;
 }
 
 ScheduleRecord parse_record(const json &r, const std::string &at) {
@@ -42,6 +58,8 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
     rec.measured = string_field(r, "measured", at, false);
     if (!r.contains("knobs") || !r.at("knobs").is_object()) throw Error(at + ": field 'knobs' must be an object");
     for (const auto &[name, value] : r.at("knobs").items()) {
+        if (!is_plain_name(name, ""))
+            throw Error(at + ": knob " + excerpt(name) + " is not a name of lowercase letters, digits and '_'");
         const bool in_range = value.is_number_integer() && value.get<int64_t>() >= 1 && value.get<int64_t>() <= kMaxKnobValue;
         if (!in_range)
             throw Error(at + ": knob " + excerpt(name) + " must be an integer from 1 to " + std::to_string(kMaxKnobValue) +

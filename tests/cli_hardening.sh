@@ -182,6 +182,11 @@ else
     fail "emit over earlier output"
 fi
 no_stray_files "$work/e" "emit staging" host
+if emit --target host --out "$work/fresh/nested/" >/dev/null 2>&1 && [ -s "$work/fresh/nested/host/layer.a" ]; then
+    echo "ok   emit into a missing --out given with a trailing slash"
+else
+    fail "emit into a missing --out with a trailing slash"
+fi
 no_stray_files "$work/e/host" "emit output" convforge_halide_runtime.a layer.a layer.h notes.txt
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"
 expect_failure "failing emit into a missing nested path" "tile_q" \

@@ -87,6 +87,26 @@ TEST(Limits, HandBuiltSpecIsCheckedByPrepare) {
     expect_error([&] { prepare_layer(s, w); }, {"bn_eps"});
 }
 
+TEST(Limits, HandBuiltSpecIsCheckedByOutputShape) {
+    LayerSpec s = spec(R"("kernel_size":3)");
+    s.groups = 0;
+    expect_error([&] { output_shape(s, {1, 1, 8, 8}); }, {"groups"});
+    s.groups = 1;
+    s.stride = 0;
+    expect_error([&] { output_shape(s, {1, 1, 8, 8}); }, {"stride"});
+}
+
+// Weights and prepared layers built in code must agree with themselves.
+TEST(Limits, InconsistentHandBuiltTensorsAreRefused) {
+    const LayerSpec s = spec(R"("kernel_size":3,"bias":true)");
+    WeightMap w = testing::random_weights_for(s, 1);
+    w["weight"].bytes.resize(w["weight"].bytes.size() - 8);
+    expect_error([&] { prepare_layer(s, w); }, {"'weight' holds 568 bytes, but its shape needs 576"});
+    PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    p.packed_channels = 128;
+    expect_error([&] { run_layer(p, testing::random_input({1, 1, 5, 5}, 2)); }, {"does not match its spec"});
+}
+
 TEST(Limits, NonFiniteWeightsAreRefused) {
     const LayerSpec s = spec(R"("kernel_size":3,"bias":true)");
     WeightMap w = testing::random_weights_for(s, 1);

@@ -72,12 +72,15 @@ TEST_F(OutputFiles, OnlyARegularFileIsReplaced) {
     EXPECT_EQ(load_npy((dir / "old.npy").string()).data, t.data);
 }
 
-TEST_F(OutputFiles, NewFilesGetOrdinaryPermissions) {
+TEST_F(OutputFiles, NewFilesGetOrdinaryPermissionsAndReplacedFilesKeepTheirs) {
     const mode_t mask = ::umask(022);
     save_npy((dir / "y.npy").string(), testing::random_input({1, 1, 1, 1}, 1));
     ::umask(mask);
     EXPECT_EQ(fs::status(dir / "y.npy").permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(dir / "y.npy", fs::perms::owner_read | fs::perms::owner_write);
+    save_npy((dir / "y.npy").string(), testing::random_input({1, 1, 1, 1}, 2));
+    EXPECT_EQ(fs::status(dir / "y.npy").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 // Many writers of one path: every save succeeds and the file is always one whole tensor.
@@ -111,6 +114,8 @@ TEST_F(OutputFiles, FailedWriteLeavesNothing) {
     expect_error([&] { save_npy((dir / "y.npy").string(), bad); }, {"does not match its shape"});
     expect_error([&] { save_npy((dir / "missing" / "y.npy").string(), testing::random_input({1, 1, 1, 1}, 1)); },
                  {"does not exist"});
+    expect_error([&] { save_npy("", testing::random_input({1, 1, 1, 1}, 1)); }, {"is not a file path"});
+    expect_error([&] { save_npy((dir / "sub/").string(), testing::random_input({1, 1, 1, 1}, 1)); }, {"is not a file path"});
     EXPECT_TRUE(names_in(dir).empty());
 }
 

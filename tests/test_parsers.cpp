@@ -92,6 +92,20 @@ TEST_F(Parsers, DeeplyNestedJsonIsRefusedWithoutRecursing) {
     expect_error([&] { load_safetensors(write("w.safetensors", safetensors_bytes(header, 4))); }, {"nested deeper than"});
 }
 
+// A million-byte array of objects: linear work (a callback-driven parse once took
+// quadratic time here). The suite's ctest timeout is what fails a slow parse.
+TEST_F(Parsers, LongArraysOfObjectsParseInLinearTime) {
+    std::string objects = "[{}";
+    while (objects.size() < (1 << 20) - 200) objects += ",{}";
+    objects += "]";
+    expect_error([&] {
+        parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":)" + objects + "}");
+    }, {"kernel_size", "must be a JSON integer, got an array of"});
+    std::string many = "[0";
+    for (int i = 0; i < 5'000'000; ++i) many += ",0";
+    expect_error([&] { parse_layer_spec(many + "]"); }, {"more than 4000000 values"});
+}
+
 TEST_F(Parsers, LongNamesAreQuotedAsBoundedExcerpts) {
     const std::string long_name(10 << 20, 'k');
     const std::string header = R"({"weight":{"dtype":"F32","shape":[1,1,1,1],"data_offsets":[0,4]},")" + long_name +
@@ -147,6 +161,15 @@ TEST_F(Parsers, SafetensorsHeaderLongerThanTheFormatAllows) {
     expect_error([&] { load_safetensors(path); }, {"header length 150000000", "more than the 100000000"});
 }
 
+TEST_F(Parsers, WeightsFileHoldingMoreThanALayerMay) {
+    const uint64_t bytes = 9ull << 30;  // a sparse file: large on paper only
+    const std::string header = R"({"w":{"dtype":"I8","shape":[)" + std::to_string(bytes) + R"(],"data_offsets":[0,)" +
+                               std::to_string(bytes) + "]}}";
+    const std::string path = write("huge.safetensors", safetensors_bytes(header, 0));
+    fs::resize_file(path, 8 + header.size() + bytes);
+    expect_error([&] { load_safetensors(path); }, {"9663676416 bytes of tensors", "8 GiB"});
+}
+
 TEST_F(Parsers, SpecFileLargerThanASpecMayBe) {
     const std::string path = write("big.json", "{}");
     fs::resize_file(path, 2 << 20);
@@ -160,6 +183,15 @@ TEST_F(Parsers, SafetensorsEntriesAreStrict) {
     expect_error([&] { load_safetensors(write("b.safetensors", safetensors_bytes(meta, 4))); }, {"__metadata__"});
     const std::string rank = R"({"w":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}})";
     expect_error([&] { load_safetensors(write("c.safetensors", safetensors_bytes(rank, 4))); }, {"rank 9"});
+}
+
+TEST_F(Parsers, EmptyTensorsOverlapNothing) {
+    const std::string h = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+                          R"("f":{"dtype":"F32","shape":[2,0],"data_offsets":[0,0]}})";
+    const WeightMap w = load_safetensors(write("a.safetensors", safetensors_bytes(h, 8)));
+    EXPECT_EQ(w.at("a").bytes.size(), 8u);
+    EXPECT_TRUE(w.at("e").bytes.empty());
+    EXPECT_EQ(w.at("f").shape, (std::vector<int64_t>{2, 0}));
 }
 
 // --- schedule database ---
@@ -176,6 +208,11 @@ TEST(ScheduleDatabaseParser, IsStrict) {
         {R"({"records":{}})", "'records', is an array"},
         {R"({"records":[],"extra":1})", "'records', is an array"},
         {R"({"records":[7]})", "record 0 is 7, not an object"},
+        // A knob name that would smuggle another knob (or target section) into the generator's knob text.
+        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x:100000,tile_y":3}}]})",
+         "is not a name of lowercase letters"},
+        {R"({"records":[{"target":"x86;cuda@tile_x:9","variant":"conv","shape_class":"dense","knobs":{}}]})",
+         "field 'target'"},
     };
     for (const auto &[text, fragment] : cases) {
         const std::string message = error_of([&] { ScheduleDatabase::parse(text, "db"); });

@@ -34,15 +34,17 @@ std::string parent_directory(const std::string &path) {
 }
 
 // An existing `path` that is not a regular file is never replaced: a planted link
-// or a device node stays as it is.
-void require_replaceable(const std::string &path, const char *what) {
+// or a device node stays as it is. Returns the permission bits of the file there
+// (-1 when there is none).
+int require_replaceable(const std::string &path, const char *what) {
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) {
-        if (errno == ENOENT) return;
+        if (errno == ENOENT) return -1;
         throw Error(describe(path, what) + ": " + system_error());
     }
     if (!S_ISREG(st.st_mode))
         throw Error(describe(path, what) + " exists and is " + file_kind(st.st_mode) + "; refusing to replace it");
+    return int(st.st_mode & 07777);
 }
 
 // A new file beside `path`, created exclusively (O_EXCL never follows a link), with
@@ -65,7 +67,8 @@ int create_unique_beside(const std::string &path, std::string &temp_path, const 
 }  // namespace
 
 InputFile::InputFile(const std::string &path, const char *what) : name_(describe(path, what)) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    // O_NONBLOCK: a pipe does not wait for a writer; O_NOCTTY: a terminal is not adopted.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd_ < 0) throw Error(name_ + " cannot be opened: " + system_error());
     struct stat st;
     if (::fstat(fd_, &st) != 0) {
@@ -122,14 +125,18 @@ std::string read_text_file(const std::string &path, const char *what, size_t max
 }
 
 void write_file_atomically(const std::string &path, const std::vector<ByteSpan> &pieces, const char *what) {
+    if (path.empty() || path.back() == '/') throw Error(describe(path, what) + " is not a file path");
     const std::string dir = parent_directory(path);
     struct stat st;
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(describe(path, what) + ": directory '" + dir + "' does not exist");
-    require_replaceable(path, what);
+    const int earlier_mode = require_replaceable(path, what);
     std::string temp;
     int fd = create_unique_beside(path, temp, what);
     try {
+        // A replaced file keeps its permissions, as an in-place rewrite would.
+        if (earlier_mode >= 0 && ::fchmod(fd, mode_t(earlier_mode)) != 0)
+            throw Error(describe(path, what) + " cannot be written: " + system_error());
         for (const ByteSpan &piece : pieces) {
             const auto *at = static_cast<const uint8_t *>(piece.data);
             size_t left = piece.size;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "checked_size.h"
 #include "message_text.h"
 
 namespace convforge {
@@ -65,6 +66,11 @@ void check_weights(const LayerSpec &spec, const WeightMap &weights) {
         if (it->second.shape != e.shape)
             throw Error("weights: key '" + e.key + "' has shape " + shape_text(it->second.shape) + ", expected " +
                         shape_text(e.shape));
+        // A map built in code may disagree with itself; the spec checks bounded this product.
+        const int64_t bytes = element_count(e.shape, "weights: key '" + e.key + "'") * int64_t(dtype_size(e.dtype));
+        if (int64_t(it->second.bytes.size()) != bytes)
+            throw Error("weights: key '" + e.key + "' holds " + std::to_string(it->second.bytes.size()) +
+                        " bytes, but its shape needs " + std::to_string(bytes));
         if (e.dtype == "F32") require_finite(e.key, it->second);
     }
     for (const auto &[key, tensor] : weights) {

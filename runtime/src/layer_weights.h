@@ -18,6 +18,9 @@ struct ExpectedTensor {
 
 std::vector<ExpectedTensor> expected_weights(const LayerSpec &spec);
 
+// Bytes per element of a safetensors dtype convforge reads ("F32", "I8", "I64"); 0 otherwise.
+size_t dtype_size(const std::string &dtype);
+
 // Throws naming the key: missing, unknown, wrong dtype or wrong shape.
 // `*.num_batches_tracked` entries are accepted and ignored.
 void check_weights(const LayerSpec &spec, const WeightMap &weights);

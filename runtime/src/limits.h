@@ -29,8 +29,11 @@ constexpr size_t kMaxTensorRank = 8;
 constexpr size_t kMaxSpecFileBytes = size_t(1) << 20;
 constexpr size_t kMaxScheduleDatabaseBytes = size_t(16) << 20;
 constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
-// JSON nesting: a spec is two levels deep, a safetensors header three.
+// JSON nesting: a spec is two levels deep, a safetensors header three. Values
+// (every scalar and container) bound the memory a parsed document takes: a
+// header of 100,000 tensors has about 700,000.
 constexpr int kMaxJsonDepth = 16;
+constexpr size_t kMaxJsonValues = 4'000'000;
 
 // Longest excerpt of a user's value an error message quotes.
 constexpr size_t kMaxQuotedChars = 80;

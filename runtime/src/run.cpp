@@ -49,7 +49,8 @@ void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out
     if (split.calls != layer.kernel_calls) throw Error("prepared layer does not match its spec (kernel calls)");
     const int k = s.kernel_size, cg = s.in_channels / s.groups;
     const size_t call_floats = size_t(packed_weight_floats(s) / split.calls);
-    if (layer.packed_weights.size() != call_floats * size_t(split.calls) || layer.bias.size() != size_t(s.out_channels))
+    if (layer.packed_channels != packed_channel_count(split.out_channels) ||
+        layer.packed_weights.size() != call_floats * size_t(split.calls) || layer.bias.size() != size_t(s.out_channels))
         throw Error("prepared layer does not match its spec (weight sizes)");
     for (int call = 0; call < split.calls; ++call) {
         auto in_buf = nchw_channel_slice(const_cast<float *>(input.data.data()), input.shape,

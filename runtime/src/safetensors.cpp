@@ -10,6 +10,7 @@
 #include "checked_size.h"
 #include "file_io.h"
 #include "limits.h"
+#include "layer_weights.h"
 #include "message_text.h"
 #include "strict_json.h"
 
@@ -18,13 +19,6 @@ namespace convforge {
 namespace {
 
 using json = nlohmann::json;
-
-size_t dtype_size(const std::string &dtype) {
-    if (dtype == "F32") return 4;
-    if (dtype == "I8") return 1;
-    if (dtype == "I64") return 8;
-    return 0;
-}
 
 uint64_t read_u64_le(const uint8_t *p) {
     uint64_t v = 0;
@@ -79,6 +73,13 @@ Entry parse_entry(const std::string &name, const json &entry, const std::string 
 
 }  // namespace
 
+size_t dtype_size(const std::string &dtype) {
+    if (dtype == "F32") return 4;
+    if (dtype == "I8") return 1;
+    if (dtype == "I64") return 8;
+    return 0;
+}
+
 std::vector<float> WeightTensor::as_float() const {
     if (dtype != "F32") throw Error("tensor of dtype " + dtype + " read as F32");
     std::vector<float> out(bytes.size() / 4);
@@ -117,12 +118,23 @@ WeightMap load_safetensors(const std::string &path) {
         }
         entries.push_back(parse_entry(name, entry, where, data_size));
     }
-    std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) { return a.begin < b.begin; });
-    for (size_t i = 1; i < entries.size(); ++i) {
-        if (entries[i].begin < entries[i - 1].end)
-            throw Error(where + ": tensors " + excerpt(entries[i - 1].name) + " and " + excerpt(entries[i].name) +
-                        " overlap at data byte " + std::to_string(entries[i].begin));
+    // Empty tensors occupy no bytes and overlap nothing.
+    std::vector<const Entry *> by_offset;
+    for (const Entry &e : entries) {
+        if (e.end > e.begin) by_offset.push_back(&e);
     }
+    std::sort(by_offset.begin(), by_offset.end(),
+              [](const Entry *a, const Entry *b) { return std::pair(a->begin, a->end) < std::pair(b->begin, b->end); });
+    for (size_t i = 1; i < by_offset.size(); ++i) {
+        if (by_offset[i]->begin < by_offset[i - 1]->end)
+            throw Error(where + ": tensors " + excerpt(by_offset[i - 1]->name) + " and " + excerpt(by_offset[i]->name) +
+                        " overlap at data byte " + std::to_string(by_offset[i]->begin));
+    }
+    uint64_t total = 0;  // cannot wrap: the ranges lie inside the file and do not overlap
+    for (const Entry &e : entries) total += e.end - e.begin;
+    if (total > uint64_t(limits::kMaxLayerBytes))
+        throw Error(where + ": holds " + std::to_string(total) + " bytes of tensors, more than the " +
+                    std::to_string(limits::kMaxLayerBytes) + " a layer's weights may have (8 GiB)");
     WeightMap weights;
     for (Entry &e : entries) {
         e.tensor.bytes = file.read_range(data_start + e.begin, size_t(e.end - e.begin));
@@ -138,7 +150,12 @@ void save_safetensors(const std::string &path, const WeightMap &weights) {
         header[name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes.size()}}};
         offset += t.bytes.size();
     }
-    std::string text = header.dump();
+    std::string text;
+    try {
+        text = header.dump();
+    } catch (const json::exception &) {  // a key that is not UTF-8
+        throw Error("weights '" + path + "': a tensor name is not valid UTF-8");
+    }
     text.append((8 - text.size() % 8) % 8, ' ');
     uint8_t length[8];
     for (int i = 0; i < 8; ++i) length[i] = uint8_t((uint64_t(text.size()) >> (8 * i)) & 0xff);

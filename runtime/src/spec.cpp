@@ -214,6 +214,7 @@ LayerSpec load_layer_spec(const std::string &path) {
 }
 
 std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t> &in) {
+    check_layer_spec(s, "layer spec");  // a spec built in code has not been checked yet
     if (in.size() != 4) throw Error("input must be rank 4 (NCHW), got rank " + std::to_string(in.size()));
     if (in[1] != s.in_channels)
         throw Error("input has " + std::to_string(in[1]) + " channels but the spec's in_channels is " +
@@ -224,7 +225,7 @@ std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t>
                         ", must be between 1 and 2^30");
     }
     // Every operand is at most 2^30 here, so these int64 sums cannot overflow.
-    const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1, pad2 = 2 * int64_t(s.padding);
+    const int64_t reach = int64_t(s.dilation) * (int64_t(s.kernel_size) - 1) + 1, pad2 = 2 * int64_t(s.padding);
     const int64_t out_h = (in[2] + pad2 - reach) / s.stride + 1;
     const int64_t out_w = (in[3] + pad2 - reach) / s.stride + 1;
     if (in[2] + pad2 < reach || in[3] + pad2 < reach || out_h < 1 || out_w < 1)

@@ -1,6 +1,6 @@
 #include "strict_json.h"
 
-#include <cstring>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -10,31 +10,73 @@
 
 namespace convforge {
 
-nlohmann::json parse_json_strict(const std::string &text, const std::string &origin) {
-    using json = nlohmann::json;
-    const size_t nul = text.find('\0');
-    if (nul != std::string::npos) throw Error(origin + ": NUL byte at offset " + std::to_string(nul) + " (not JSON text)");
-    std::vector<std::set<std::string>> open_objects;
-    auto on_event = [&](int depth, json::parse_event_t event, json &parsed) {
-        if (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) {
-            if (depth >= limits::kMaxJsonDepth)
-                throw Error(origin + ": JSON nested deeper than " + std::to_string(limits::kMaxJsonDepth) + " levels");
-        }
-        if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-        if (event == json::parse_event_t::object_end) open_objects.pop_back();
-        if (event == json::parse_event_t::key) {
-            const std::string key = parsed.get<std::string>();
-            if (!open_objects.back().insert(key).second) throw Error(origin + ": duplicate field " + excerpt(key));
-        }
+namespace {
+
+using json = nlohmann::json;
+
+// A first pass over the text, as SAX events: duplicate keys, depth and the number
+// of values are checked before any DOM exists. (nlohmann's parse callbacks would
+// do the same in one pass, but its callback parser rescans a container each time a
+// child object closes: quadratic time on a long array of objects.)
+class StrictnessCheck {
+public:
+    explicit StrictnessCheck(const std::string &origin) : origin_(origin) {}
+
+    bool null() { return value(); }
+    bool boolean(bool) { return value(); }
+    bool number_integer(json::number_integer_t) { return value(); }
+    bool number_unsigned(json::number_unsigned_t) { return value(); }
+    bool number_float(json::number_float_t, const json::string_t &) { return value(); }
+    bool string(json::string_t &) { return value(); }
+    bool binary(json::binary_t &) { return value(); }
+    bool start_object(std::size_t) { return open(true); }
+    bool start_array(std::size_t) { return open(false); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(json::string_t &k) {
+        if (!open_.back()->insert(k).second) throw Error(origin_ + ": duplicate field " + excerpt(k));
         return true;
-    };
-    try {
-        return json::parse(text, on_event);
-    } catch (const json::exception &e) {  // parse_error, or out_of_range for 1e400
+    }
+    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e) {
         // nlohmann's message quotes the last token read, which may be a huge string.
         std::string what = e.what();
         if (what.size() > 4 * limits::kMaxQuotedChars) what = what.substr(0, 4 * limits::kMaxQuotedChars) + "...";
-        throw Error(origin + ": invalid JSON: " + what);
+        throw Error(origin_ + ": invalid JSON: " + what);
+    }
+
+private:
+    bool value() {
+        if (++values_ > limits::kMaxJsonValues)
+            throw Error(origin_ + ": JSON holds more than " + std::to_string(limits::kMaxJsonValues) + " values");
+        return true;
+    }
+    bool open(bool object) {
+        if (open_.size() >= size_t(limits::kMaxJsonDepth))
+            throw Error(origin_ + ": JSON nested deeper than " + std::to_string(limits::kMaxJsonDepth) + " levels");
+        open_.emplace_back(object ? std::optional<std::set<std::string>>(std::in_place) : std::nullopt);
+        return value();
+    }
+    bool close() {
+        open_.pop_back();
+        return true;
+    }
+
+    const std::string &origin_;
+    std::vector<std::optional<std::set<std::string>>> open_;  // keys seen, per open object
+    size_t values_ = 0;
+};
+
+}  // namespace
+
+nlohmann::json parse_json_strict(const std::string &text, const std::string &origin) {
+    const size_t nul = text.find('\0');
+    if (nul != std::string::npos) throw Error(origin + ": NUL byte at offset " + std::to_string(nul) + " (not JSON text)");
+    StrictnessCheck check(origin);
+    json::sax_parse(text, &check);
+    try {
+        return json::parse(text);  // the same grammar has just accepted the text
+    } catch (const json::exception &e) {
+        throw Error(origin + ": invalid JSON: " + std::string(e.what()).substr(0, 4 * limits::kMaxQuotedChars));
     }
 }
 

@@ -6,6 +6,7 @@ packages=(
   libhalide14-0-dev zlib1g-dev libcli11-dev googletest libgtest-dev libbenchmark-dev nlohmann-json3-dev
   python3-torch python3-numpy libdnnl-dev
   g++-aarch64-linux-gnu qemu-user
+  clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh
 )
 missing=()
 for p in "${packages[@]}"; do

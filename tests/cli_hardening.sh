@@ -4,17 +4,9 @@
 # writers of one path, and `emit` over earlier output. Every failure must be one
 # short message, an exit status below 128 (no crash) and no file left behind.
 # Usage: cli_hardening.sh CONVFORGE_BINARY GOLDEN_DIR
-set -u
-cf="$1"
-golden="$2"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
+. "$(dirname "$0")/cli_common.sh" "$@"
 case_dir="$golden/conv_dense_wide"
 spec="$case_dir/spec.json" weights="$case_dir/weights.safetensors" input="$case_dir/input.npy"
-py=/usr/bin/python3
-
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 
 expect_failure() {  # name, stderr fragment, command...
     local name="$1" fragment="$2"
@@ -29,14 +21,6 @@ expect_failure() {  # name, stderr fragment, command...
         fail "$name: more than a short message on stderr ($(wc -c <"$work/errors") bytes)"; return 1
     fi
     echo "ok   $name"
-}
-
-matches_reference() {  # output.npy expected.npy
-    "$py" - "$1" "$2" <<'PY'
-import sys, numpy as np
-got, ref = np.load(sys.argv[1]), np.load(sys.argv[2])
-sys.exit(0 if got.shape == ref.shape and np.all(np.abs(got - ref) <= 1e-4 + 1e-4 * np.abs(ref)) else 1)
-PY
 }
 
 no_stray_files() {  # directory, name: only the listed entries remain
@@ -193,5 +177,4 @@ expect_failure "failing emit into a missing nested path" "tile_q" \
     emit --target x86-64-linux --out "$work/new/nested/dir" --schedule-db "$work/bad_db.json"
 [ -e "$work/new" ] && fail "a failing emit left directories behind"
 
-if [ "$failures" -ne 0 ]; then echo "$failures hardening check(s) failed"; exit 1; fi
-echo "all hardening checks passed"
+finish hardening

@@ -2,28 +2,23 @@
 # End-to-end checks of the `convforge` driver: a good run matches PyTorch, and every
 # bad input exits non-zero with a message naming the problem and leaves no output.
 # Usage: cli_test.sh CONVFORGE_BINARY GOLDEN_DIR
-set -u
-cf="$1"
-golden="$2"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
+. "$(dirname "$0")/cli_common.sh" "$@"
 case_dir="$golden/conv_dense_wide"
 
 check_fails() {  # name, expected stderr fragment, output path, command...
     local name="$1" fragment="$2" out="$3"
     shift 3
     if "$@" 2>"$work/stderr" >/dev/null; then
-        echo "FAIL $name: exit status 0"; failures=$((failures + 1)); return
+        fail "$name: exit status 0"; return
     fi
     if ! grep -qF -- "$fragment" "$work/stderr"; then
-        echo "FAIL $name: stderr lacks '$fragment':"; cat "$work/stderr"; failures=$((failures + 1)); return
+        fail "$name: stderr lacks '$fragment':"; cat "$work/stderr"; return
     fi
     if [ "$(grep -vc 'convforge: warning:' "$work/stderr")" -gt 2 ]; then
-        echo "FAIL $name: more than a short message on stderr:"; cat "$work/stderr"; failures=$((failures + 1)); return
+        fail "$name: more than a short message on stderr:"; cat "$work/stderr"; return
     fi
     if [ -e "$out" ] || ls "$(dirname "$out")" 2>/dev/null | grep -q tmp-convforge; then
-        echo "FAIL $name: left an output file behind"; failures=$((failures + 1)); return
+        fail "$name: left an output file behind"; return
     fi
     echo "ok   $name"
 }
@@ -32,13 +27,11 @@ run() { "$cf" run --spec "$1" --weights "$2" --input "$3" --output "$4" --thread
 
 # A good run writes the PyTorch reference's output.
 if run "$case_dir/spec.json" "$case_dir/weights.safetensors" "$case_dir/input.npy" "$work/y.npy" &&
-   /usr/bin/python3 - "$work/y.npy" "$case_dir/expected.npy" <<'PY'
-import sys, numpy as np
-got, ref = np.load(sys.argv[1]), np.load(sys.argv[2])
-ok = got.shape == ref.shape and np.all(np.abs(got - ref) <= 1e-4 + 1e-4 * np.abs(ref))
-sys.exit(0 if ok else 1)
-PY
-then echo "ok   good run matches PyTorch"; else echo "FAIL good run"; failures=$((failures + 1)); fi
+   matches_reference "$work/y.npy" "$case_dir/expected.npy"; then
+    echo "ok   good run matches PyTorch"
+else
+    fail "good run"
+fi
 rm -f "$work/y.npy"
 
 # bench --json: one JSON object with the timing fields.
@@ -50,14 +43,14 @@ obj = json.loads(lines[0])
 ok = len(lines) == 1 and all(obj[k] > 0 for k in ("median_ms", "min_ms", "gflops")) and obj["min_ms"] <= obj["median_ms"]
 sys.exit(0 if ok else 1)
 PY
-then echo "ok   bench --json"; else echo "FAIL bench --json"; cat "$work/bench.json"; failures=$((failures + 1)); fi
+then echo "ok   bench --json"; else fail "bench --json"; cat "$work/bench.json"; fi
 
 # list: variants, targets and the schedule records.
 if "$cf" list >"$work/list.txt" && grep -q "^  doconv$" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
    grep -q "x86-64-avx2 conv dense: channel_vectors=" "$work/list.txt"; then
     echo "ok   list"
 else
-    echo "FAIL list"; cat "$work/list.txt"; failures=$((failures + 1))
+    fail "list"; cat "$work/list.txt"
 fi
 
 # Weights with a key removed (rewritten by the reference's own writer).
@@ -130,8 +123,7 @@ if "$cf" emit --spec "$case_dir/spec.json" --target arm-64-linux --out "$work/em
    [ -s "$work/emitted/arm-64-linux/convforge_halide_runtime.a" ]; then
     echo "ok   missing record: defaults with one warning"
 else
-    echo "FAIL missing record"; cat "$work/stdout"; failures=$((failures + 1))
+    fail "missing record"; cat "$work/stdout"
 fi
 
-if [ "$failures" -ne 0 ]; then echo "$failures CLI check(s) failed"; exit 1; fi
-echo "all CLI checks passed"
+finish CLI

@@ -190,6 +190,13 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
 }
 
 void check_layer_spec(const LayerSpec &s, const std::string &origin) {
+    // A parsed spec is inside these bounds already; one built in code may not be.
+    for (const auto &[name, value] : {std::pair<const char *, int>{"in_channels", s.in_channels}, {"out_channels", s.out_channels},
+                                      {"kernel_size", s.kernel_size}, {"stride", s.stride}, {"padding", s.padding},
+                                      {"dilation", s.dilation}, {"groups", s.groups}, {"d_mul", s.d_mul}}) {
+        if (value > limits::kMaxSpecInteger)
+            throw Error(origin + ": field '" + name + "' is " + std::to_string(value) + ", more than 2^30");
+    }
     require_positive(s.in_channels, "in_channels", origin);
     require_positive(s.out_channels, "out_channels", origin);
     require_positive(s.kernel_size, "kernel_size", origin);

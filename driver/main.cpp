@@ -10,6 +10,7 @@
 
 #include "convforge/convforge.h"
 #include "../runtime/src/limits.h"
+#include "../runtime/src/message_text.h"
 #include "emit_command.h"
 #include "../schedules/schedule_database.h"
 
@@ -65,7 +66,7 @@ void require_finite_input(const Tensor &x, const std::string &path) {
             index = std::to_string(rest % size_t(x.shape[d])) + (d == 3 ? "" : ", ") + index;
             rest /= size_t(x.shape[d]);
         }
-        throw Error("input '" + path + "' holds " + (std::isnan(x.data[i]) ? "NaN" : "Inf") + " at (" + index +
+        throw Error("input '" + path_text(path) + "' holds " + (std::isnan(x.data[i]) ? "NaN" : "Inf") + " at (" + index +
                     ") (NCHW); pass --allow-nonfinite to run it anyway");
     }
 }

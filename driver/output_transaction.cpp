@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../runtime/src/file_io.h"
+#include "../runtime/src/message_text.h"
 
 namespace convforge {
 
@@ -22,7 +23,7 @@ Kind kind_of(const std::string &path) {  // never follows a link
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return Kind::Missing;
-        throw std::runtime_error("'" + path + "': " + std::strerror(errno));
+        throw std::runtime_error("'" + path_text(path) + "': " + std::strerror(errno));
     }
     if (S_ISDIR(st.st_mode)) return Kind::Directory;
     if (S_ISREG(st.st_mode)) return Kind::RegularFile;
@@ -42,10 +43,10 @@ OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_
         while (p.size() > 1 && p.back() == '/') p.pop_back();
         struct stat st;
         if (::stat(p.c_str(), &st) == 0) {  // follows links: a linked --out is the user's choice
-            if (!S_ISDIR(st.st_mode)) throw std::runtime_error("--out '" + out_dir + "': '" + p + "' is not a directory");
+            if (!S_ISDIR(st.st_mode)) throw std::runtime_error("--out '" + path_text(out_dir) + "': '" + path_text(p) + "' is not a directory");
             break;
         }
-        if (errno != ENOENT) throw std::runtime_error("--out '" + out_dir + "': '" + p + "': " + system_error());
+        if (errno != ENOENT) throw std::runtime_error("--out '" + path_text(out_dir) + "': '" + path_text(p) + "': " + system_error());
         missing.push_back(p);
         const size_t slash = p.find_last_of('/');
         if (slash == std::string::npos) break;
@@ -55,7 +56,7 @@ OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_
         for (auto it = missing.rbegin(); it != missing.rend(); ++it) make_directory(*it);
         std::string pattern = (fs::path(out_dir) / ".convforge-staging-XXXXXX").string();
         if (!::mkdtemp(pattern.data()))
-            throw std::runtime_error("cannot create a staging directory in '" + out_dir + "': " + system_error());
+            throw std::runtime_error("cannot create a staging directory in '" + path_text(out_dir) + "': " + system_error());
         staging_ = pattern;
     } catch (...) {
         roll_back();
@@ -95,14 +96,14 @@ void OutputTransaction::make_directory(const std::string &path) {
     // Another process may have made it just now: that is fine, and not ours to remove.
     struct stat st;
     if (errno == EEXIST && ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
-    throw std::runtime_error("cannot create output directory '" + path + "': " + system_error());
+    throw std::runtime_error("cannot create output directory '" + path_text(path) + "': " + system_error());
 }
 
 std::string OutputTransaction::staging_dir(const std::string &sub) {
     const fs::path dir = sub.empty() ? fs::path(staging_) : fs::path(staging_) / sub;
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) throw std::runtime_error("cannot create staging directory '" + dir.string() + "': " + ec.message());
+    if (ec) throw std::runtime_error("cannot create staging directory '" + path_text(dir.string()) + "': " + ec.message());
     return dir.string();
 }
 
@@ -126,12 +127,12 @@ std::vector<std::string> OutputTransaction::commit() {
     for (const std::string &folder : folders) {
         const Kind k = kind_of(folder);
         if (k != Kind::Missing && k != Kind::Directory)
-            throw std::runtime_error("'" + folder + "' exists and is not a directory; refusing to replace it");
+            throw std::runtime_error("'" + path_text(folder) + "' exists and is not a directory; refusing to replace it");
     }
     for (const Planned &m : plan) {
         const Kind k = kind_of(m.to);
         if (k != Kind::Missing && k != Kind::RegularFile)
-            throw std::runtime_error("'" + m.to + "' exists and is not a regular file; refusing to replace it");
+            throw std::runtime_error("'" + path_text(m.to) + "' exists and is not a regular file; refusing to replace it");
     }
     for (const std::string &folder : folders) {
         if (kind_of(folder) == Kind::Missing) make_directory(folder);
@@ -145,7 +146,7 @@ std::vector<std::string> OutputTransaction::commit() {
         if (kind_of(move.to) == Kind::RegularFile) {
             move.backup = backups + "/" + std::to_string(i);
             if (::link(move.to.c_str(), move.backup.c_str()) != 0)
-                throw std::runtime_error("cannot keep a backup of '" + move.to + "': " + system_error());
+                throw std::runtime_error("cannot keep a backup of '" + path_text(move.to) + "': " + system_error());
         }
         install_file(move.from, move.to, "output file");
         moved_.push_back(move);

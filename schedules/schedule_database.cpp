@@ -73,7 +73,7 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
 
 ScheduleDatabase ScheduleDatabase::load(const std::string &path) {
     return parse(read_text_file(path, "schedule database", limits::kMaxScheduleDatabaseBytes),
-                 "schedule database '" + path + "'");
+                 "schedule database '" + path_text(path) + "'");
 }
 
 ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::string &origin) {

@@ -129,6 +129,16 @@ TEST_F(Parsers, LongNamesAreQuotedAsBoundedExcerpts) {
     EXPECT_LT(value.size(), 400u);
 }
 
+TEST_F(Parsers, PathsInMessagesStayOnOneBoundedLine) {
+    const std::string message = error_of([] { load_npy("/nonexistent/line\nbreak.npy"); });
+    EXPECT_NE(message.find("/nonexistent/line\\x0abreak.npy"), std::string::npos) << message;
+    const std::string long_path = "/nonexistent/" + std::string(3000, 'd') + "/tail.npy";
+    const std::string long_message = error_of([&] { load_npy(long_path); });
+    EXPECT_NE(long_message.find("...(3022 bytes)..."), std::string::npos) << long_message;
+    EXPECT_NE(long_message.find("/tail.npy"), std::string::npos);
+    EXPECT_LT(long_message.size(), 600u);
+}
+
 // --- file sizes and kinds ---
 
 TEST_F(Parsers, DevicesPipesAndDirectoriesAreNotRead) {

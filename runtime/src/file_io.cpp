@@ -9,12 +9,15 @@
 #include <unistd.h>
 
 #include "convforge/convforge.h"
+#include "message_text.h"
 
 namespace convforge {
 
 namespace {
 
-std::string describe(const std::string &path, const char *what) { return std::string(what) + " '" + path + "'"; }
+std::string describe(const std::string &path, const char *what) {
+    return std::string(what) + " '" + path_text(path) + "'";
+}
 
 std::string system_error() { return std::strerror(errno); }
 
@@ -61,7 +64,7 @@ int create_unique_beside(const std::string &path, std::string &temp_path, const 
         if (fd >= 0) return fd;
         if (errno != EEXIST) throw Error(describe(path, what) + " cannot be written: " + system_error());
     }
-    throw Error(describe(path, what) + ": no unique temporary name found in '" + dir + "'");
+    throw Error(describe(path, what) + ": no unique temporary name found in '" + path_text(dir) + "'");
 }
 
 }  // namespace
@@ -129,7 +132,7 @@ void write_file_atomically(const std::string &path, const std::vector<ByteSpan> 
     const std::string dir = parent_directory(path);
     struct stat st;
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw Error(describe(path, what) + ": directory '" + dir + "' does not exist");
+        throw Error(describe(path, what) + ": directory '" + path_text(dir) + "' does not exist");
     const int earlier_mode = require_replaceable(path, what);
     std::string temp;
     int fd = create_unique_beside(path, temp, what);

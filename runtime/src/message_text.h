@@ -18,25 +18,37 @@ inline std::string shape_text(const std::vector<int64_t> &shape) {
     return s + "]";
 }
 
-// 'text' with non-printable bytes as \xNN, cut after kMaxQuotedChars with
-// "... (N bytes)" appended.
-inline std::string excerpt(const std::string &text) {
+// `text` with control bytes and '\\' as \xNN, so a message stays on one line.
+inline std::string escaped(const std::string &text) {
     static const char hex[] = "0123456789abcdef";
-    std::string s = "'";
-    size_t shown = 0;
-    for (; shown < text.size() && shown < limits::kMaxQuotedChars; ++shown) {
-        const unsigned char c = static_cast<unsigned char>(text[shown]);
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            s += char(c);
+    std::string s;
+    for (const char ch : text) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if ((c >= 0x20 && c != 0x7f && c != '\\')) {
+            s += ch;
         } else {
             s += "\\x";
             s += hex[c >> 4];
             s += hex[c & 15];
         }
     }
-    s += "'";
-    if (shown < text.size()) s += "... (" + std::to_string(text.size()) + " bytes)";
     return s;
+}
+
+// 'text', escaped, cut after kMaxQuotedChars with "... (N bytes)" appended.
+inline std::string excerpt(const std::string &text) {
+    const bool cut = text.size() > limits::kMaxQuotedChars;
+    return "'" + escaped(cut ? text.substr(0, limits::kMaxQuotedChars) : text) + "'" +
+           (cut ? "... (" + std::to_string(text.size()) + " bytes)" : "");
+}
+
+// A file path as messages print it: escaped, and a very long one as its start and
+// its end (where the file name is).
+inline std::string path_text(const std::string &path) {
+    constexpr size_t kEnds = 200;
+    if (path.size() <= 2 * kEnds + 100) return escaped(path);
+    return escaped(path.substr(0, kEnds)) + "...(" + std::to_string(path.size()) + " bytes)..." +
+           escaped(path.substr(path.size() - kEnds));
 }
 
 }  // namespace convforge

@@ -51,8 +51,9 @@ Tensor load_npy(const std::string &path) {
 }
 
 void save_npy(const std::string &path, const Tensor &t) {
-    const int64_t count = element_count(t.shape, "npy '" + path + "': tensor");
-    if (size_t(count) != t.data.size()) throw Error("npy '" + path + "': tensor data does not match its shape");
+    const std::string where = "npy '" + path_text(path) + "'";
+    const int64_t count = element_count(t.shape, where + ": tensor");
+    if (size_t(count) != t.data.size()) throw Error(where + ": tensor data does not match its shape");
     std::string shape = "(";
     for (size_t i = 0; i < t.shape.size(); ++i) {
         shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "");

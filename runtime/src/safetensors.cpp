@@ -110,8 +110,8 @@ WeightMap load_safetensors(const std::string &path) {
     const uint64_t data_start = 8 + header_len, data_size = file.size() - data_start;
     std::vector<Entry> entries;
     for (const auto &[name, entry] : header.items()) {
-        if (name == "__metadata__") {
-            bool strings = entry.is_object();
+        if (name == "__metadata__") {  // optional: null, or a map of strings to strings
+            bool strings = entry.is_object() || entry.is_null();
             for (const auto &item : entry.items()) strings = strings && item.value().is_string();
             if (!strings) throw Error(where + ": __metadata__ must be an object of strings");
             continue;
@@ -154,7 +154,7 @@ void save_safetensors(const std::string &path, const WeightMap &weights) {
     try {
         text = header.dump();
     } catch (const json::exception &) {  // a key that is not UTF-8
-        throw Error("weights '" + path + "': a tensor name is not valid UTF-8");
+        throw Error("weights '" + path_text(path) + "': a tensor name is not valid UTF-8");
     }
     text.append((8 - text.size() % 8) % 8, ' ');
     uint8_t length[8];

@@ -217,7 +217,7 @@ void check_layer_spec(const LayerSpec &s, const std::string &origin) {
 }
 
 LayerSpec load_layer_spec(const std::string &path) {
-    return parse_layer_spec(read_text_file(path, "spec file", limits::kMaxSpecFileBytes), path);
+    return parse_layer_spec(read_text_file(path, "spec file", limits::kMaxSpecFileBytes), path_text(path));
 }
 
 std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t> &in) {

@@ -144,7 +144,7 @@ int list_command(const std::string &db_path) {
         for (const auto &r : db.records()) {
             std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class << ":";
             for (const auto &[name, value] : r.knobs) std::cout << " " << name << "=" << value;
-            if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";
+            if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";  // one plain line: checked on load
             std::cout << "\n";
         }
     } catch (const std::exception &e) {

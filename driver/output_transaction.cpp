@@ -67,20 +67,25 @@ OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_
 OutputTransaction::~OutputTransaction() { roll_back(); }
 
 void OutputTransaction::roll_back() {
+    bool restored = true;
     if (!committed_) {
         // Undo the moves made so far, newest first: earlier files come back from
-        // their backups, files that are new go.
+        // their backups, files that are new go. A file that is no longer the one
+        // this transaction put there (another emit replaced it since) is left alone.
         for (auto it = moved_.rbegin(); it != moved_.rend(); ++it) {
+            struct stat st;
+            if (::lstat(it->to.c_str(), &st) != 0 || st.st_dev != it->device || st.st_ino != it->inode) continue;
             if (it->backup.empty()) {
                 ::unlink(it->to.c_str());
-            } else {
-                ::rename(it->backup.c_str(), it->to.c_str());
+            } else if (::rename(it->backup.c_str(), it->to.c_str()) != 0) {
+                restored = false;
             }
         }
     }
     moved_.clear();
     std::error_code ignored;
-    if (!staging_.empty()) fs::remove_all(staging_, ignored);
+    // A backup that could not be put back is the only copy of the user's file: keep it.
+    if (!staging_.empty() && restored) fs::remove_all(staging_, ignored);
     staging_.clear();
     if (committed_) return;
     // Deepest first; a directory that is not empty (something else wrote there) stays.
@@ -142,12 +147,20 @@ std::vector<std::string> OutputTransaction::commit() {
     const std::string backups = staging_dir(".backup");
     std::vector<std::string> written;
     for (size_t i = 0; i < plan.size(); ++i) {
-        Move move{plan[i].from, plan[i].to, ""};
+        Move move{plan[i].from, plan[i].to, "", 0, 0};
         if (kind_of(move.to) == Kind::RegularFile) {
             move.backup = backups + "/" + std::to_string(i);
-            if (::link(move.to.c_str(), move.backup.c_str()) != 0)
-                throw std::runtime_error("cannot keep a backup of '" + path_text(move.to) + "': " + system_error());
+            // A hard link costs nothing; where links are refused (another owner's
+            // file, a file system without them) a copy does the same job.
+            std::error_code ec;
+            if (::link(move.to.c_str(), move.backup.c_str()) != 0 && !fs::copy_file(move.to, move.backup, ec))
+                throw std::runtime_error("cannot keep a backup of '" + path_text(move.to) + "': " + ec.message());
         }
+        struct stat st;
+        if (::lstat(move.from.c_str(), &st) != 0)
+            throw std::runtime_error("staged file '" + path_text(move.from) + "' vanished: " + system_error());
+        move.device = st.st_dev;
+        move.inode = st.st_ino;
         install_file(move.from, move.to, "output file");
         moved_.push_back(move);
         written.push_back(move.to);

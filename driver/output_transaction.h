@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace convforge {
 
 class OutputTransaction {
@@ -36,6 +38,8 @@ private:
     struct Move {
         std::string from, to;
         std::string backup;  // a link to the file `to` replaced, "" when there was none
+        dev_t device;        // identity of the installed file, so a roll-back
+        ino_t inode;         // touches nothing another process put there since
     };
 
     std::string out_dir_, staging_;

@@ -20,6 +20,7 @@ using json = nlohmann::json;
 
 constexpr int kMaxKnobValue = 4096;
 constexpr size_t kMaxNameLength = 64;
+constexpr size_t kMaxMeasuredLength = 1024;
 
 // Names travel into the generator's "target@knob:value,..;.." text: anything but
 // these characters could smuggle in other knobs or sections.
@@ -40,8 +41,13 @@ std::string string_field(const json &record, const char *name, const std::string
     const json &v = record.at(name);
     if (!v.is_string()) throw Error(at + ": field '" + name + "' must be a string, got " + json_excerpt(v));
     const std::string text = v.get<std::string>();
-    if (std::string(name) != "measured" && !is_plain_name(text, "-"))
+    if (std::string(name) == "measured") {  // free text, printed by `convforge list`: one bounded line
+        if (text.size() > kMaxMeasuredLength || escaped(text) != text)
+            throw Error(at + ": field 'measured' must be one line of at most " + std::to_string(kMaxMeasuredLength) +
+                        " characters without control characters or '\\'");
+    } else if (!is_plain_name(text, "-")) {
         throw Error(at + ": field '" + name + "' is " + excerpt(text) + ", not a name of lowercase letters, digits, '_' and '-'");
+    }
     return text;
 }
 
@@ -82,10 +88,11 @@ ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::str
         throw Error(origin + ": must be an object whose one field, 'records', is an array");
     ScheduleDatabase db;
     const json &records = doc.at("records");
+    std::set<std::string> keys;
     for (size_t i = 0; i < records.size(); ++i) {
         const std::string at = origin + ": record " + std::to_string(i);
         ScheduleRecord rec = parse_record(records[i], at);
-        if (db.find(rec.target, rec.variant, rec.shape_class))
+        if (!keys.insert(rec.target + "/" + rec.variant + "/" + rec.shape_class).second)
             throw Error(at + " repeats the key " + excerpt(rec.target + "/" + rec.variant + "/" + rec.shape_class));
         db.records_.push_back(std::move(rec));
     }

@@ -96,6 +96,20 @@ TEST(Limits, HandBuiltSpecIsCheckedByOutputShape) {
     expect_error([&] { output_shape(s, {1, 1, 8, 8}); }, {"stride"});
 }
 
+TEST(Limits, HandBuiltActivationOutsideTheEnumIsRefused) {
+    const LayerSpec good = spec(R"("kernel_size":3)");
+    PreparedLayer p = prepare_layer(good, testing::random_weights_for(good, 1));
+    p.spec.epilogue.activation = ActivationKind(7);
+    expect_error([&] { run_layer(p, testing::random_input({1, 1, 5, 5}, 2)); }, {"activation 7"});
+}
+
+TEST(Limits, InputAndOutputMustBeDifferentTensors) {
+    const LayerSpec s = spec(R"("kernel_size":3)");
+    const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    Tensor x = testing::random_input({1, 1, 5, 5}, 2);
+    expect_error([&] { run_layer(p, x, x); }, {"different tensors"});
+}
+
 // Weights and prepared layers built in code must agree with themselves.
 TEST(Limits, InconsistentHandBuiltTensorsAreRefused) {
     const LayerSpec s = spec(R"("kernel_size":3,"bias":true)");

@@ -129,6 +129,17 @@ TEST_F(Parsers, LongNamesAreQuotedAsBoundedExcerpts) {
     EXPECT_LT(value.size(), 400u);
 }
 
+TEST_F(Parsers, JsonErrorsQuoteTheirTokenEscapedAndBounded) {
+    // DEL is legal inside a JSON string; the invalid byte after it ends the parse.
+    const std::string short_token = error_of([&] { parse_layer_spec(R"({"variant":"a)" "\x7f\xff\"}"); });
+    EXPECT_NE(short_token.find("a\\x7f\xff"), std::string::npos) << short_token;
+    EXPECT_EQ(short_token.find('\x7f'), std::string::npos);
+    const std::string long_token =
+        error_of([&] { parse_layer_spec(std::string(R"({"variant":")") + std::string(5000, 'v') + "\xff\"}"); });
+    EXPECT_NE(long_token.find("invalid JSON"), std::string::npos) << long_token;
+    EXPECT_LT(long_token.size(), 600u);
+}
+
 TEST_F(Parsers, PathsInMessagesStayOnOneBoundedLine) {
     const std::string message = error_of([] { load_npy("/nonexistent/line\nbreak.npy"); });
     EXPECT_NE(message.find("/nonexistent/line\\x0abreak.npy"), std::string::npos) << message;
@@ -223,6 +234,8 @@ TEST(ScheduleDatabaseParser, IsStrict) {
          "is not a name of lowercase letters"},
         {R"({"records":[{"target":"x86;cuda@tile_x:9","variant":"conv","shape_class":"dense","knobs":{}}]})",
          "field 'target'"},
+        {"{\"records\":[{\"target\":\"x\",\"variant\":\"conv\",\"shape_class\":\"dense\",\"knobs\":{},"
+         "\"measured\":\"\\u001b[2J\"}]}", "field 'measured' must be one line"},
     };
     for (const auto &[text, fragment] : cases) {
         const std::string message = error_of([&] { ScheduleDatabase::parse(text, "db"); });

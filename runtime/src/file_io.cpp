@@ -1,6 +1,7 @@
 #include "file_io.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <random>
 
@@ -47,7 +48,18 @@ int require_replaceable(const std::string &path, const char *what) {
     }
     if (!S_ISREG(st.st_mode))
         throw Error(describe(path, what) + " exists and is " + file_kind(st.st_mode) + "; refusing to replace it");
-    return int(st.st_mode & 07777);
+    return int(st.st_mode & 0777);  // not setuid/setgid: a rewrite clears those
+}
+
+// Unpredictable where the system offers randomness; unique names come from O_EXCL
+// either way.
+uint64_t name_seed() {
+    uint64_t seed = uint64_t(::getpid()) << 32 ^ uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+    try {
+        seed ^= std::random_device{}();
+    } catch (const std::exception &) {
+    }
+    return seed;
 }
 
 // A new file beside `path`, created exclusively (O_EXCL never follows a link), with
@@ -55,7 +67,7 @@ int require_replaceable(const std::string &path, const char *what) {
 int create_unique_beside(const std::string &path, std::string &temp_path, const char *what) {
     const std::string dir = parent_directory(path);
     const std::string base = path.substr(path.find_last_of('/') + 1);
-    static thread_local std::mt19937_64 rng(std::random_device{}() ^ (uint64_t(::getpid()) << 32));
+    static thread_local std::mt19937_64 rng(name_seed());
     for (int attempt = 0; attempt < 100; ++attempt) {
         char suffix[17];
         std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
@@ -70,6 +82,10 @@ int create_unique_beside(const std::string &path, std::string &temp_path, const 
 }  // namespace
 
 InputFile::InputFile(const std::string &path, const char *what) : name_(describe(path, what)) {
+    // Refused before opening where possible: opening a device can have side effects.
+    struct stat before;
+    if (::stat(path.c_str(), &before) == 0 && !S_ISREG(before.st_mode))
+        throw Error(name_ + " is " + file_kind(before.st_mode) + ", not a regular file");
     // O_NONBLOCK: a pipe does not wait for a writer; O_NOCTTY: a terminal is not adopted.
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd_ < 0) throw Error(name_ + " cannot be opened: " + system_error());

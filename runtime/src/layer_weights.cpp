@@ -62,7 +62,7 @@ void check_weights(const LayerSpec &spec, const WeightMap &weights) {
             throw Error("weights: missing key '" + e.key + "' (expected shape " + shape_text(e.shape) + ")");
         }
         if (it->second.dtype != e.dtype)
-            throw Error("weights: key '" + e.key + "' has dtype " + it->second.dtype + ", expected " + e.dtype);
+            throw Error("weights: key '" + e.key + "' has dtype " + excerpt(it->second.dtype) + ", expected " + e.dtype);
         if (it->second.shape != e.shape)
             throw Error("weights: key '" + e.key + "' has shape " + shape_text(it->second.shape) + ", expected " +
                         shape_text(e.shape));

@@ -10,6 +10,7 @@
 #include "halide_errors.h"
 #include "kernel_table.h"
 #include "layer_limits.h"
+#include "spec_checks.h"
 
 namespace convforge {
 
@@ -39,7 +40,8 @@ void set_num_threads(int threads) {
 void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
     install_block_cache();
     const LayerSpec &s = layer.spec;
-    const std::vector<int64_t> out_shape = output_shape(s, input.shape);  // checks every size first
+    if (&input == &out) throw Error("run_layer: the input and the output must be different tensors");
+    const std::vector<int64_t> out_shape = output_shape(s, input.shape);  // checks the spec and every size first
     if (input.data.size() != size_t(element_count(input.shape, "input")))
         throw Error("input data does not match its shape");
     out.shape = out_shape;
@@ -75,6 +77,7 @@ Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKerne
 
 void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output) {
     const LayerSpec &s = layer.spec;
+    check_layer_spec(s, "layer spec");  // the kernel table is indexed by its fields
     const ConvPath path = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding).path;
     run_layer_with(layer, input, output, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
 }

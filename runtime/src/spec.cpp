@@ -211,6 +211,9 @@ void check_layer_spec(const LayerSpec &s, const std::string &origin) {
     const auto supported = supported_variants();
     if (std::find(supported.begin(), supported.end(), s.variant) == supported.end())
         throw Error(origin + ": variant '" + variant_name(s.variant) + "' is not implemented in this build yet");
+    if (std::string(activation_name(s.epilogue.activation)) == "?")
+        throw Error(origin + ": epilogue activation " + std::to_string(int(s.epilogue.activation)) + " is not one of " +
+                    "identity, relu, silu");
     if (!(s.epilogue.bn_eps > 0) || !std::isfinite(s.epilogue.bn_eps))
         throw Error(origin + ": epilogue field 'bn_eps' must be a finite number > 0");
     check_spec_sizes(s, origin);

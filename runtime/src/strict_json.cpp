@@ -1,5 +1,7 @@
 #include "strict_json.h"
 
+#include <algorithm>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <vector>
@@ -13,6 +15,16 @@ namespace convforge {
 namespace {
 
 using json = nlohmann::json;
+
+// nlohmann's message quotes the last token read, which may be a huge string with
+// any bytes in it.
+std::string bounded_message(const std::exception &e) {
+    const size_t max = 4 * limits::kMaxQuotedChars;
+    const char *what = e.what();
+    const size_t length = ::strnlen(what, max + 1);
+    return escaped(std::string(what, std::min(length, max))) + (length > max ? "..." : "");
+}
+
 
 // A first pass over the text, as SAX events: duplicate keys, depth and the number
 // of values are checked before any DOM exists. (nlohmann's parse callbacks would
@@ -38,10 +50,7 @@ public:
         return true;
     }
     bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &e) {
-        // nlohmann's message quotes the last token read, which may be a huge string.
-        std::string what = e.what();
-        if (what.size() > 4 * limits::kMaxQuotedChars) what = what.substr(0, 4 * limits::kMaxQuotedChars) + "...";
-        throw Error(origin_ + ": invalid JSON: " + what);
+        throw Error(origin_ + ": invalid JSON: " + bounded_message(e));
     }
 
 private:
@@ -76,7 +85,7 @@ nlohmann::json parse_json_strict(const std::string &text, const std::string &ori
     try {
         return json::parse(text);  // the same grammar has just accepted the text
     } catch (const json::exception &e) {
-        throw Error(origin + ": invalid JSON: " + std::string(e.what()).substr(0, 4 * limits::kMaxQuotedChars));
+        throw Error(origin + ": invalid JSON: " + bounded_message(e));
     }
 }
 

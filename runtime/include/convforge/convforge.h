@@ -105,8 +105,9 @@ using ConvKernelFn = int (*)(halide_buffer_t *input, halide_buffer_t *weights, h
                              int stride, int padding, int dilation, int groups, halide_buffer_t *output);
 
 // Runs with the kernels built into this library (GPU when one is usable, else the
-// CPU library matching this CPU). NaN and Inf in the input propagate as IEEE
-// arithmetic does, except that a fused relu may turn NaN into 0.
+// CPU library matching this CPU). Outputs that a NaN or Inf in the input reaches
+// are unspecified (the kernels are compiled without strict floating point; see
+// docs/limits.md): check inputs that may hold them.
 Tensor run_layer(const PreparedLayer &layer, const Tensor &input);
 // Runs with a kernel the application linked itself, emitted by `convforge emit
 // --spec` for this layer's spec. A layer with wide groups calls it once per group

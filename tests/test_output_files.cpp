@@ -115,8 +115,11 @@ TEST_F(OutputFiles, FailedWriteLeavesNothing) {
     expect_error([&] { save_npy((dir / "missing" / "y.npy").string(), testing::random_input({1, 1, 1, 1}, 1)); },
                  {"does not exist"});
     expect_error([&] { save_npy("", testing::random_input({1, 1, 1, 1}, 1)); }, {"is not a file path"});
+    write("plain.txt", "a file, not a directory");
+    expect_error([&] { save_npy((dir / "plain.txt" / "y.npy").string(), testing::random_input({1, 1, 1, 1}, 1)); },
+                 {"plain.txt' is not a directory"});
     expect_error([&] { save_npy((dir / "sub/").string(), testing::random_input({1, 1, 1, 1}, 1)); }, {"is not a file path"});
-    EXPECT_TRUE(names_in(dir).empty());
+    EXPECT_EQ(names_in(dir), std::vector<std::string>{"plain.txt"});
 }
 
 }  // namespace

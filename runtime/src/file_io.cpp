@@ -147,8 +147,9 @@ void write_file_atomically(const std::string &path, const std::vector<ByteSpan> 
     if (path.empty() || path.back() == '/') throw Error(describe(path, what) + " is not a file path");
     const std::string dir = parent_directory(path);
     struct stat st;
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    if (::stat(dir.c_str(), &st) != 0)
         throw Error(describe(path, what) + ": directory '" + path_text(dir) + "' does not exist");
+    if (!S_ISDIR(st.st_mode)) throw Error(describe(path, what) + ": '" + path_text(dir) + "' is not a directory");
     const int earlier_mode = require_replaceable(path, what);
     std::string temp;
     int fd = create_unique_beside(path, temp, what);

@@ -33,19 +33,19 @@ Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, cons
     return acc;
 }
 
-Expr activate(Expr v, Activation act) {
+Expr activate(Expr v, ActivationKind act) {
     switch (act) {
-    case Activation::Relu:
+    case ActivationKind::Relu:
         return max(v, 0.0f);
-    case Activation::Silu:
+    case ActivationKind::Silu:
         return v / (1.0f + exp(-v));
-    case Activation::Identity:
+    case ActivationKind::Identity:
         break;
     }
     return v;
 }
 
-Func epilogue(Func acc, Activation act) {
+Func epilogue(Func acc, ActivationKind act) {
     Var x("x"), y("y"), o("o"), n("n");
     Func out("epilogue");
     out(x, y, o, n) = activate(acc(o, x, y, n), act);

@@ -4,15 +4,10 @@
 #pragma once
 
 #include "Halide.h"
+#include "convforge/convforge.h"
 #include "kernel_contract.h"
 
 namespace convforge {
-
-inline const std::map<std::string, Activation> &activation_names() {
-    static const std::map<std::string, Activation> names = {
-        {"identity", Activation::Identity}, {"relu", Activation::Relu}, {"silu", Activation::Silu}};
-    return names;
-}
 
 // Layer geometry as Halide expressions: constants when the layer is emitted for
 // one spec, runtime parameters in the shape-generic kernels.
@@ -36,10 +31,10 @@ Halide::RDom conv_reduction_domain(const ConvGeometry &g);
 Halide::Func conv_core(Halide::Func padded, Halide::Func weights, Halide::Func bias,
                        const ConvGeometry &g, const Halide::RDom &r);
 
-Halide::Expr activate(Halide::Expr v, Activation act);
+Halide::Expr activate(Halide::Expr v, ActivationKind act);
 
 // out(x, y, o, n) = act(acc(o, x, y, n)): the NCHW epilogue every variant ends with.
-Halide::Func epilogue(Halide::Func acc, Activation act);
+Halide::Func epilogue(Halide::Func acc, ActivationKind act);
 
 // gap(c, n) = mean over (x, y) of t(x, y, c, n).
 Halide::Func global_average_pool(Halide::Func t, Halide::Expr width, Halide::Expr height);

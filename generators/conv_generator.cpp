@@ -23,10 +23,8 @@ using namespace Halide;
 
 class ConvGenerator : public Generator<ConvGenerator> {
 public:
-    GeneratorParam<ConvPath> path{"path",
-                                  ConvPath::Dense,
-                                  {{"dense", ConvPath::Dense}, {"grouped", ConvPath::Grouped}, {"pointwise", ConvPath::Pointwise}}};
-    GeneratorParam<Activation> activation{"activation", Activation::Identity, activation_names()};
+    GeneratorParam<ConvPath> path{"path", ConvPath::Dense, conv_path_names()};
+    GeneratorParam<ActivationKind> activation{"activation", ActivationKind::Identity, activation_kinds()};
     GeneratorParam<std::string> knobs{"knobs", ""};
     GeneratorParam<int> fixed_kernel_size{"fixed_kernel_size", 0};
     GeneratorParam<int> fixed_stride{"fixed_stride", 0};

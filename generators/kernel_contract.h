@@ -3,9 +3,10 @@
 // three can never disagree.
 #pragma once
 
-namespace convforge {
+#include <map>
+#include <string>
 
-enum class Activation { Identity, Relu, Silu };
+namespace convforge {
 
 // Packed weights carry their output channels zero-padded to a multiple of
 // this, so a dense register tile never reads past them. Every schedule's channel
@@ -24,7 +25,20 @@ inline int packed_channel_count(int out_channels) {
 //             width-vectorized, no re-layout of the input.
 // `dense` (other groups == 1): channel-vectorized register tiles over NHWC input.
 // `grouped` (groups > 1, depthwise included): width-vectorized rows.
-enum class ConvPath { Dense, Grouped, Pointwise };
+enum class ConvPath {
+#define CONVFORGE_CONV_PATH(kind, name) kind,
+#include "conv_paths.def"
+#undef CONVFORGE_CONV_PATH
+};
+
+inline const std::map<std::string, ConvPath> &conv_path_names() {
+    static const std::map<std::string, ConvPath> names = {
+#define CONVFORGE_CONV_PATH(kind, name) {#name, ConvPath::kind},
+#include "conv_paths.def"
+#undef CONVFORGE_CONV_PATH
+    };
+    return names;
+}
 
 inline ConvPath conv_path_for(int groups, int kernel_size, int stride, int padding) {
     if (groups != 1) return ConvPath::Grouped;
@@ -54,15 +68,10 @@ inline KernelSplit kernel_split(int groups, int in_channels, int out_channels, i
 }
 
 inline const char *conv_path_name(ConvPath p) {
-    switch (p) {
-    case ConvPath::Grouped:
-        return "grouped";
-    case ConvPath::Pointwise:
-        return "pointwise";
-    case ConvPath::Dense:
-        break;
+    for (const auto &[name, value] : conv_path_names()) {
+        if (value == p) return name.c_str();
     }
-    return "dense";
+    return "?";
 }
 
 }  // namespace convforge

@@ -26,11 +26,6 @@ const std::map<std::string, Variant> &variant_names() {
     return names;
 }
 
-const std::map<std::string, ActivationKind> &activation_kinds() {
-    static const std::map<std::string, ActivationKind> names = {
-        {"identity", ActivationKind::Identity}, {"relu", ActivationKind::Relu}, {"silu", ActivationKind::Silu}};
-    return names;
-}
 
 class Fields {
 public:
@@ -149,6 +144,15 @@ const char *variant_name(Variant v) {
         if (value == v) return name.c_str();
     }
     return "?";
+}
+
+const std::map<std::string, ActivationKind> &activation_kinds() {
+    static const std::map<std::string, ActivationKind> names = {
+#define CONVFORGE_ACTIVATION(kind, name) {#name, ActivationKind::kind},
+#include "convforge/activations.def"
+#undef CONVFORGE_ACTIVATION
+    };
+    return names;
 }
 
 const char *activation_name(ActivationKind a) {

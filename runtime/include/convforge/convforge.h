@@ -25,7 +25,11 @@ public:
 };
 
 enum class Variant { Conv, DoConv, SaConv, SpConv, CondConv, OdConv, DsConv };
-enum class ActivationKind { Identity, Relu, Silu };
+enum class ActivationKind {
+#define CONVFORGE_ACTIVATION(kind, name) kind,
+#include "convforge/activations.def"
+#undef CONVFORGE_ACTIVATION
+};
 
 struct EpilogueSpec {
     bool batchnorm = false;
@@ -47,6 +51,8 @@ LayerSpec parse_layer_spec(const std::string &json_text, const std::string &orig
 LayerSpec load_layer_spec(const std::string &path);
 const char *variant_name(Variant v);
 const char *activation_name(ActivationKind a);
+// Every activation by its spec name ("identity", "relu", ...).
+const std::map<std::string, ActivationKind> &activation_kinds();
 // Variants whose kernels exist in this build.
 std::vector<Variant> supported_variants();
 

@@ -7,6 +7,7 @@
 
 #include "Halide.h"
 #include "../schedules/schedule_database.h"
+#include "../schedules/target_facts.h"
 #include "convforge/convforge.h"
 #include "../runtime/src/message_text.h"
 #include "kernel_plan.h"
@@ -67,7 +68,7 @@ std::string knobs_for(const std::string &targets, const KernelPlan &plan, const 
     std::stringstream in(targets);
     std::string one, text;
     while (std::getline(in, one, ',')) {
-        const std::string key = schedule_target_key(Halide::Target(one));
+        const std::string key = target_facts(Halide::Target(one)).database_key;
         const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class) : nullptr;
         if (!rec) {
             warnings << "convforge: warning: no schedule record for " << key << "/" << plan.variant << "/" << plan.shape_class

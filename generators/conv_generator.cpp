@@ -15,6 +15,7 @@
 #include "kernel_contract.h"
 #include "../schedules/conv_stages.h"
 #include "../schedules/schedule_database.h"
+#include "../schedules/target_facts.h"
 
 namespace convforge {
 namespace {
@@ -83,7 +84,7 @@ public:
 
     void schedule() {
         ConvKnobs k = default_conv_knobs(get_target());
-        apply_knob_text(k, knob_section_for(knobs, schedule_target_key(get_target())));
+        apply_knob_text(k, knob_section_for(knobs, target_facts(get_target()).database_key));
         check_conv_knobs(k);
         schedule_conv(stages, k, get_target());
         if (!Internal::is_const_one(stages.valid)) {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "../generators/kernel_contract.h"
+#include "target_facts.h"
 
 namespace convforge {
 
@@ -24,12 +25,10 @@ const std::vector<KnobField> &conv_knob_fields() {
 }
 
 ConvKnobs default_conv_knobs(const Halide::Target &target) {
+    const TargetFacts facts = target_facts(target);
     ConvKnobs k;
-    k.vector_width = target.natural_vector_size<float>();
-    if (target.has_gpu_feature()) {
-        k.vector_width = 1;
-        return k;
-    }
+    k.vector_width = facts.vector_floats;
+    if (facts.family == ScheduleFamily::Cuda) return k;
     // Accumulators = channel_vectors * tile_x * tile_y must leave registers for
     // the weight vectors and one broadcast: 16 vector registers on AVX2/SSE, 32 on
     // AVX-512 and AArch64 NEON. A 2-D pixel tile (x and y) lets the unrolled
@@ -39,10 +38,10 @@ ConvKnobs default_conv_knobs(const Halide::Target &target) {
     k.tile_y = 2;
     k.pointwise_channels = 8;
     k.pointwise_vectors = 1;
-    if (target.arch == Halide::Target::ARM) {
+    if (facts.family == ScheduleFamily::Arm) {
         k.channel_vectors = 4;  // 16 channels of 4 lanes: one packed weight tile
         k.pointwise_vectors = 2;
-    } else if (target.has_feature(Halide::Target::AVX512) || target.has_feature(Halide::Target::AVX512_Skylake)) {
+    } else if (facts.vector_registers == 32) {  // AVX-512
         k.tile_x = 4;
         k.tile_y = 3;
         k.pointwise_vectors = 2;

@@ -7,14 +7,10 @@
 #include <string>
 #include <vector>
 
-namespace Halide {
-struct Target;
-}
-
 namespace convforge {
 
 struct ScheduleRecord {
-    std::string target;       // schedule_target_key(), e.g. "x86-64-avx2"
+    std::string target;       // TargetFacts::database_key, e.g. "x86-64-avx2"
     std::string variant;      // "conv"
     std::string shape_class;  // "dense" | "grouped"
     std::map<std::string, int> knobs;
@@ -35,9 +31,6 @@ public:
 private:
     std::vector<ScheduleRecord> records_;
 };
-
-// The database's target key: architecture plus the ISA level that decides knobs.
-std::string schedule_target_key(const Halide::Target &target);
 
 // Knob text for one sub-target: "key@name:value,...". A kernel compiled for several
 // sub-targets (x86 multi-target) gets one section per sub-target, joined by ';'.

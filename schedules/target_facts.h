@@ -1,0 +1,23 @@
+// What convforge's schedules need to know about a Halide target, decided in one
+// place: which schedule file applies, its schedule database key, and the SIMD
+// facts the default knobs derive from.
+#pragma once
+
+#include <string>
+
+#include "Halide.h"
+
+namespace convforge {
+
+enum class ScheduleFamily { X86, Arm, Cuda };
+
+struct TargetFacts {
+    ScheduleFamily family;
+    std::string database_key;  // "x86-64-avx512", "x86-64-avx2", "x86-64-sse41", "arm-64", "cuda", ...
+    int vector_floats;         // float lanes of one SIMD vector (1 on a GPU)
+    int vector_registers;      // SIMD registers the register tiles may use (0 on a GPU)
+};
+
+TargetFacts target_facts(const Halide::Target &target);
+
+}  // namespace convforge

@@ -102,7 +102,7 @@ private:
     static Func unpacked(Func packed) {
         Var o("o"), c("c"), kx("kx"), ky("ky");
         Func w("kernel");
-        w(o, c, kx, ky) = packed(o % kPackedChannelTile, c, kx, ky, o / kPackedChannelTile);
+        w(o, c, kx, ky) = packed(PackedWeightLayout::coordinates<Expr>(o, c, kx, ky));
         return w;
     }
 

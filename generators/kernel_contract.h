@@ -3,8 +3,11 @@
 // three can never disagree.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace convforge {
 
@@ -20,6 +23,38 @@ constexpr int kPackedChannelTile = 16;
 inline int packed_channel_count(int out_channels) {
     return (out_channels + kPackedChannelAlignment - 1) / kPackedChannelAlignment * kPackedChannelAlignment;
 }
+
+// The packed weights of one kernel call: the one definition the fold (which writes
+// them), the runtime (which wraps them as a Halide buffer) and the generator (which
+// reads them) share. As Halide dimensions, innermost first: (o % T, c, kx, ky, o / T)
+// with T = kPackedChannelTile, so a tile of T output channels is one contiguous
+// vector load and successive input channels (the reduction's innermost loop)
+// follow each other. Channels past the layer's are zero.
+struct PackedWeightLayout {
+    int packed_channels;  // output channels, padded to kPackedChannelAlignment
+    int in_channels_per_group;
+    int kernel_size;
+
+    PackedWeightLayout(int out_channels, int in_channels_per_group, int kernel_size)
+        : packed_channels(packed_channel_count(out_channels)), in_channels_per_group(in_channels_per_group),
+          kernel_size(kernel_size) {}
+
+    std::array<int, 5> extents() const {
+        return {kPackedChannelTile, in_channels_per_group, kernel_size, kernel_size, packed_channels / kPackedChannelTile};
+    }
+    size_t floats() const { return size_t(packed_channels) * in_channels_per_group * kernel_size * kernel_size; }
+    // Where logical weight (o, c, kx, ky) lies.
+    size_t offset(int o, int c, int kx, int ky) const {
+        const size_t tile = size_t(o) / kPackedChannelTile;
+        return (((tile * kernel_size + ky) * kernel_size + kx) * in_channels_per_group + c) * kPackedChannelTile +
+               size_t(o) % kPackedChannelTile;
+    }
+    // The same, as buffer coordinates (for Halide Exprs as well as ints).
+    template <typename T>
+    static std::vector<T> coordinates(T o, T c, T kx, T ky) {
+        return {o % kPackedChannelTile, c, kx, ky, o / kPackedChannelTile};
+    }
+};
 
 // `pointwise` (1x1, stride 1, no padding, groups == 1): a GEMM over NCHW rows,
 //             width-vectorized, no re-layout of the input.

@@ -4,7 +4,6 @@
 
 #include "../../generators/kernel_contract.h"
 #include "convforge/convforge.h"
-#include "layer_limits.h"
 #include "layer_weights.h"
 #include "spec_checks.h"
 
@@ -81,23 +80,19 @@ PreparedLayer prepare_layer(const LayerSpec &s, const WeightMap &w) {
     p.spec = s;
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     p.kernel_calls = split.calls;
-    p.packed_channels = packed_channel_count(split.out_channels);
-    const int k = s.kernel_size, cg = s.in_channels / s.groups, T = kPackedChannelTile;
-    // Packed per kernel call as Halide (o % T, c, kx, ky, o / T): a tile of T output
-    // channels is one contiguous vector load, and successive input channels (the
-    // reduction's innermost loop) follow each other in memory; padded channels are
-    // zero. Call j covers output channels [j * O / calls, (j + 1) * O / calls).
-    const int64_t all_floats = packed_weight_floats(s);  // checked against the limits with the spec
-    const size_t call_floats = size_t(all_floats / split.calls);
-    p.packed_weights.assign(size_t(all_floats), 0.0f);
+    p.packed_channels = PackedWeightLayout(split.out_channels, s.in_channels / s.groups, s.kernel_size).packed_channels;
+    const int k = s.kernel_size, cg = s.in_channels / s.groups;
+    // One PackedWeightLayout per kernel call; call j covers output channels
+    // [j * O / calls, (j + 1) * O / calls).
+    const PackedWeightLayout layout(split.out_channels, cg, k);  // its size passed check_layer_spec above
+    p.packed_weights.assign(layout.floats() * size_t(split.calls), 0.0f);
     for (int o = 0; o < s.out_channels; ++o) {
         const int call = o / split.out_channels, oc = o % split.out_channels;
-        float *packed = p.packed_weights.data() + call * call_floats;
+        float *packed = p.packed_weights.data() + call * layout.floats();
         for (int c = 0; c < cg; ++c)
             for (int ky = 0; ky < k; ++ky)
                 for (int kx = 0; kx < k; ++kx)
-                    packed[((((size_t(oc) / T) * k + ky) * k + kx) * cg + c) * T + oc % T] =
-                        kernel[((size_t(o) * cg + c) * k + ky) * k + kx];
+                    packed[layout.offset(oc, c, kx, ky)] = kernel[((size_t(o) * cg + c) * k + ky) * k + kx];
     }
     p.bias = bias;
     return p;

@@ -15,8 +15,9 @@ int64_t bytes_of_floats(int64_t floats, const std::string &what) { return checke
 
 int64_t packed_weight_floats(const LayerSpec &s) {
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+    const PackedWeightLayout layout(split.out_channels, s.in_channels / s.groups, s.kernel_size);
     const int64_t per_call = kernel_tensor_floats(
-        {packed_channel_count(split.out_channels), s.in_channels / s.groups, s.kernel_size, s.kernel_size},
+        {layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
         "packed weights of one kernel call");
     return checked_mul(per_call, split.calls, "packed weights");
 }

@@ -1,4 +1,5 @@
 // Forward pass: wraps tensors as Halide buffers and calls a conv kernel.
+#include <array>
 #include <mutex>
 
 #include "HalideBuffer.h"
@@ -49,17 +50,18 @@ void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out
 
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     if (split.calls != layer.kernel_calls) throw Error("prepared layer does not match its spec (kernel calls)");
-    const int k = s.kernel_size, cg = s.in_channels / s.groups;
-    const size_t call_floats = size_t(packed_weight_floats(s) / split.calls);
-    if (layer.packed_channels != packed_channel_count(split.out_channels) ||
+    const PackedWeightLayout layout(split.out_channels, s.in_channels / s.groups, s.kernel_size);
+    const size_t call_floats = layout.floats();
+    if (layer.packed_channels != layout.packed_channels ||
         layer.packed_weights.size() != call_floats * size_t(split.calls) || layer.bias.size() != size_t(s.out_channels))
         throw Error("prepared layer does not match its spec (weight sizes)");
     for (int call = 0; call < split.calls; ++call) {
         auto in_buf = nchw_channel_slice(const_cast<float *>(input.data.data()), input.shape,
                                          call * split.in_channels, split.in_channels);
         auto out_buf = nchw_channel_slice(out.data.data(), out.shape, call * split.out_channels, split.out_channels);
+        const std::array<int, 5> w_extents = layout.extents();
         Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()) + call * call_floats,
-                                            {kPackedChannelTile, cg, k, k, layer.packed_channels / kPackedChannelTile});
+                                            std::vector<int>(w_extents.begin(), w_extents.end()));
         Halide::Runtime::Buffer<float> b_buf(const_cast<float *>(layer.bias.data()) + call * split.out_channels,
                                             {split.out_channels});
         const int rc = kernel(in_buf.raw_buffer(), w_buf.raw_buffer(), b_buf.raw_buffer(), s.stride, s.padding,

@@ -18,9 +18,15 @@ struct ConvStages {
     // True when the call matches what the kernel was emitted for. The generator
     // ends with output.specialize(valid) + specialize_fail; Halide tries output
     // specializations in order, so every one a schedule adds must include `valid`
-    // or a bad call could run it instead of failing.
+    // or a bad call could run it instead of failing: specialize_output() is how.
     Halide::Expr valid;
     ConvPath path;
+
+    // The one way a schedule specializes the output: `valid && condition`.
+    Halide::Stage specialize_output(const Halide::Expr &condition) const {
+        Halide::Func out = output;  // a handle to the same function
+        return out.specialize(valid && condition);
+    }
 };
 
 void schedule_conv_x86(const ConvStages &s, const ConvKnobs &k);

@@ -37,7 +37,7 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
     const ConvGeometry &g = s.geometry;
     Expr weight_floats = g.out_channels * g.in_channels_per_group() * g.kernel_size * g.kernel_size;
     Expr image_floats = g.in_channels * g.in_width * g.in_height;
-    out.specialize(s.valid && weight_floats < image_floats).reorder(oi, xi, yi, xo, oo, task);
+    s.specialize_output(weight_floats < image_floats).reorder(oi, xi, yi, xo, oo, task);
 
     // The register tile is always whole: bounding acc to constant extents lets
     // LLVM keep it in registers; edge tiles read zero-padded weights and padding.

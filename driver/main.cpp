@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
+#include "../runtime/src/checked_size.h"
 #include "../runtime/src/limits.h"
 #include "../runtime/src/message_text.h"
 #include "emit_command.h"
@@ -98,7 +99,7 @@ int bench_command(const BenchOptions &o) {
         std::mt19937 rng(1234);
         const WeightMap weights = o.weights.empty() ? random_weights(spec, rng) : load_safetensors(o.weights);
         const PreparedLayer layer = prepare_layer(spec, weights);
-        x.data.resize(size_t(o.batch) * size_t(spec.in_channels) * size_t(o.height) * size_t(o.width));
+        x.data.resize(size_t(element_count(x.shape, "input")));
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);
 

@@ -134,11 +134,7 @@ std::vector<std::string> OutputTransaction::commit() {
         if (k != Kind::Missing && k != Kind::Directory)
             throw std::runtime_error("'" + path_text(folder) + "' exists and is not a directory; refusing to replace it");
     }
-    for (const Planned &m : plan) {
-        const Kind k = kind_of(m.to);
-        if (k != Kind::Missing && k != Kind::RegularFile)
-            throw std::runtime_error("'" + path_text(m.to) + "' exists and is not a regular file; refusing to replace it");
-    }
+    for (const Planned &m : plan) require_replaceable(m.to, "output file");  // all checked before any move
     for (const std::string &folder : folders) {
         if (kind_of(folder) == Kind::Missing) make_directory(folder);
     }

@@ -92,8 +92,8 @@ ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::str
     for (size_t i = 0; i < records.size(); ++i) {
         const std::string at = origin + ": record " + std::to_string(i);
         ScheduleRecord rec = parse_record(records[i], at);
-        if (!keys.insert(rec.target + "/" + rec.variant + "/" + rec.shape_class).second)
-            throw Error(at + " repeats the key " + excerpt(rec.target + "/" + rec.variant + "/" + rec.shape_class));
+        const std::string key = rec.target + "/" + rec.variant + "/" + rec.shape_class;
+        if (!keys.insert(key).second) throw Error(at + " repeats the key " + excerpt(key));
         db.records_.push_back(std::move(rec));
     }
     return db;

@@ -37,20 +37,6 @@ std::string parent_directory(const std::string &path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// An existing `path` that is not a regular file is never replaced: a planted link
-// or a device node stays as it is. Returns the permission bits of the file there
-// (-1 when there is none).
-int require_replaceable(const std::string &path, const char *what) {
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) {
-        if (errno == ENOENT) return -1;
-        throw Error(describe(path, what) + ": " + system_error());
-    }
-    if (!S_ISREG(st.st_mode))
-        throw Error(describe(path, what) + " exists and is " + file_kind(st.st_mode) + "; refusing to replace it");
-    return int(st.st_mode & 0777);  // not setuid/setgid: a rewrite clears those
-}
-
 // Unpredictable where the system offers randomness; unique names come from O_EXCL
 // either way.
 uint64_t name_seed() {
@@ -80,6 +66,19 @@ int create_unique_beside(const std::string &path, std::string &temp_path, const 
 }
 
 }  // namespace
+
+// An existing `path` that is not a regular file is never replaced: a planted link
+// or a device node stays as it is.
+int require_replaceable(const std::string &path, const char *what) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return -1;
+        throw Error(describe(path, what) + ": " + system_error());
+    }
+    if (!S_ISREG(st.st_mode))
+        throw Error(describe(path, what) + " exists and is " + file_kind(st.st_mode) + "; refusing to replace it");
+    return int(st.st_mode & 0777);  // not setuid/setgid: a rewrite clears those
+}
 
 InputFile::InputFile(const std::string &path, const char *what) : name_(describe(path, what)) {
     // Refused before opening where possible: opening a device can have side effects.

@@ -45,6 +45,10 @@ struct ByteSpan {
 };
 void write_file_atomically(const std::string &path, const std::vector<ByteSpan> &pieces, const char *what);
 
+// Throws naming `path` unless it is a regular file or absent (a link there is not
+// followed). Returns the permission bits of the file there, -1 when there is none.
+int require_replaceable(const std::string &path, const char *what);
+
 // Renames the finished file `staged` onto `path` under the same rule: `path` must
 // be a regular file or absent. Throws naming `path` otherwise.
 void install_file(const std::string &staged, const std::string &path, const char *what);

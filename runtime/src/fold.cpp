@@ -80,11 +80,11 @@ PreparedLayer prepare_layer(const LayerSpec &s, const WeightMap &w) {
     p.spec = s;
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     p.kernel_calls = split.calls;
-    p.packed_channels = PackedWeightLayout(split.out_channels, s.in_channels / s.groups, s.kernel_size).packed_channels;
     const int k = s.kernel_size, cg = s.in_channels / s.groups;
     // One PackedWeightLayout per kernel call; call j covers output channels
     // [j * O / calls, (j + 1) * O / calls).
     const PackedWeightLayout layout(split.out_channels, cg, k);  // its size passed check_layer_spec above
+    p.packed_channels = layout.packed_channels;
     p.packed_weights.assign(layout.floats() * size_t(split.calls), 0.0f);
     for (int o = 0; o < s.out_channels; ++o) {
         const int call = o / split.out_channels, oc = o % split.out_channels;

@@ -11,7 +11,6 @@
 #include "halide_errors.h"
 #include "kernel_table.h"
 #include "layer_limits.h"
-#include "spec_checks.h"
 
 namespace convforge {
 
@@ -38,7 +37,11 @@ void set_num_threads(int threads) {
     current = threads;
 }
 
-void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
+namespace {
+
+// The forward pass; a null `kernel` means the built-in one for the layer's path,
+// picked only once the spec is checked (the kernel table is indexed by it).
+void run(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
     install_block_cache();
     const LayerSpec &s = layer.spec;
     if (&input == &out) throw Error("run_layer: the input and the output must be different tensors");
@@ -50,6 +53,7 @@ void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out
 
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     if (split.calls != layer.kernel_calls) throw Error("prepared layer does not match its spec (kernel calls)");
+    if (!kernel) kernel = builtin_conv_kernel(split.path, s.epilogue.activation, gpu_available());
     const PackedWeightLayout layout(split.out_channels, s.in_channels / s.groups, s.kernel_size);
     const size_t call_floats = layout.floats();
     if (layer.packed_channels != layout.packed_channels ||
@@ -71,18 +75,20 @@ void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out
     }
 }
 
+}  // namespace
+
+void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
+    if (!kernel) throw Error("run_layer_with: no kernel given");
+    run(layer, input, out, kernel);
+}
+
 Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
     Tensor out;
     run_layer_with(layer, input, out, kernel);
     return out;
 }
 
-void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output) {
-    const LayerSpec &s = layer.spec;
-    check_layer_spec(s, "layer spec");  // the kernel table is indexed by its fields
-    const ConvPath path = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding).path;
-    run_layer_with(layer, input, output, builtin_conv_kernel(path, layer.spec.epilogue.activation, gpu_available()));
-}
+void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output) { run(layer, input, output, nullptr); }
 
 Tensor run_layer(const PreparedLayer &layer, const Tensor &input) {
     Tensor out;

@@ -133,8 +133,7 @@ void print_row(const Shape &s, int batch, int threads, double peak, int repeats,
     const PreparedLayer conv = prepare_layer(spec, w);
 
     LayerSpec dspec = spec;
-    dspec.variant = Variant::DoConv;
-    dspec.d_mul = k * k;
+    dspec.variant = "doconv";  // d_mul takes its default, k * k
     WeightMap dw;
     dw["W"] = f32_tensor({C, Cg, k * k}, rng);
     if (k > 1) dw["D"] = f32_tensor({C, k * k, k * k}, rng);

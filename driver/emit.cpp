@@ -10,7 +10,7 @@
 #include "../schedules/target_facts.h"
 #include "convforge/convforge.h"
 #include "../runtime/src/message_text.h"
-#include "kernel_plan.h"
+#include "../runtime/src/plain_conv.h"
 #include "output_transaction.h"
 
 namespace convforge {
@@ -130,8 +130,12 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
                                  std::to_string(kMaxNameLength) + " characters (letters, digits, '_')");
     KernelPlan plan;
     if (o.with_kernel) {
-        plan = o.spec_path.empty() ? plan_generic_conv_kernel(o.generic_path, o.generic_activation)
-                                   : plan_layer_kernel(load_layer_spec(o.spec_path));
+        if (o.spec_path.empty()) {
+            plan = generic_conv_kernel(o.generic_path, o.generic_activation);
+        } else {
+            const LayerSpec spec = load_layer_spec(o.spec_path);
+            plan = find_variant(spec.variant).layer_kernel(spec);
+        }
     }
 
     std::unique_ptr<ScheduleDatabase> db;

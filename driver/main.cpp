@@ -1,4 +1,4 @@
-// convforge: the command-line driver. emit | run | bench | list.
+// convforge: the command-line driver. emit | run | bench | list | keys.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,13 +12,10 @@
 #include "../runtime/src/checked_size.h"
 #include "../runtime/src/limits.h"
 #include "../runtime/src/message_text.h"
+#include "../runtime/src/random_weights.h"
+#include "../runtime/src/variants/variant.h"
 #include "emit_command.h"
 #include "../schedules/schedule_database.h"
-
-namespace convforge {
-// Random weights with no parameter at its trivial init (driver/random_weights.cpp).
-WeightMap random_weights(const LayerSpec &spec, std::mt19937 &rng);
-}  // namespace convforge
 
 namespace {
 
@@ -84,9 +81,7 @@ int run_command(const RunOptions &o) {
 }
 
 double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
-    const double macs = double(out_shape[0]) * out_shape[1] * out_shape[2] * out_shape[3] *
-                        (double(s.in_channels) / s.groups) * s.kernel_size * s.kernel_size;
-    return 2.0 * macs * 1e-9;
+    return 2.0 * find_variant(s.variant).multiply_adds(s, out_shape) * 1e-9;
 }
 
 int bench_command(const BenchOptions &o) {
@@ -97,7 +92,7 @@ int bench_command(const BenchOptions &o) {
         x.shape = {o.batch, spec.in_channels, o.height, o.width};
         const auto out_shape = output_shape(spec, x.shape);  // checks every size before allocating
         std::mt19937 rng(1234);
-        const WeightMap weights = o.weights.empty() ? random_weights(spec, rng) : load_safetensors(o.weights);
+        const WeightMap weights = o.weights.empty() ? random_weights(spec, 1234) : load_safetensors(o.weights);
         const PreparedLayer layer = prepare_layer(spec, weights);
         x.data.resize(size_t(element_count(x.shape, "input")));
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -115,26 +110,43 @@ int bench_command(const BenchOptions &o) {
         const double median = times[times.size() / 2], best = times.front();
         const double gf = gflop(spec, out_shape) / (median * 1e-3);
         if (o.json) {
-            nlohmann::json j = {{"variant", variant_name(spec.variant)}, {"batch", o.batch}, {"height", o.height},
+            nlohmann::json j = {{"variant", spec.variant}, {"batch", o.batch}, {"height", o.height},
                                 {"width", o.width}, {"threads", o.threads}, {"repeats", o.repeats},
                                 {"median_ms", median}, {"min_ms", best}, {"gflops", gf},
                                 {"device", gpu_available() ? "cuda" : "cpu"}};
             std::cout << j.dump() << "\n";
         } else {
             std::printf("%s %dx%dx%dx%d: median %.3f ms, min %.3f ms, %.1f GFLOP/s (%s, threads %d)\n",
-                        variant_name(spec.variant), o.batch, spec.in_channels, o.height, o.width, median, best, gf,
+                        spec.variant.c_str(), o.batch, spec.in_channels, o.height, o.width, median, best, gf,
                         gpu_available() ? "cuda" : "cpu", o.threads);
         }
     });
 }
 
+// The state_dict entries a layer reads: a user's checklist, and what the golden-data
+// maker fills with random values.
+int keys_command(const std::string &spec_path, bool as_json) {
+    return guarded("keys", [&] {
+        const LayerSpec spec = load_layer_spec(spec_path);
+        nlohmann::json keys = nlohmann::json::array();
+        for (const ExpectedTensor &e : expected_weights(spec)) {
+            if (as_json) {
+                keys.push_back({{"key", e.key}, {"shape", e.shape}, {"dtype", e.dtype}, {"optional", e.optional}});
+            } else {
+                std::cout << e.key << " " << e.dtype << " " << shape_text(e.shape) << (e.optional ? " (optional)" : "")
+                          << "\n";
+            }
+        }
+        if (as_json) std::cout << keys.dump() << "\n";
+    });
+}
+
 int list_command(const std::string &db_path) {
     std::cout << "variants:\n";
-    const auto supported = supported_variants();
-    for (Variant v : {Variant::Conv, Variant::DoConv, Variant::SaConv, Variant::SpConv, Variant::CondConv,
-                      Variant::OdConv, Variant::DsConv}) {
-        const bool ok = std::find(supported.begin(), supported.end(), v) != supported.end();
-        std::cout << "  " << variant_name(v) << (ok ? "" : " (not implemented yet)") << "\n";
+    for (const VariantDefinition *v : registered_variants()) {
+        std::cout << "  " << v->name() << ": " << v->summary() << "\n";
+        for (const VariantParam &p : v->params())
+            std::cout << "    field '" << p.name << "' (" << (p.integer ? "integer" : "number") << ")\n";
     }
     std::cout << "targets:\n";
     for (const auto &t : named_targets()) std::cout << "  " << t.name << ": " << t.about << "\n";
@@ -194,10 +206,17 @@ int main(int argc, char **argv) {
     CLI::App *list_cmd = app.add_subcommand("list", "List variants, targets and schedule records");
     list_cmd->add_option("--schedule-db", list_db, "schedule database JSON")->capture_default_str();
 
+    std::string keys_spec;
+    bool keys_json = false;
+    CLI::App *keys_cmd = app.add_subcommand("keys", "List the state_dict entries a layer's weight file must hold");
+    keys_cmd->add_option("--spec", keys_spec, "layer spec JSON")->required();
+    keys_cmd->add_flag("--json", keys_json, "print one JSON array");
+
     CLI11_PARSE(app, argc, argv);
     if (emit_cmd->parsed()) return run_emit_command(emit_options);
     if (run_cmd->parsed()) return run_command(run_options);
     if (bench_cmd->parsed()) return bench_command(bench_options);
     if (list_cmd->parsed()) return list_command(list_db);
+    if (keys_cmd->parsed()) return keys_command(keys_spec, keys_json);
     return 1;
 }

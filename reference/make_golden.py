@@ -1,10 +1,14 @@
 """Writes golden cases for the tests: per case a spec, random weights (safetensors),
-an input and the PyTorch reference output (NPY).
-Usage: make_golden.py OUT_DIR                      the test suite's cases
-       make_golden.py OUT_DIR --spec S.json N,H,W  one case for the layer S"""
+an input and the PyTorch reference output (NPY). The cases are those of every
+registered variant's table (tests/cases/<variant>.json, which the C++ tests read
+too); the weights are random values for the keys `convforge keys` names.
+Usage: make_golden.py OUT_DIR [--convforge BIN]                      the test suite's cases
+       make_golden.py OUT_DIR --spec S.json N,H,W [--convforge BIN]  one case for the layer S
+BIN defaults to build/convforge."""
 import json
 import os
 import struct
+import subprocess
 import sys
 
 import numpy as np
@@ -32,74 +36,49 @@ def save_safetensors(path, tensors):
             f.write(b)
 
 
-def random_weights(spec, gen):
+def expected_keys(convforge, spec):
+    """The layer's state_dict entries, as convforge itself lists them."""
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "convforge_golden_spec_%d.json" % os.getpid())
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    try:
+        out = subprocess.run([convforge, "keys", "--spec", path, "--json"], check=True, capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    return json.loads(out.stdout)
+
+
+def random_weights(keys, gen, with_optional):
     """Every parameter random, none at its trivial init (BN included)."""
-    C, O, k = spec["in_channels"], spec["out_channels"], spec["kernel_size"]
-    g = spec.get("groups", 1)
-    r = lambda *shape: (torch.rand(*shape, generator=gen) - 0.5)
     w = {}
-    if spec["variant"] == "conv":
-        w["weight"] = r(O, C // g, k, k)
-    else:
-        d_mul = spec.get("d_mul", k * k)
-        w["W"] = r(O, C // g, d_mul)
-        if k > 1:
-            w["D"] = r(C, k * k, d_mul) * 0.5
-    if spec.get("bias", False):
-        w["bias"] = r(O)
-    if spec.get("epilogue", {}).get("batchnorm", False):
-        w["bn.weight"] = 1.0 + r(O)
-        w["bn.bias"] = r(O)
-        w["bn.running_mean"] = r(O) * 0.2
-        w["bn.running_var"] = 0.5 + torch.rand(O, generator=gen)
-        w["bn.num_batches_tracked"] = torch.tensor(7, dtype=torch.int64)
+    for e in keys:
+        if e["optional"] and not with_optional:
+            continue
+        assert e["dtype"] == "F32", e
+        r = torch.rand(*e["shape"], generator=gen) - 0.5
+        if e["key"].endswith("running_var"):
+            r = r + 1.0
+        elif e["key"] == "bn.weight":
+            r = r + 1.0
+        w[e["key"]] = r
+    if "bn.weight" in w:
+        w["bn.num_batches_tracked"] = torch.tensor(7, dtype=torch.int64)  # exported by PyTorch, ignored
     return w
 
 
 def cases():
+    """Every case of every registered variant: (name, spec, NCHW input shape, with optional keys)."""
     out = []
-    acts = ["identity", "relu", "silu"]
-    i = 0
-    for variant in ["conv", "doconv"]:
-        for k in [1, 3, 5]:
-            for stride in [1, 2]:
-                for dilation in ([1, 2] if k > 1 else [1]):
-                    for groups in ["1", "2", "dw"]:
-                        C, O = (6, 6) if groups == "dw" else (6, 10)
-                        g = C if groups == "dw" else int(groups)
-                        spec = {"variant": variant, "in_channels": C, "out_channels": O, "kernel_size": k,
-                                "stride": stride, "dilation": dilation, "groups": g, "bias": i % 2 == 0,
-                                "epilogue": {"batchnorm": i % 3 != 1, "activation": acts[i % 3]}}
-                        if variant == "doconv" and k > 1 and i % 4 == 0:
-                            spec["d_mul"] = k * k + 3  # d_diag zero-padded tail
-                        batch = 3 if i % 2 else 1
-                        out.append((f"{variant}_k{k}_s{stride}_d{dilation}_g{groups}", spec, (batch, C, 13, 17)))
-                        i += 1
-    # Big enough for the dense register-tile path (many channels, wide rows).
-    out.append(("conv_dense_wide", {"variant": "conv", "in_channels": 16, "out_channels": 72, "kernel_size": 3,
-                                    "bias": True, "epilogue": {"batchnorm": True, "activation": "relu"}},
-                (2, 16, 19, 23)))
-    out.append(("doconv_dense_wide", {"variant": "doconv", "in_channels": 12, "out_channels": 64,
-                                      "kernel_size": 3, "stride": 2, "epilogue": {"activation": "silu"}},
-                (1, 12, 21, 18)))
-    # Wide groups (run as one one-group kernel call per group), DO-Conv's quirk included.
-    out.append(("conv_wide_groups", {"variant": "conv", "in_channels": 32, "out_channels": 64, "kernel_size": 3,
-                                     "groups": 2, "bias": True, "epilogue": {"batchnorm": True, "activation": "relu"}},
-                (2, 32, 11, 13)))
-    out.append(("doconv_wide_groups", {"variant": "doconv", "in_channels": 16, "out_channels": 48,
-                                       "kernel_size": 3, "groups": 2, "stride": 2, "bias": True},
-                (1, 16, 12, 15)))
-    # The DO-Conv group quirk: groups > 1, not depthwise, so the raw reshape
-    # pairs output channel o with D rows of another group's input channels.
-    out.append(("doconv_group_quirk", {"variant": "doconv", "in_channels": 8, "out_channels": 12,
-                                       "kernel_size": 3, "groups": 4, "bias": True},
-                (2, 8, 9, 11)))
+    for variant in torch_reference.registered_variants():
+        with open(os.path.join(torch_reference.ROOT, "tests", "cases", variant + ".json")) as f:
+            for c in json.load(f)["cases"]:
+                out.append((c["name"], c["spec"], tuple(c["input"]), c.get("optional_weights", False)))
     return out
 
 
-def write_case(d, spec, shape, gen):
+def write_case(d, spec, shape, gen, convforge, with_optional=False):
     os.makedirs(d, exist_ok=True)
-    w = random_weights(spec, gen)
+    w = random_weights(expected_keys(convforge, spec), gen, with_optional)
     # Inputs carry a per-channel offset so channel mix-ups show.
     x = torch.rand(*shape, generator=gen) * 2 - 1 + torch.linspace(-1, 1, shape[1]).reshape(1, -1, 1, 1)
     with torch.no_grad():
@@ -112,18 +91,24 @@ def write_case(d, spec, shape, gen):
 
 
 def main():
-    out_dir = sys.argv[1]
+    args = sys.argv[1:]
+    convforge = os.path.join(torch_reference.ROOT, "build", "convforge")
+    if "--convforge" in args:
+        i = args.index("--convforge")
+        convforge = args[i + 1]
+        del args[i:i + 2]
+    out_dir = args[0]
     gen = torch.Generator().manual_seed(20261123)
-    if len(sys.argv) == 5 and sys.argv[2] == "--spec":
-        with open(sys.argv[3]) as f:
+    if len(args) == 4 and args[1] == "--spec":
+        with open(args[2]) as f:
             spec = json.load(f)
-        n, h, w = (int(v) for v in sys.argv[4].split(","))
-        write_case(out_dir, spec, (n, spec["in_channels"], h, w), gen)
+        n, h, w = (int(v) for v in args[3].split(","))
+        write_case(out_dir, spec, (n, spec["in_channels"], h, w), gen, convforge)
         return
     os.makedirs(out_dir, exist_ok=True)
     names = []
-    for name, spec, shape in cases():
-        write_case(os.path.join(out_dir, name), spec, shape, gen)
+    for name, spec, shape, with_optional in cases():
+        write_case(os.path.join(out_dir, name), spec, shape, gen, convforge, with_optional)
         names.append(name)
     with open(os.path.join(out_dir, "cases.txt"), "w") as f:
         f.write("\n".join(names) + "\n")

@@ -1,7 +1,22 @@
 """PyTorch reference for convforge's variants (eval mode), written from the
-variant semantics convforge documents. Used only to make golden test data."""
-import torch
+variant semantics convforge documents: one module per variant
+(reference/variants/<name>.py, each with forward(spec, weights, x)) and the
+pieces they share. Used only to make golden test data."""
+import importlib
+import os
+import re
+import sys
+
 import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "reference"))
+
+
+def registered_variants():
+    """The names in runtime/src/variants/registry.def, in its order."""
+    with open(os.path.join(ROOT, "runtime", "src", "variants", "registry.def")) as f:
+        return re.findall(r"^CONVFORGE_VARIANT\(\s*([a-z0-9_]+)\s*\)", f.read(), re.M)
 
 
 def epilogue(z, spec, w):
@@ -24,33 +39,7 @@ def geometry(spec):
                 dilation=d, groups=spec.get("groups", 1))
 
 
-def doconv_kernel(spec, w):
-    """Official DO-Conv kernel composition, group quirk included."""
-    C, O, k = spec["in_channels"], spec["out_channels"], spec["kernel_size"]
-    g = spec.get("groups", 1)
-    d_mul = spec.get("d_mul", k * k)
-    W = w["W"]
-    if k == 1:
-        return W.reshape(O, C // g, 1, 1)
-    if "d_diag" in w:
-        d_diag = w["d_diag"]
-    else:
-        eye = torch.eye(k * k).reshape(1, k * k, k * k)
-        d_diag = eye.repeat(C, 1, d_mul // (k * k))
-        if d_mul % (k * k):
-            d_diag = torch.cat([d_diag, torch.zeros(C, k * k, d_mul % (k * k))], dim=2)
-    Dt = w["D"] + d_diag
-    Wr = torch.reshape(W, (O // g, C, d_mul))
-    return torch.reshape(torch.einsum("ims,ois->oim", Dt, Wr), (O, C // g, k, k))
-
-
 def forward(spec, w, x):
-    variant = spec["variant"]
-    if variant == "conv":
-        K = w["weight"]
-    elif variant == "doconv":
-        K = doconv_kernel(spec, w)
-    else:
-        raise ValueError("no reference for variant " + variant)
-    z = F.conv2d(x, K, w.get("bias") if spec.get("bias", False) else None, **geometry(spec))
-    return epilogue(z, spec, w)
+    if spec["variant"] not in registered_variants():
+        raise ValueError("no reference for variant " + spec["variant"])
+    return importlib.import_module("variants." + spec["variant"]).forward(spec, w, x)

@@ -46,7 +46,7 @@ PY
 then echo "ok   bench --json"; else fail "bench --json"; cat "$work/bench.json"; fi
 
 # list: variants, targets and the schedule records.
-if "$cf" list >"$work/list.txt" && grep -q "^  doconv$" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
+if "$cf" list >"$work/list.txt" && grep -q "^  doconv: DO-Conv" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
    grep -q "x86-64-avx2 conv dense: channel_vectors=" "$work/list.txt"; then
     echo "ok   list"
 else

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "HalideRuntime.h"
 #include "convforge_conv_dense_identity.h"
 #include "expect_error.h"
 #include "scratch_files.h"
@@ -46,9 +47,22 @@ TEST(BadSpec, UnknownVariant) {
     expect_error([] { parse_layer_spec(R"({"variant":"convv","in_channels":4,"out_channels":4,"kernel_size":3})"); },
                  {"unknown variant", "convv"});
 }
-TEST(BadSpec, VariantNotBuiltYet) {
-    expect_error([] { parse_layer_spec(R"({"variant":"saconv","in_channels":4,"out_channels":4,"kernel_size":3})"); },
-                 {"saconv", "not implemented"});
+TEST(BadSpec, VariantNotInThisBuildNamesTheKnownOnes) {
+    std::string known;
+    for (const std::string &name : variant_names()) known += (known.empty() ? "" : ", ") + name;
+    const std::string listed = "(known: " + known + ")";
+    expect_error([] { parse_layer_spec(R"({"variant":"saconv2","in_channels":4,"out_channels":4,"kernel_size":3})"); },
+                 {"saconv2", listed.c_str()});
+}
+TEST(BadSpec, HandBuiltVariantFieldsAreChecked) {
+    LayerSpec s = parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3})");
+    s.params["d_mul"] = 9;
+    expect_error([&] { prepare_layer(s, testing::random_weights_for(s, 1)); }, {"variant 'conv' has no field 'd_mul'"});
+    s.variant = "doconv";
+    s.params["d_mul"] = 9.5;
+    expect_error([&] { output_shape(s, {1, 4, 8, 8}); }, {"'d_mul'", "not an integer"});
+    s.variant = "nosuchvariant";
+    expect_error([&] { output_shape(s, {1, 4, 8, 8}); }, {"unknown variant 'nosuchvariant'"});
 }
 TEST(BadSpec, BooleanGivenAsNumber) {
     expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"bias":1})"); },
@@ -158,8 +172,42 @@ TEST(BadInput, EmptyDimension) {
 TEST(KernelErrors, DenseKernelRefusesGroupedLayer) {
     const LayerSpec s = parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":6,"kernel_size":3,"groups":2})");
     const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
-    expect_error([&] { run_layer_with(p, testing::random_input({1, 4, 8, 8}, 2), convforge_conv_dense_identity); },
+    expect_error([&] { run_layer_with(p, testing::random_input({1, 4, 8, 8}, 2),
+                                      CONVFORGE_EMITTED_KERNEL(convforge_conv_dense_identity)); },
                  {"kernel failed", "arguments differ"});
+}
+
+// A kernel whose arguments are not the layer's (another variant's, say) is refused
+// by name before it runs: the runtime reads the kernel's own metadata.
+namespace other_kernel {
+int calls = 0;
+int argv(void **) { return ++calls, 0; }
+halide_filter_argument_t arguments[3];
+halide_filter_metadata_t metadata_value;
+const halide_filter_metadata_t *metadata() { return &metadata_value; }
+void describe(const char *second_name, int second_dimensions) {
+    const halide_type_t f32(halide_type_float, 32);
+    arguments[0] = {"input", halide_argument_kind_input_buffer, 4, f32, nullptr, nullptr, nullptr, nullptr, nullptr};
+    arguments[1] = {second_name, halide_argument_kind_input_buffer, second_dimensions, f32, nullptr, nullptr, nullptr,
+                    nullptr, nullptr};
+    arguments[2] = {"output$1", halide_argument_kind_output_buffer, 4, f32, nullptr, nullptr, nullptr, nullptr, nullptr};
+    metadata_value = {halide_filter_metadata_t::VERSION, 3, arguments, "x86-64-linux", "other_kernel"};
+}
+}  // namespace other_kernel
+
+TEST(KernelErrors, KernelOfAnotherVariantIsRefusedByItsArguments) {
+    const LayerSpec s = small_conv();
+    const PreparedLayer p = prepare_layer(s, testing::random_weights_for(s, 1));
+    const EmittedKernel kernel{other_kernel::argv, other_kernel::metadata};
+    const Tensor x = testing::random_input({1, 4, 8, 8}, 2);
+    other_kernel::describe("switch_weights", 4);
+    expect_error([&] { run_layer_with(p, x, kernel); },
+                 {"kernel 'other_kernel' takes an argument 'switch_weights' this layer does not supply"});
+    other_kernel::describe("weights", 4);  // the layer's weights are rank 5
+    expect_error([&] { run_layer_with(p, x, kernel); }, {"argument 'weights' is not a weight buffer of rank 5"});
+    other_kernel::describe("weights", 5);  // and the layer supplies bias, stride, ... too
+    expect_error([&] { run_layer_with(p, x, kernel); }, {"takes no argument 'bias'"});
+    EXPECT_EQ(other_kernel::calls, 0);
 }
 
 // --- files ---

@@ -53,7 +53,7 @@ TEST(Concurrency, KernelErrorsStayWithTheirCall) {
                 } catch (const Error &) {
                 }
                 try {
-                    run_layer_with(grouped_layer, good, convforge_conv_dense_identity);  // groups != 1: refused
+                    run_layer_with(grouped_layer, good, CONVFORGE_EMITTED_KERNEL(convforge_conv_dense_identity));  // groups != 1: refused
                 } catch (const Error &e) {
                     if (std::string(e.what()).find("arguments differ") != std::string::npos) ++bad_rejected[t];
                 }

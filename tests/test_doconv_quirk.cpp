@@ -8,6 +8,8 @@
 #include <cmath>
 
 #include "naive_reference.h"
+#include "../runtime/src/variants/doconv.h"
+#include "../runtime/src/variants/variant.h"
 
 namespace convforge {
 namespace {
@@ -16,7 +18,7 @@ namespace {
 // write without the official code in front of them.
 std::vector<float> intuitive_kernel(const LayerSpec &s, const WeightMap &w) {
     const int C = s.in_channels, O = s.out_channels, g = s.groups, Cg = C / g, k2 = s.kernel_size * s.kernel_size;
-    const int dm = s.d_mul;
+    const int dm = int(variant_param(s, "d_mul"));
     const auto W = w.at("W").as_float(), D = w.at("D").as_float();
     std::vector<float> K(size_t(O) * Cg * k2);
     for (int o = 0; o < O; ++o)
@@ -48,8 +50,7 @@ LayerSpec doconv(int C, int O, int groups) {
 TEST(DoConvQuirk, GroupedFoldFollowsOfficialReshape) {
     const LayerSpec s = doconv(8, 12, 4);
     const WeightMap w = testing::random_weights_for(s, 11);
-    std::vector<float> K, bias;
-    folded_kernel(s, w, K, bias);
+    const std::vector<float> K = compose_doconv_kernel(s, w);
     EXPECT_GT(max_difference(K, intuitive_kernel(s, w)), 1e-2) << "the case does not exercise the quirk";
     const Tensor x = testing::random_input({2, 8, 9, 11}, 12);
     EXPECT_EQ(testing::compare(run_layer(prepare_layer(s, w), x), testing::naive_forward(s, w, x)), "");
@@ -58,8 +59,7 @@ TEST(DoConvQuirk, GroupedFoldFollowsOfficialReshape) {
 TEST(DoConvQuirk, VanishesForOneGroupAndDepthwise) {
     for (const LayerSpec &s : {doconv(6, 10, 1), doconv(8, 8, 8)}) {
         const WeightMap w = testing::random_weights_for(s, 13);
-        std::vector<float> K, bias;
-        folded_kernel(s, w, K, bias);
+        const std::vector<float> K = compose_doconv_kernel(s, w);
         EXPECT_LT(max_difference(K, intuitive_kernel(s, w)), 1e-5) << "groups " << s.groups;
     }
 }

@@ -13,7 +13,7 @@
 namespace convforge {
 namespace {
 
-void expect_matches_reference(const std::string &spec_file, ConvKernelFn kernel, std::vector<int64_t> shape) {
+void expect_matches_reference(const std::string &spec_file, const EmittedKernel &kernel, std::vector<int64_t> shape) {
     const LayerSpec s = load_layer_spec(std::string(CONVFORGE_TEST_LAYERS) + "/" + spec_file);
     const WeightMap w = testing::random_weights_for(s, 77);
     const Tensor x = testing::random_input(shape, 78);
@@ -21,10 +21,10 @@ void expect_matches_reference(const std::string &spec_file, ConvKernelFn kernel,
     EXPECT_EQ(testing::compare(run_layer_with(layer, x, kernel), testing::naive_forward(s, w, x)), "");
 }
 
-TEST(EmittedLayer, DenseMatchesReference) { expect_matches_reference("dense.json", emitted_dense_layer, {2, 12, 17, 19}); }
+TEST(EmittedLayer, DenseMatchesReference) { expect_matches_reference("dense.json", CONVFORGE_EMITTED_KERNEL(emitted_dense_layer), {2, 12, 17, 19}); }
 
 TEST(EmittedLayer, WideGroupsMatchReference) {
-    expect_matches_reference("wide_groups.json", emitted_wide_groups_layer, {2, 32, 13, 11});
+    expect_matches_reference("wide_groups.json", CONVFORGE_EMITTED_KERNEL(emitted_wide_groups_layer), {2, 32, 13, 11});
 }
 
 TEST(EmittedLayer, RefusesAnotherLayer) {
@@ -33,7 +33,7 @@ TEST(EmittedLayer, RefusesAnotherLayer) {
     other.stride = 1;
     const PreparedLayer layer = prepare_layer(other, testing::random_weights_for(other, 79));
     try {
-        run_layer_with(layer, testing::random_input({1, 12, 9, 9}, 80), emitted_dense_layer);
+        run_layer_with(layer, testing::random_input({1, 12, 9, 9}, 80), CONVFORGE_EMITTED_KERNEL(emitted_dense_layer));
         ADD_FAILURE() << "the kernel ran a layer it was not emitted for";
     } catch (const Error &e) {
         EXPECT_NE(std::string(e.what()).find("arguments differ"), std::string::npos) << e.what();

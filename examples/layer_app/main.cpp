@@ -1,6 +1,7 @@
 // Runs a DO-Conv layer through the kernel this application emitted for itself
 // (doconv_layer.h), checks it against the expected output, and shows that the
-// kernel refuses arguments of another layer.
+// kernel refuses arguments of another layer. Nothing here is DO-Conv's: the same
+// code runs a layer of any variant, given its spec, weights and emitted kernel.
 //
 // usage: layer_app layer.json DATA_DIR   (DATA_DIR holds weights.safetensors,
 //        input.npy and expected.npy, e.g. from reference/make_golden.py --spec)
@@ -19,10 +20,11 @@ int main(int argc, char **argv) {
     const std::string data = argv[2];
     try {
         const convforge::LayerSpec spec = convforge::load_layer_spec(argv[1]);
-        const convforge::PreparedLayer layer =
-            convforge::prepare_layer(spec, convforge::load_safetensors(data + "/weights.safetensors"));
+        const convforge::WeightMap weights = convforge::load_safetensors(data + "/weights.safetensors");
+        const convforge::PreparedLayer layer = convforge::prepare_layer(spec, weights);  // checks, folds, packs
+        const convforge::EmittedKernel kernel = CONVFORGE_EMITTED_KERNEL(doconv_layer);
         const convforge::Tensor x = convforge::load_npy(data + "/input.npy");
-        const convforge::Tensor y = convforge::run_layer_with(layer, x, doconv_layer);
+        const convforge::Tensor y = convforge::run_layer_with(layer, x, kernel);
         const convforge::Tensor expected = convforge::load_npy(data + "/expected.npy");
 
         double worst = 0;
@@ -34,10 +36,10 @@ int main(int argc, char **argv) {
         if (y.shape != expected.shape || worst > 0) return 1;
 
         // The emitted kernel is specialized to layer.json: other geometry is refused.
-        convforge::PreparedLayer other = layer;
-        other.spec.stride = 2;
+        convforge::LayerSpec other = spec;
+        other.stride = 2;
         try {
-            convforge::run_layer_with(other, x, doconv_layer);
+            convforge::run_layer_with(convforge::prepare_layer(other, weights), x, kernel);
             std::printf("layer_app: kernel accepted a stride it was not emitted for\n");
             return 1;
         } catch (const convforge::Error &e) {

@@ -1,11 +1,14 @@
-// The shape-generic kernels compiled into this library at build time.
+// The shape-generic kernels compiled into this library at build time, by name.
 #pragma once
 
-#include "../../generators/kernel_contract.h"
+#include <string>
+
 #include "convforge/convforge.h"
 
 namespace convforge {
 
-ConvKernelFn builtin_conv_kernel(ConvPath path, ActivationKind activation, bool on_gpu);
+// The CUDA build of `name` when `on_gpu`, else the CPU one; throws when this
+// build has no kernel of that name.
+const EmittedKernel &builtin_kernel(const std::string &name, bool on_gpu);
 
 }  // namespace convforge

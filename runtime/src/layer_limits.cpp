@@ -1,6 +1,5 @@
 #include "layer_limits.h"
 
-#include "../../generators/kernel_contract.h"
 #include "checked_size.h"
 #include "layer_weights.h"
 #include "limits.h"
@@ -13,15 +12,6 @@ int64_t bytes_of_floats(int64_t floats, const std::string &what) { return checke
 
 }  // namespace
 
-int64_t packed_weight_floats(const LayerSpec &s) {
-    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
-    const PackedWeightLayout layout(split.out_channels, s.in_channels / s.groups, s.kernel_size);
-    const int64_t per_call = kernel_tensor_floats(
-        {layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
-        "packed weights of one kernel call");
-    return checked_mul(per_call, split.calls, "packed weights");
-}
-
 void check_spec_sizes(const LayerSpec &s, const std::string &origin) {
     const int64_t reach = checked_add(checked_mul(s.dilation, int64_t(s.kernel_size) - 1, "kernel reach"), 1, "kernel reach");
     require_at_most(reach, limits::kMaxDimension, origin + ": kernel reach dilation * (kernel_size - 1) + 1", "pixels",
@@ -30,9 +20,9 @@ void check_spec_sizes(const LayerSpec &s, const std::string &origin) {
     for (const ExpectedTensor &e : expected_weights(s))
         weight_floats = checked_add(weight_floats, kernel_tensor_floats(e.shape, origin + ": weight '" + e.key + "'"),
                                     "weights");
-    const int64_t total = checked_add(weight_floats, packed_weight_floats(s), "weights");
+    const int64_t total = checked_add(weight_floats, find_variant(s.variant).prepared_floats(s), "weights");
     require_at_most(bytes_of_floats(total, "weights"), limits::kMaxLayerBytes,
-                    origin + ": the layer's weights, as read and as packed,", "bytes", "a layer may hold (8 GiB)");
+                    origin + ": the layer's weights, as read and as prepared,", "bytes", "a layer may hold (8 GiB)");
 }
 
 void check_activation_sizes(const LayerSpec &s, const std::vector<int64_t> &in, const std::vector<int64_t> &out) {
@@ -42,9 +32,9 @@ void check_activation_sizes(const LayerSpec &s, const std::vector<int64_t> &in, 
     const int64_t padded_w = checked_add(in[3], 2 * int64_t(s.padding), "padded width");
     const int64_t padded = kernel_tensor_floats({in[0], in[1], padded_h, padded_w}, "padded input");
     int64_t total = 0;
-    for (int64_t floats : {input, output, padded, packed_weight_floats(s)})
+    for (int64_t floats : {input, output, padded, find_variant(s.variant).prepared_floats(s)})
         total = checked_add(total, bytes_of_floats(floats, "buffers"), "buffers of one forward pass");
-    require_at_most(total, limits::kMaxLayerBytes, "one forward pass (input, output, padded input, packed weights)",
+    require_at_most(total, limits::kMaxLayerBytes, "one forward pass (input, output, padded input, prepared weights)",
                     "bytes", "a layer may hold (8 GiB)");
 }
 

@@ -11,14 +11,12 @@
 
 namespace convforge {
 
-// Floats of the packed weights for all kernel calls together.
-int64_t packed_weight_floats(const LayerSpec &spec);
-
-// Kernel reach, every weight tensor and the packed weights; throws naming `origin`.
+// Kernel reach, every weight tensor and what prepare allocates; throws naming `origin`.
 void check_spec_sizes(const LayerSpec &spec, const std::string &origin);
 
 // Input, output and the padded copy of the input each fit a kernel buffer, and a
-// forward pass's buffers together fit limits::kMaxLayerBytes.
+// forward pass's buffers (prepared constants included) together fit
+// limits::kMaxLayerBytes.
 void check_activation_sizes(const LayerSpec &spec, const std::vector<int64_t> &input_shape,
                             const std::vector<int64_t> &output_shape);
 

@@ -30,25 +30,10 @@ void require_finite(const std::string &key, const WeightTensor &t) {
 }  // namespace
 
 std::vector<ExpectedTensor> expected_weights(const LayerSpec &s) {
-    const int64_t O = s.out_channels, C = s.in_channels, Cg = C / s.groups, k = s.kernel_size;
-    std::vector<ExpectedTensor> keys;
-    switch (s.variant) {
-    case Variant::Conv:
-        keys.push_back({"weight", {O, Cg, k, k}});
-        break;
-    case Variant::DoConv:
-        keys.push_back({"W", {O, Cg, s.d_mul}});
-        if (k > 1) {
-            keys.push_back({"D", {C, k * k, s.d_mul}});
-            keys.push_back({"d_diag", {C, k * k, s.d_mul}, "F32", true});
-        }
-        break;
-    default:
-        throw Error(std::string("variant '") + variant_name(s.variant) + "' has no weight layout in this build");
-    }
-    if (s.bias) keys.push_back({"bias", {O}});
+    std::vector<ExpectedTensor> keys = find_variant(s.variant).weights(s);
     if (s.epilogue.batchnorm) {
-        for (const char *name : {"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}) keys.push_back({name, {O}});
+        for (const char *name : {"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"})
+            keys.push_back({name, {s.out_channels}});
     }
     return keys;
 }
@@ -77,7 +62,7 @@ void check_weights(const LayerSpec &spec, const WeightMap &weights) {
         if (is_ignored_key(key)) continue;
         bool known = false;
         for (const auto &e : expected) known = known || e.key == key;
-        if (!known) throw Error("weights: unexpected key " + excerpt(key) + " for a " + variant_name(spec.variant) + " layer");
+        if (!known) throw Error("weights: unexpected key " + excerpt(key) + " for a " + spec.variant + " layer");
     }
 }
 

@@ -1,22 +1,14 @@
-// The weights each variant expects (official state_dict key names) and the check
-// that a weight file holds exactly those.
+// The check that a weight file holds exactly the weights a layer expects
+// (expected_weights(): official state_dict key names, shapes and dtypes).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "convforge/convforge.h"
+#include "variants/variant.h"
 
 namespace convforge {
-
-struct ExpectedTensor {
-    std::string key;
-    std::vector<int64_t> shape;
-    std::string dtype = "F32";
-    bool optional = false;  // may be absent (e.g. DO-Conv's d_diag, rebuilt when missing)
-};
-
-std::vector<ExpectedTensor> expected_weights(const LayerSpec &spec);
 
 // Bytes per element of a safetensors dtype convforge reads ("F32", "I8", "I64"); 0 otherwise.
 size_t dtype_size(const std::string &dtype);

@@ -1,27 +1,143 @@
-// Forward pass: wraps tensors as Halide buffers and calls a conv kernel.
-#include <array>
+// Forward pass: runs a prepared layer's kernel calls. Arguments are matched to a
+// kernel by the names in its own metadata, so one path serves every variant, the
+// built-in kernels and the ones an application emitted and linked itself.
 #include <mutex>
 
 #include "HalideBuffer.h"
 #include "HalideRuntime.h"
-#include "../../generators/kernel_contract.h"
 #include "convforge/convforge.h"
 #include "block_cache.h"
 #include "checked_size.h"
 #include "halide_errors.h"
 #include "kernel_table.h"
-#include "layer_limits.h"
+#include "layer_program.h"
 
 namespace convforge {
 
 namespace {
 
+using Buffer = Halide::Runtime::Buffer<float>;
+
 // Channels [c0, c0 + count) of an NCHW tensor as a Halide (x, y, c, n) buffer,
 // without copying: the strides stay those of the whole tensor.
-Halide::Runtime::Buffer<float> nchw_channel_slice(float *data, const std::vector<int64_t> &shape, int c0, int count) {
+Buffer nchw_channel_slice(float *data, const std::vector<int64_t> &shape, int c0, int count) {
     const int N = int(shape[0]), C = int(shape[1]), H = int(shape[2]), W = int(shape[3]);
     halide_dimension_t dims[4] = {{0, W, 1, 0}, {0, H, W, 0}, {0, count, H * W, 0}, {0, N, C * H * W, 0}};
-    return Halide::Runtime::Buffer<float>(data + size_t(c0) * H * W, 4, dims);
+    return Buffer(data + size_t(c0) * H * W, 4, dims);
+}
+
+// Halide names a multi-target library's outputs "output$1", "output$2", ...
+std::string argument_name(const char *name) {
+    const std::string n = name;
+    return n.substr(0, n.find('$'));
+}
+
+const char *kind_text(KernelArgument::Kind kind) {
+    switch (kind) {
+    case KernelArgument::Kind::Input: return "the layer input";
+    case KernelArgument::Kind::Output: return "the layer output";
+    case KernelArgument::Kind::Constant: return "a weight buffer";
+    case KernelArgument::Kind::Scalar: return "an int32 scalar";
+    }
+    return "?";
+}
+
+// What a call passes for one kernel argument, checked against the kernel's metadata.
+class CallArguments {
+public:
+    CallArguments(const LayerProgram &program, const KernelCall &call, const Tensor &input, Tensor &output,
+                  const halide_filter_metadata_t &meta)
+        : meta_(meta) {
+        buffers_.reserve(size_t(meta.num_arguments));
+        for (int i = 0; i < meta.num_arguments; ++i) {
+            const halide_filter_argument_t &arg = meta.arguments[i];
+            const KernelArgument &a = supplied(call, argument_name(arg.name));
+            const bool scalar = a.kind == KernelArgument::Kind::Scalar;
+            const bool output_arg = a.kind == KernelArgument::Kind::Output;
+            const int kind = scalar ? halide_argument_kind_input_scalar
+                                    : output_arg ? halide_argument_kind_output_buffer : halide_argument_kind_input_buffer;
+            const halide_type_t type = scalar ? halide_type_t(halide_type_int, 32) : halide_type_t(halide_type_float, 32);
+            const int dims = scalar ? 0 : a.kind == KernelArgument::Kind::Constant ? int(a.extents.size()) : 4;
+            if (arg.kind != kind || !(arg.type == type) || arg.dimensions != dims)
+                throw Error(where() + "argument '" + a.name + "' is not " + kind_text(a.kind) + " of rank " +
+                            std::to_string(dims) + " (a kernel of another variant or layer?)");
+            if (scalar) {
+                args_.push_back(const_cast<int *>(&a.value));
+                continue;
+            }
+            if (a.kind == KernelArgument::Kind::Constant) {
+                const std::vector<float> &data = program.constants.at(size_t(a.constant));
+                size_t floats = 1;
+                for (int e : a.extents) floats *= size_t(e);
+                if (a.offset > data.size() || floats > data.size() - a.offset)
+                    throw Error(where() + "argument '" + a.name + "' would read past its weight buffer");
+                buffers_.emplace_back(const_cast<float *>(data.data()) + a.offset, a.extents);
+            } else {
+                const Tensor &t = output_arg ? output : input;
+                buffers_.push_back(nchw_channel_slice(const_cast<float *>(t.data.data()), t.shape, a.channel_begin,
+                                                      a.channel_count));
+                if (output_arg) outputs_.push_back(buffers_.size() - 1);
+            }
+            args_.push_back(buffers_.back().raw_buffer());
+        }
+        if (used_ != call.args.size()) {
+            for (const KernelArgument &a : call.args) {
+                bool taken = false;
+                for (int i = 0; i < meta.num_arguments; ++i) taken = taken || argument_name(meta.arguments[i].name) == a.name;
+                if (!taken) throw Error(where() + "takes no argument '" + a.name + "' (a kernel of another variant?)");
+            }
+        }
+    }
+
+    void **argv() { return args_.data(); }
+
+    void copy_outputs_to_host() {
+        for (size_t i : outputs_) {
+            if (buffers_[i].copy_to_host() != 0)
+                throw Error("copying the output back from the GPU failed: " + take_halide_error());
+        }
+    }
+
+private:
+    std::string where() const { return std::string("kernel '") + meta_.name + "' "; }
+
+    const KernelArgument &supplied(const KernelCall &call, const std::string &name) {
+        for (const KernelArgument &a : call.args) {
+            if (a.name == name) {
+                ++used_;
+                return a;
+            }
+        }
+        throw Error(where() + "takes an argument '" + name + "' this layer does not supply (a kernel of another variant?)");
+    }
+
+    const halide_filter_metadata_t &meta_;
+    std::vector<Buffer> buffers_;  // reserved up front: args_ points into it
+    std::vector<void *> args_;
+    std::vector<size_t> outputs_;
+    size_t used_ = 0;
+};
+
+// The forward pass; a null `kernel` means each call's built-in one.
+void run(const PreparedLayer &layer, const Tensor &input, Tensor &out, const EmittedKernel *kernel) {
+    install_block_cache();
+    if (&input == &out) throw Error("run_layer: the input and the output must be different tensors");
+    const LayerProgram &program = layer.program();  // refuses an empty layer
+    const std::vector<int64_t> out_shape = output_shape(layer.spec(), input.shape);  // checks the spec and every size
+    if (input.data.size() != size_t(element_count(input.shape, "input")))
+        throw Error("input data does not match its shape");
+    out.shape = out_shape;
+    out.data.resize(size_t(element_count(out.shape, "output")));
+
+    for (const KernelCall &call : program.calls) {
+        const EmittedKernel &k = kernel ? *kernel : builtin_kernel(call.kernel, gpu_available());
+        const halide_filter_metadata_t *meta = k.metadata();
+        if (!meta) throw Error("kernel '" + call.kernel + "' has no metadata");
+        CallArguments args(program, call, input, out, *meta);
+        const int rc = k.argv(args.argv());
+        if (rc != 0) throw Error("kernel failed (" + std::to_string(rc) + "): " + take_halide_error());
+        args.copy_outputs_to_host();
+    }
 }
 
 }  // namespace
@@ -37,52 +153,12 @@ void set_num_threads(int threads) {
     current = threads;
 }
 
-namespace {
-
-// The forward pass; a null `kernel` means the built-in one for the layer's path,
-// picked only once the spec is checked (the kernel table is indexed by it).
-void run(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
-    install_block_cache();
-    const LayerSpec &s = layer.spec;
-    if (&input == &out) throw Error("run_layer: the input and the output must be different tensors");
-    const std::vector<int64_t> out_shape = output_shape(s, input.shape);  // checks the spec and every size first
-    if (input.data.size() != size_t(element_count(input.shape, "input")))
-        throw Error("input data does not match its shape");
-    out.shape = out_shape;
-    out.data.resize(size_t(element_count(out.shape, "output")));
-
-    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
-    if (split.calls != layer.kernel_calls) throw Error("prepared layer does not match its spec (kernel calls)");
-    if (!kernel) kernel = builtin_conv_kernel(split.path, s.epilogue.activation, gpu_available());
-    const PackedWeightLayout layout(split.out_channels, s.in_channels / s.groups, s.kernel_size);
-    const size_t call_floats = layout.floats();
-    if (layer.packed_channels != layout.packed_channels ||
-        layer.packed_weights.size() != call_floats * size_t(split.calls) || layer.bias.size() != size_t(s.out_channels))
-        throw Error("prepared layer does not match its spec (weight sizes)");
-    for (int call = 0; call < split.calls; ++call) {
-        auto in_buf = nchw_channel_slice(const_cast<float *>(input.data.data()), input.shape,
-                                         call * split.in_channels, split.in_channels);
-        auto out_buf = nchw_channel_slice(out.data.data(), out.shape, call * split.out_channels, split.out_channels);
-        const std::array<int, 5> w_extents = layout.extents();
-        Halide::Runtime::Buffer<float> w_buf(const_cast<float *>(layer.packed_weights.data()) + call * call_floats,
-                                            std::vector<int>(w_extents.begin(), w_extents.end()));
-        Halide::Runtime::Buffer<float> b_buf(const_cast<float *>(layer.bias.data()) + call * split.out_channels,
-                                            {split.out_channels});
-        const int rc = kernel(in_buf.raw_buffer(), w_buf.raw_buffer(), b_buf.raw_buffer(), s.stride, s.padding,
-                              s.dilation, split.groups, out_buf.raw_buffer());
-        if (rc != 0) throw Error("kernel failed (" + std::to_string(rc) + "): " + take_halide_error());
-        if (out_buf.copy_to_host() != 0) throw Error("copying the output back from the GPU failed: " + take_halide_error());
-    }
+void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, const EmittedKernel &kernel) {
+    if (!kernel.argv || !kernel.metadata) throw Error("run_layer_with: no kernel given");
+    run(layer, input, out, &kernel);
 }
 
-}  // namespace
-
-void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &out, ConvKernelFn kernel) {
-    if (!kernel) throw Error("run_layer_with: no kernel given");
-    run(layer, input, out, kernel);
-}
-
-Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel) {
+Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, const EmittedKernel &kernel) {
     Tensor out;
     run_layer_with(layer, input, out, kernel);
     return out;

@@ -11,21 +11,13 @@
 #include "message_text.h"
 #include "spec_checks.h"
 #include "strict_json.h"
+#include "variants/variant.h"
 
 namespace convforge {
 
 namespace {
 
 using json = nlohmann::json;
-
-const std::map<std::string, Variant> &variant_names() {
-    static const std::map<std::string, Variant> names = {
-        {"conv", Variant::Conv},         {"doconv", Variant::DoConv},     {"saconv", Variant::SaConv},
-        {"spconv", Variant::SpConv},     {"condconv", Variant::CondConv}, {"odconv", Variant::OdConv},
-        {"dsconv", Variant::DsConv}};
-    return names;
-}
-
 
 class Fields {
 public:
@@ -118,33 +110,14 @@ EpilogueSpec parse_epilogue(const json &obj, const std::string &origin) {
     return e;
 }
 
-// d_mul defaults to kernel_size^2, which must itself be a valid field value.
-int default_d_mul(const LayerSpec &s, const std::string &origin) {
-    if (s.kernel_size < 1) return 0;  // reported by check_layer_spec
-    const int64_t k2 = int64_t(s.kernel_size) * s.kernel_size;
-    if (k2 > limits::kMaxSpecInteger)
-        throw Error(origin + ": no 'd_mul' given, and its default kernel_size^2 = " + std::to_string(k2) +
-                    " is more than 2^30");
-    return int(k2);
-}
-
-void check_doconv(const LayerSpec &s, const std::string &origin) {
-    const int64_t k2 = int64_t(s.kernel_size) * s.kernel_size;
-    if (s.kernel_size == 1 && s.d_mul != 1)
-        throw Error(origin + ": doconv with kernel_size 1 needs d_mul 1, got " + std::to_string(s.d_mul));
-    if (s.kernel_size > 1 && s.d_mul < k2)
-        throw Error(origin + ": doconv d_mul " + std::to_string(s.d_mul) + " must be >= kernel_size^2 = " +
-                    std::to_string(k2));
+// A variant field's value in a spec built in code: what the parser accepts.
+void check_variant_param(const VariantParam &p, double value, const std::string &origin) {
+    if (!std::isfinite(value) || (p.integer && (value != std::floor(value) || std::fabs(value) > limits::kMaxSpecInteger)))
+        throw Error(origin + ": field '" + p.name + "' is " + std::to_string(value) + ", not " +
+                    (p.integer ? "an integer in [-2^30, 2^30]" : "a finite number"));
 }
 
 }  // namespace
-
-const char *variant_name(Variant v) {
-    for (const auto &[name, value] : variant_names()) {
-        if (value == v) return name.c_str();
-    }
-    return "?";
-}
 
 const std::map<std::string, ActivationKind> &activation_kinds() {
     static const std::map<std::string, ActivationKind> names = {
@@ -162,14 +135,13 @@ const char *activation_name(ActivationKind a) {
     return "?";
 }
 
-std::vector<Variant> supported_variants() { return {Variant::Conv, Variant::DoConv}; }
-
 LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     const json doc = parse_json_strict(text, origin);
     if (!doc.is_object()) throw Error(origin + ": a layer spec must be a JSON object");
     Fields f(doc, origin);
     LayerSpec s;
-    s.variant = lookup_name(variant_names(), f.text("variant", "", true), "variant", origin);
+    s.variant = f.text("variant", "", true);
+    const VariantDefinition &variant = find_variant(s.variant, origin);
     s.in_channels = f.integer("in_channels", 0, true);
     s.out_channels = f.integer("out_channels", 0, true);
     s.kernel_size = f.integer("kernel_size", 0, true);
@@ -186,7 +158,13 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     s.padding = f.integer("padding", s.padding);
     s.groups = f.integer("groups", 1);
     s.bias = f.boolean("bias", false);
-    if (s.variant == Variant::DoConv) s.d_mul = f.has("d_mul") ? f.integer("d_mul", 0) : default_d_mul(s, origin);
+    for (const VariantParam &p : variant.params()) {
+        if (f.has(p.name)) s.params[p.name] = p.integer ? f.integer(p.name, 0) : f.number(p.name, 0);
+    }
+    // Defaults come after every field is read: they may depend on any of them.
+    for (const VariantParam &p : variant.params()) {
+        if (!s.params.count(p.name) && s.kernel_size >= 1) s.params[p.name] = p.default_value(s, origin);
+    }
     if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
     f.reject_unknown();
     check_layer_spec(s, origin);
@@ -195,9 +173,10 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
 
 void check_layer_spec(const LayerSpec &s, const std::string &origin) {
     // A parsed spec is inside these bounds already; one built in code may not be.
+    const VariantDefinition &variant = find_variant(s.variant, origin);
     for (const auto &[name, value] : {std::pair<const char *, int>{"in_channels", s.in_channels}, {"out_channels", s.out_channels},
                                       {"kernel_size", s.kernel_size}, {"stride", s.stride}, {"padding", s.padding},
-                                      {"dilation", s.dilation}, {"groups", s.groups}, {"d_mul", s.d_mul}}) {
+                                      {"dilation", s.dilation}, {"groups", s.groups}}) {
         if (value > limits::kMaxSpecInteger)
             throw Error(origin + ": field '" + name + "' is " + std::to_string(value) + ", more than 2^30");
     }
@@ -211,13 +190,22 @@ void check_layer_spec(const LayerSpec &s, const std::string &origin) {
     if (s.in_channels % s.groups || s.out_channels % s.groups)
         throw Error(origin + ": in_channels " + std::to_string(s.in_channels) + " and out_channels " +
                     std::to_string(s.out_channels) + " must both be divisible by groups " + std::to_string(s.groups));
-    if (s.variant == Variant::DoConv) check_doconv(s, origin);
-    const auto supported = supported_variants();
-    if (std::find(supported.begin(), supported.end(), s.variant) == supported.end())
-        throw Error(origin + ": variant '" + variant_name(s.variant) + "' is not implemented in this build yet");
-    if (std::string(activation_name(s.epilogue.activation)) == "?")
+    for (const auto &[name, value] : s.params) {
+        bool known = false;
+        for (const VariantParam &p : variant.params()) {
+            if (name != p.name) continue;
+            check_variant_param(p, value, origin);
+            known = true;
+        }
+        if (!known) throw Error(origin + ": variant '" + s.variant + "' has no field " + excerpt(name));
+    }
+    variant.check(s, origin);
+    if (std::string(activation_name(s.epilogue.activation)) == "?") {
+        std::string known;
+        for (const auto &[name, kind] : activation_kinds()) known += (known.empty() ? "" : ", ") + name;
         throw Error(origin + ": epilogue activation " + std::to_string(int(s.epilogue.activation)) + " is not one of " +
-                    "identity, relu, silu");
+                    known);
+    }
     if (!(s.epilogue.bn_eps > 0) || !std::isfinite(s.epilogue.bn_eps))
         throw Error(origin + ": epilogue field 'bn_eps' must be a finite number > 0");
     check_spec_sizes(s, origin);

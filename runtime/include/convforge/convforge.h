@@ -2,6 +2,10 @@
 // and run the emitted kernels. Every failure throws convforge::Error with a
 // message naming the file, key, shape or field at fault; nothing aborts.
 //
+// The API is the same for every variant: a variant is a name in LayerSpec, its own
+// parameters are named values in LayerSpec::params, and what it folds and packs
+// stays inside PreparedLayer. `convforge list` names the variants of this build.
+//
 //   auto spec    = convforge::load_layer_spec("layer.json");
 //   auto weights = convforge::load_safetensors("layer.safetensors");
 //   auto layer   = convforge::prepare_layer(spec, weights);   // validate + fold
@@ -11,11 +15,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-struct halide_buffer_t;
+struct halide_filter_metadata_t;
 
 namespace convforge {
 
@@ -24,7 +29,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-enum class Variant { Conv, DoConv, SaConv, SpConv, CondConv, OdConv, DsConv };
 enum class ActivationKind {
 #define CONVFORGE_ACTIVATION(kind, name) kind,
 #include "convforge/activations.def"
@@ -37,24 +41,26 @@ struct EpilogueSpec {
     ActivationKind activation = ActivationKind::Identity;
 };
 
-// One layer, as in the JSON layer spec; defaults already applied.
+// One layer, as in the JSON layer spec; defaults already applied. The geometry is
+// that of the nn.Conv2d the variant replaces.
 struct LayerSpec {
-    Variant variant = Variant::Conv;
+    std::string variant = "conv";  // one of variant_names()
     int in_channels = 0, out_channels = 0, kernel_size = 0;
     int stride = 1, padding = 0, dilation = 1, groups = 1;
     bool bias = false;
-    int d_mul = 0;  // doconv only
+    // The variant's own spec fields by name (DO-Conv's "d_mul", say); integer
+    // fields hold whole numbers. A field left out takes the variant's default.
+    std::map<std::string, double> params;
     EpilogueSpec epilogue;
 };
 
 LayerSpec parse_layer_spec(const std::string &json_text, const std::string &origin = "spec");
 LayerSpec load_layer_spec(const std::string &path);
-const char *variant_name(Variant v);
 const char *activation_name(ActivationKind a);
 // Every activation by its spec name ("identity", "relu", ...).
 const std::map<std::string, ActivationKind> &activation_kinds();
-// Variants whose kernels exist in this build.
-std::vector<Variant> supported_variants();
+// The variants this build compiles and runs, by spec name.
+std::vector<std::string> variant_names();
 
 // A float32 NCHW tensor.
 struct Tensor {
@@ -85,43 +91,60 @@ using WeightMap = std::map<std::string, WeightTensor>;
 WeightMap load_safetensors(const std::string &path);
 void save_safetensors(const std::string &path, const WeightMap &weights);
 
+struct LayerProgram;  // the kernel calls of a prepared layer (runtime/src/layer_program.h)
+
 // A layer whose weights are validated, folded (DO-Conv, BatchNorm) and packed for
-// the kernels. Holds everything a forward pass needs.
-struct PreparedLayer {
-    LayerSpec spec;
-    int kernel_calls = 1;               // one per group when groups are wide, else 1
-    int packed_channels = 0;            // output channels per call, rounded up
-    std::vector<float> packed_weights;  // per call: [o / 16][ky][kx][c_in_group][o % 16]
-    std::vector<float> bias;            // [out_channels]
+// its kernels: everything a forward pass needs, immutable, cheap to copy, and
+// safe to run from several threads at once.
+class PreparedLayer {
+public:
+    const LayerSpec &spec() const { return spec_; }
+    // The kernel calls of one forward pass and the packed weights they read
+    // (opaque here: its layout is the runtime's and the variants' business).
+    const LayerProgram &program() const;
+
+private:
+    friend PreparedLayer prepare_layer(const LayerSpec &, const WeightMap &);
+    LayerSpec spec_;
+    std::shared_ptr<const LayerProgram> program_;
 };
 
 // Checks the spec (as parse_layer_spec does, for specs built in code) and the
-// weights: exact keys, dtypes and shapes, and no NaN or Inf.
+// weights: exact keys (the official state_dict names), dtypes and shapes, and no
+// NaN or Inf; then folds and packs them as the variant's kernels read them.
 PreparedLayer prepare_layer(const LayerSpec &spec, const WeightMap &weights);
-// The plain conv kernel K [O, C/g, k, k] and bias [O] the layer folds to.
-void folded_kernel(const LayerSpec &spec, const WeightMap &weights, std::vector<float> &kernel,
-                   std::vector<float> &bias);
 
 // Output shape for an NCHW input shape; throws when the input does not fit the spec
 // or its buffers would pass the size limits.
 std::vector<int64_t> output_shape(const LayerSpec &spec, const std::vector<int64_t> &input_shape);
 
-// The ABI of every emitted conv kernel (see generators/conv_generator.cpp).
-using ConvKernelFn = int (*)(halide_buffer_t *input, halide_buffer_t *weights, halide_buffer_t *bias,
-                             int stride, int padding, int dilation, int groups, halide_buffer_t *output);
+// A kernel library emitted by `convforge emit --spec` for one layer, whatever its
+// variant, as the application linked it: Halide's generic entry points, which
+// the runtime calls with the layer's folded weights after checking every
+// argument's name, kind, type and rank against the kernel's own metadata.
+//
+//   #include "my_layer.h"   // emitted with --name my_layer
+//   auto y = convforge::run_layer_with(layer, x, CONVFORGE_EMITTED_KERNEL(my_layer));
+struct EmittedKernel {
+    int (*argv)(void **args) = nullptr;
+    const halide_filter_metadata_t *(*metadata)() = nullptr;
+};
+#define CONVFORGE_EMITTED_KERNEL(name) (::convforge::EmittedKernel{name##_argv, name##_metadata})
 
 // Runs with the kernels built into this library (GPU when one is usable, else the
 // CPU library matching this CPU). Outputs that a NaN or Inf in the input reaches
 // are unspecified (the kernels are compiled without strict floating point; see
 // docs/limits.md): check inputs that may hold them.
 Tensor run_layer(const PreparedLayer &layer, const Tensor &input);
-// Runs with a kernel the application linked itself, emitted by `convforge emit
-// --spec` for this layer's spec. A layer with wide groups calls it once per group
-// on channel slices (the emitted kernel is that of one group).
-Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, ConvKernelFn kernel);
+// Runs with the kernel the application linked itself, emitted for this layer's
+// spec; it replaces the built-in kernel in every call of the forward pass (a
+// layer with wide groups calls it once per group on channel slices: the kernel
+// emitted for such a layer is that of one group). A kernel emitted for another
+// layer refuses the call with an Error.
+Tensor run_layer_with(const PreparedLayer &layer, const Tensor &input, const EmittedKernel &kernel);
 // The same, writing into `output` and reusing its storage across calls.
 void run_layer(const PreparedLayer &layer, const Tensor &input, Tensor &output);
-void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &output, ConvKernelFn kernel);
+void run_layer_with(const PreparedLayer &layer, const Tensor &input, Tensor &output, const EmittedKernel &kernel);
 
 // Worker threads for CPU kernels; 0 = one per core. Not to be called while a
 // layer is running on another thread.

@@ -1,4 +1,4 @@
-#include "cpu_conv_schedule.h"
+#include "conv_cpu.h"
 
 namespace convforge {
 

@@ -1,0 +1,110 @@
+#include "plain_conv.h"
+
+#include <cmath>
+
+#include "../../generators/kernel_contract.h"
+#include "checked_size.h"
+
+namespace convforge {
+
+namespace {
+
+// BN(z) = gamma (z - mean) / sqrt(var + eps) + beta, an affine map per channel.
+void fold_batchnorm(const LayerSpec &s, const WeightMap &w, std::vector<float> &kernel, std::vector<float> &bias) {
+    const auto gamma = w.at("bn.weight").as_float(), beta = w.at("bn.bias").as_float();
+    const auto mean = w.at("bn.running_mean").as_float(), var = w.at("bn.running_var").as_float();
+    const size_t per_channel = kernel.size() / size_t(s.out_channels);
+    for (int o = 0; o < s.out_channels; ++o) {
+        if (!(var[o] + s.epilogue.bn_eps > 0))
+            throw Error("weights: key 'bn.running_var' entry " + std::to_string(o) + " makes var + eps non-positive");
+        const double scale = gamma[o] / std::sqrt(double(var[o]) + s.epilogue.bn_eps);
+        for (size_t j = 0; j < per_channel; ++j) kernel[o * per_channel + j] = float(kernel[o * per_channel + j] * scale);
+        bias[o] = float((double(bias[o]) - mean[o]) * scale + beta[o]);
+    }
+}
+
+KernelSplit split_of(const LayerSpec &s) {
+    return kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+}
+
+std::string generic_kernel_name(const std::string &path, const std::string &activation) {
+    return "convforge_conv_" + path + "_" + activation;
+}
+
+}  // namespace
+
+std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &s) {
+    if (!s.bias) return {};
+    return {{"bias", {s.out_channels}}};
+}
+
+LayerProgram prepare_plain_conv(const LayerSpec &s, const WeightMap &w, std::vector<float> kernel) {
+    std::vector<float> bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
+    if (s.epilogue.batchnorm) fold_batchnorm(s, w, kernel, bias);
+    const KernelSplit split = split_of(s);
+    const int k = s.kernel_size, cg = s.in_channels / s.groups;
+    // One PackedWeightLayout per kernel call; call j covers output channels
+    // [j * O / calls, (j + 1) * O / calls). Its size passed the spec checks.
+    const PackedWeightLayout layout(split.out_channels, cg, k);
+    LayerProgram program;
+    std::vector<float> packed(layout.floats() * size_t(split.calls), 0.0f);
+    for (int o = 0; o < s.out_channels; ++o) {
+        const int call = o / split.out_channels, oc = o % split.out_channels;
+        float *tile = packed.data() + call * layout.floats();
+        for (int c = 0; c < cg; ++c)
+            for (int ky = 0; ky < k; ++ky)
+                for (int kx = 0; kx < k; ++kx)
+                    tile[layout.offset(oc, c, kx, ky)] = kernel[((size_t(o) * cg + c) * k + ky) * k + kx];
+    }
+    program.constants = {std::move(packed), std::move(bias)};
+    const std::array<int, 5> w_extents = layout.extents();
+    using Arg = KernelArgument;
+    const std::string kernel_name = generic_kernel_name(conv_path_name(split.path), activation_name(s.epilogue.activation));
+    for (int call = 0; call < split.calls; ++call) {
+        KernelCall c;
+        c.kernel = kernel_name;
+        c.args = {
+            Arg::input("input", call * split.in_channels, split.in_channels),
+            Arg::constant_slice("weights", 0, call * layout.floats(), {w_extents.begin(), w_extents.end()}),
+            Arg::constant_slice("bias", 1, size_t(call) * split.out_channels, {split.out_channels}),
+            Arg::scalar("stride", s.stride),
+            Arg::scalar("padding", s.padding),
+            Arg::scalar("dilation", s.dilation),
+            Arg::scalar("groups", split.groups),
+            Arg::output("output", call * split.out_channels, split.out_channels),
+        };
+        program.calls.push_back(std::move(c));
+    }
+    return program;
+}
+
+int64_t plain_conv_prepared_floats(const LayerSpec &s) {
+    const KernelSplit split = split_of(s);
+    const PackedWeightLayout layout(split.out_channels, s.in_channels / s.groups, s.kernel_size);
+    const int64_t per_call = kernel_tensor_floats(
+        {layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
+        "packed weights of one kernel call");
+    return checked_add(checked_mul(per_call, split.calls, "packed weights"), s.out_channels, "packed weights");
+}
+
+KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation) {
+    return {"convforge_conv", "conv", path, {"path=" + path, "activation=" + activation}};
+}
+
+KernelPlan plain_conv_layer_kernel(const LayerSpec &s) {
+    // The kernel of one call: wide groups are separate calls (kernel_contract.h).
+    const KernelSplit split = split_of(s);
+    KernelPlan plan = generic_conv_kernel(conv_path_name(split.path), activation_name(s.epilogue.activation));
+    for (const auto &[name, value] :
+         {std::pair<const char *, int>{"fixed_kernel_size", s.kernel_size}, {"fixed_stride", s.stride},
+          {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", split.groups},
+          {"fixed_in_channels", split.in_channels}, {"fixed_out_channels", split.out_channels}})
+        plan.params.push_back(std::string(name) + "=" + std::to_string(value));
+    return plan;
+}
+
+double plain_conv_multiply_adds(const LayerSpec &s, const std::vector<int64_t> &out) {
+    return double(out[0]) * out[1] * out[2] * out[3] * (double(s.in_channels) / s.groups) * s.kernel_size * s.kernel_size;
+}
+
+}  // namespace convforge

@@ -1,0 +1,30 @@
+// The shared building block of every variant that folds to one plain conv
+// y = act(conv(x, K, b)) at load time (conv itself, DO-Conv, BN-folded layers):
+// its weights, the BatchNorm fold, the packing into kernel calls of the conv
+// generator (generators/conv.cpp) and the kernel emitted for one such layer.
+#pragma once
+
+#include "variants/variant.h"
+
+namespace convforge {
+
+// "bias" [O] when the spec has one.
+std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &spec);
+
+// The conv kernel calls of a layer whose plain kernel is `kernel` [O, C/g, k, k]:
+// its bias (zeros when the spec has none) and the epilogue's BatchNorm folded in,
+// packed for one call, or one per group when groups are wide, each on its
+// channel slices.
+LayerProgram prepare_plain_conv(const LayerSpec &spec, const WeightMap &weights, std::vector<float> kernel);
+// Floats prepare_plain_conv() allocates (packed weights of every call, bias), in
+// checked arithmetic.
+int64_t plain_conv_prepared_floats(const LayerSpec &spec);
+
+// The conv kernel for exactly this layer's geometry (of one call, for wide groups).
+KernelPlan plain_conv_layer_kernel(const LayerSpec &spec);
+double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape);
+
+// The shape-generic conv kernel the runtime links for a path and activation.
+KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation);
+
+}  // namespace convforge

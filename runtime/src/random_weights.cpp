@@ -1,0 +1,33 @@
+#include "random_weights.h"
+
+#include <cstring>
+#include <random>
+
+#include "checked_size.h"
+#include "variants/variant.h"
+
+namespace convforge {
+
+WeightMap random_weights(const LayerSpec &spec, uint32_t seed, bool with_optional) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> centred(-0.5f, 0.5f), positive(0.5f, 1.5f);
+    WeightMap w;
+    for (const ExpectedTensor &e : expected_weights(spec)) {
+        if (e.optional && !with_optional) continue;
+        if (e.dtype != "F32") throw Error("random weights: key '" + e.key + "' is " + e.dtype + ", only F32 is made");
+        WeightTensor t;
+        t.dtype = e.dtype;
+        t.shape = e.shape;
+        const size_t count = size_t(element_count(e.shape, "weight '" + e.key + "'"));
+        std::vector<float> values(count);
+        const bool variance = e.key.find("running_var") != std::string::npos;
+        const bool scale = e.key == "bn.weight";
+        for (float &v : values) v = variance ? positive(rng) : scale ? 1.0f + centred(rng) : centred(rng);
+        t.bytes.resize(count * 4);
+        std::memcpy(t.bytes.data(), values.data(), count * 4);
+        w[e.key] = std::move(t);
+    }
+    return w;
+}
+
+}  // namespace convforge

@@ -1,0 +1,49 @@
+// The registry: registry.def expanded into the table every lookup reads.
+#include "variant.h"
+
+#include "../message_text.h"
+
+namespace convforge {
+
+// Each variant's file defines <name>_variant().
+#define CONVFORGE_VARIANT(name) const VariantDefinition &name##_variant();
+#include "registry.def"
+#undef CONVFORGE_VARIANT
+
+const std::vector<const VariantDefinition *> &registered_variants() {
+    static const std::vector<const VariantDefinition *> all = {
+#define CONVFORGE_VARIANT(name) &name##_variant(),
+#include "registry.def"
+#undef CONVFORGE_VARIANT
+    };
+    return all;
+}
+
+const VariantDefinition &find_variant(const std::string &name, const std::string &origin) {
+    std::string known;
+    for (const VariantDefinition *v : registered_variants()) {
+        if (name == v->name()) return *v;
+        known += std::string(known.empty() ? "" : ", ") + v->name();
+    }
+    throw Error(origin + ": unknown variant " + excerpt(name) + " (known: " + known + ")");
+}
+
+std::vector<std::string> variant_names() {
+    std::vector<std::string> names;
+    for (const VariantDefinition *v : registered_variants()) names.push_back(v->name());
+    return names;
+}
+
+double variant_param(const LayerSpec &spec, const VariantParam &param, const std::string &origin) {
+    const auto it = spec.params.find(param.name);
+    return it != spec.params.end() ? it->second : param.default_value(spec, origin);
+}
+
+double variant_param(const LayerSpec &spec, const char *name, const std::string &origin) {
+    for (const VariantParam &p : find_variant(spec.variant, origin).params()) {
+        if (std::string(p.name) == name) return variant_param(spec, p, origin);
+    }
+    throw Error(origin + ": variant '" + spec.variant + "' has no field '" + name + "'");
+}
+
+}  // namespace convforge

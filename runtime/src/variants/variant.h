@@ -1,0 +1,75 @@
+// What a variant is to convforge: its spec fields, its checks, the weights it
+// expects, how it folds and packs them into kernel calls, and which kernel it
+// emits for one layer. One definition per variant (runtime/src/variants/<name>.cpp),
+// listed in registry.def; everything else asks the registry.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "convforge/convforge.h"
+#include "../layer_program.h"
+
+namespace convforge {
+
+// One tensor of a variant's state_dict.
+struct ExpectedTensor {
+    std::string key;  // the official key name
+    std::vector<int64_t> shape;
+    std::string dtype = "F32";
+    bool optional = false;  // may be absent (e.g. DO-Conv's d_diag, rebuilt when missing)
+};
+
+// A spec field of the variant's own (LayerSpec::params).
+struct VariantParam {
+    const char *name;
+    bool integer;  // a JSON integer in [-2^30, 2^30]; else any finite number
+    // Its value when the spec leaves it out; throws naming why when there is none.
+    double (*default_value)(const LayerSpec &spec, const std::string &origin);
+};
+
+// Which generator compiles a layer, with which generator parameters, and under
+// which (variant, shape class) key its knobs are looked up in the schedule database.
+struct KernelPlan {
+    std::string generator;            // registered Halide generator name
+    std::string variant;              // schedule database variant key
+    std::string shape_class;          // schedule database shape-class key
+    std::vector<std::string> params;  // "name=value" generator parameters
+};
+
+class VariantDefinition {
+public:
+    virtual ~VariantDefinition() = default;
+    virtual const char *name() const = 0;
+    virtual const char *summary() const = 0;  // one line, for `convforge list`
+    virtual std::vector<VariantParam> params() const { return {}; }
+    // The variant's own rules, after the shared geometry checks passed; throws
+    // Error prefixed with `origin`.
+    virtual void check(const LayerSpec &, const std::string & /*origin*/) const {}
+    // Its own state_dict entries, bias included; the epilogue's are added by
+    // expected_weights().
+    virtual std::vector<ExpectedTensor> weights(const LayerSpec &spec) const = 0;
+    // Floats prepare() allocates for the program's constants: the size checks
+    // bound it before anything is read or allocated.
+    virtual int64_t prepared_floats(const LayerSpec &spec) const = 0;
+    // Weights already checked against expected_weights(): folds and packs them.
+    virtual LayerProgram prepare(const LayerSpec &spec, const WeightMap &weights) const = 0;
+    // The kernel `convforge emit --spec` compiles for exactly this layer; it
+    // takes the arguments of every call prepare() makes.
+    virtual KernelPlan layer_kernel(const LayerSpec &spec) const = 0;
+    // Multiply-adds of one forward pass, for GFLOP/s figures.
+    virtual double multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape) const = 0;
+};
+
+// The definition registered under `name`; throws naming the known variants.
+const VariantDefinition &find_variant(const std::string &name, const std::string &origin = "layer spec");
+const std::vector<const VariantDefinition *> &registered_variants();
+
+// A variant field's value: the spec's, else the variant's default.
+double variant_param(const LayerSpec &spec, const VariantParam &param, const std::string &origin = "layer spec");
+double variant_param(const LayerSpec &spec, const char *name, const std::string &origin = "layer spec");
+
+// Every tensor the layer reads: the variant's own and the epilogue's.
+std::vector<ExpectedTensor> expected_weights(const LayerSpec &spec);
+
+}  // namespace convforge

@@ -10,7 +10,7 @@
 #include "../schedules/target_facts.h"
 #include "convforge/convforge.h"
 #include "../runtime/src/message_text.h"
-#include "../runtime/src/plain_conv.h"
+#include "../runtime/src/variants/variant.h"
 #include "output_transaction.h"
 
 namespace convforge {
@@ -116,8 +116,8 @@ std::vector<std::string> parse_target_list(const std::string &list) {
 }
 
 void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
-    if (o.spec_path.empty() == o.generic_path.empty() && o.with_kernel)
-        throw std::runtime_error("give exactly one of --spec or --generic");
+    if (o.spec_path.empty() == o.builtin_kernel.empty() && o.with_kernel)
+        throw std::runtime_error("give exactly one of --spec or --builtin");
     const std::vector<std::string> targets = parse_target_list(o.targets);
     if (o.flat && targets.size() != 1) throw std::runtime_error("--flat takes exactly one target");
     if (o.out_dir.empty()) throw std::runtime_error("--out is empty");
@@ -131,7 +131,7 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     KernelPlan plan;
     if (o.with_kernel) {
         if (o.spec_path.empty()) {
-            plan = generic_conv_kernel(o.generic_path, o.generic_activation);
+            plan = find_builtin_kernel(o.builtin_kernel).plan;
         } else {
             const LayerSpec spec = load_layer_spec(o.spec_path);
             plan = find_variant(spec.variant).layer_kernel(spec);

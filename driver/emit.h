@@ -10,8 +10,7 @@ namespace convforge {
 
 struct EmitOptions {
     std::string spec_path;        // emit one layer, geometry fixed from its spec
-    std::string generic_path;     // or: "dense" | "grouped" shape-generic kernel
-    std::string generic_activation = "identity";
+    std::string builtin_kernel;   // or: a shape-generic kernel the runtime links, by name
     std::string targets;          // comma-separated, each named once
     std::string out_dir;
     std::string name;             // function and file name

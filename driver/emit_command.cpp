@@ -2,21 +2,9 @@
 
 #include <iostream>
 
-#include "../generators/kernel_contract.h"
 #include "convforge/convforge.h"
 
 namespace convforge {
-
-namespace {
-
-template <typename T>
-std::vector<std::string> names_of(const std::map<std::string, T> &table) {
-    std::vector<std::string> names;
-    for (const auto &[name, value] : table) names.push_back(name);
-    return names;
-}
-
-}  // namespace
 
 CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     std::string target_help = "comma-separated targets:";
@@ -28,12 +16,8 @@ CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     cmd->add_option("--out", o.out_dir, "output directory (one sub-directory per target)")->required();
     cmd->add_option("--name", o.name, "function and file name (default: the spec file's stem)");
     cmd->add_option("--schedule-db", o.schedule_db, "schedule database JSON")->capture_default_str();
-    cmd->add_option("--generic", o.generic_path,
-                    "instead of --spec: the shape-generic kernel for a kernel path, as the runtime links")
-        ->check(CLI::IsMember(names_of(conv_path_names())));
-    cmd->add_option("--activation", o.generic_activation, "activation of a --generic kernel")
-        ->check(CLI::IsMember(names_of(activation_kinds())))
-        ->capture_default_str();
+    cmd->add_option("--builtin", o.builtin_kernel,
+                    "instead of --spec: a shape-generic kernel the runtime links, by name (convforge list)");
     cmd->add_flag("!--no-runtime", o.with_runtime, "do not emit the Halide runtime library");
     cmd->add_flag("!--runtime-only{false}", o.with_kernel, "emit only the Halide runtime library");
     cmd->add_flag("--flat", o.flat, "write into --out itself, not a sub-directory per target");

@@ -147,6 +147,7 @@ int list_command(const std::string &db_path) {
         std::cout << "  " << v->name() << ": " << v->summary() << "\n";
         for (const VariantParam &p : v->params())
             std::cout << "    field '" << p.name << "' (" << (p.integer ? "integer" : "number") << ")\n";
+        for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
     }
     std::cout << "targets:\n";
     for (const auto &t : named_targets()) std::cout << "  " << t.name << ": " << t.about << "\n";

@@ -9,7 +9,7 @@ function(convforge_conv_builtin_kernels set_target)
         foreach (act IN LISTS CONVFORGE_ACTIVATIONS)
             convforge_add_builtin_kernel(${set_target} convforge_conv_${path}_${act} TARGET ${G_TARGET}
                                          SUFFIX "${G_SUFFIX}" DIR "${G_DIR}"
-                                         EMIT_ARGS --generic ${path} --activation ${act})
+                                         EMIT_ARGS --builtin convforge_conv_${path}_${act})
         endforeach ()
     endforeach ()
 endfunction()

@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include "../generators/kernel_contract.h"
-#include "target_facts.h"
 
 namespace convforge {
 
@@ -22,31 +21,6 @@ const std::vector<KnobField> &conv_knob_fields() {
         {"gpu_channels", &ConvKnobs::gpu_channels},
     };
     return fields;
-}
-
-ConvKnobs default_conv_knobs(const Halide::Target &target) {
-    const TargetFacts facts = target_facts(target);
-    ConvKnobs k;
-    k.vector_width = facts.vector_floats;
-    if (facts.family == ScheduleFamily::Cuda) return k;
-    // Accumulators = channel_vectors * tile_x * tile_y must leave registers for
-    // the weight vectors and one broadcast: 16 vector registers on AVX2/SSE, 32 on
-    // AVX-512 and AArch64 NEON. A 2-D pixel tile (x and y) lets the unrolled
-    // broadcasts use fixed offsets; a 1 x 5 row made LLVM vectorize the address math.
-    k.channel_vectors = 2;
-    k.tile_x = 3;
-    k.tile_y = 2;
-    k.pointwise_channels = 8;
-    k.pointwise_vectors = 1;
-    if (facts.family == ScheduleFamily::Arm) {
-        k.channel_vectors = 4;  // 16 channels of 4 lanes: one packed weight tile
-        k.pointwise_vectors = 2;
-    } else if (facts.vector_registers == 32) {  // AVX-512
-        k.tile_x = 4;
-        k.tile_y = 3;
-        k.pointwise_vectors = 2;
-    }
-    return k;
 }
 
 void apply_knob_text(ConvKnobs &knobs, const std::string &text) {

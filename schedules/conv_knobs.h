@@ -31,7 +31,8 @@ struct KnobField {
 };
 const std::vector<KnobField> &conv_knob_fields();
 
-// Defaults derived from the target: vector width, register count and GPU-ness.
+// Defaults derived from the target's facts (vector width, registers, GPU-ness),
+// chosen by the target's own schedule file (schedules/<target>/conv.cpp).
 ConvKnobs default_conv_knobs(const Halide::Target &target);
 
 // Applies "name:value,..." on top of `knobs`; throws std::invalid_argument naming

@@ -6,6 +6,7 @@
 #include "../generators/building_blocks.h"
 #include "../generators/kernel_contract.h"
 #include "conv_knobs.h"
+#include "target_facts.h"
 
 namespace convforge {
 
@@ -29,6 +30,10 @@ struct ConvStages {
     }
 };
 
+// Each target's file: its default knobs and its schedule.
+ConvKnobs default_conv_knobs_x86(const TargetFacts &facts);
+ConvKnobs default_conv_knobs_arm(const TargetFacts &facts);
+ConvKnobs default_conv_knobs_cuda(const TargetFacts &facts);
 void schedule_conv_x86(const ConvStages &s, const ConvKnobs &k);
 void schedule_conv_arm(const ConvStages &s, const ConvKnobs &k);
 void schedule_conv_cuda(const ConvStages &s, const ConvKnobs &k);

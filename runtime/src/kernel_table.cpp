@@ -27,15 +27,28 @@ const KernelMap &gpu_kernels() {
 }
 #endif
 
+const KernelMap &kernel_set(bool on_gpu) {
+#ifdef CONVFORGE_HAVE_CUDA_KERNELS
+    if (on_gpu) return gpu_kernels();
+#else
+    if (on_gpu) {
+        static const KernelMap none;
+        return none;
+    }
+#endif
+    return cpu_kernels();
+}
+
 }  // namespace
 
+std::vector<std::string> builtin_kernel_names(bool on_gpu) {
+    std::vector<std::string> names;
+    for (const auto &[name, kernel] : kernel_set(on_gpu)) names.push_back(name);
+    return names;
+}
+
 const EmittedKernel &builtin_kernel(const std::string &name, bool on_gpu) {
-#ifdef CONVFORGE_HAVE_CUDA_KERNELS
-    const KernelMap &kernels = on_gpu ? gpu_kernels() : cpu_kernels();
-#else
-    (void)on_gpu;
-    const KernelMap &kernels = cpu_kernels();
-#endif
+    const KernelMap &kernels = kernel_set(on_gpu);
     const auto it = kernels.find(name);
     if (it == kernels.end()) throw Error("this build has no built-in kernel '" + name + "'");
     return it->second;

@@ -31,6 +31,10 @@ std::string generic_kernel_name(const std::string &path, const std::string &acti
     return "convforge_conv_" + path + "_" + activation;
 }
 
+KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation) {
+    return {"convforge_conv", "conv", path, {"path=" + path, "activation=" + activation}};
+}
+
 }  // namespace
 
 std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &s) {
@@ -87,8 +91,12 @@ int64_t plain_conv_prepared_floats(const LayerSpec &s) {
     return checked_add(checked_mul(per_call, split.calls, "packed weights"), s.out_channels, "packed weights");
 }
 
-KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation) {
-    return {"convforge_conv", "conv", path, {"path=" + path, "activation=" + activation}};
+std::vector<BuiltinKernel> plain_conv_builtin_kernels() {
+    std::vector<BuiltinKernel> kernels;
+    for (const auto &[path, p] : conv_path_names())
+        for (const auto &[activation, a] : activation_kinds())
+            kernels.push_back({generic_kernel_name(path, activation), generic_conv_kernel(path, activation)});
+    return kernels;
 }
 
 KernelPlan plain_conv_layer_kernel(const LayerSpec &s) {

@@ -24,7 +24,8 @@ int64_t plain_conv_prepared_floats(const LayerSpec &spec);
 KernelPlan plain_conv_layer_kernel(const LayerSpec &spec);
 double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape);
 
-// The shape-generic conv kernel the runtime links for a path and activation.
-KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation);
+// The conv generator's shape-generic kernels, one per kernel path x activation
+// (generators/conv.cmake builds the same set).
+std::vector<BuiltinKernel> plain_conv_builtin_kernels();
 
 }  // namespace convforge

@@ -8,6 +8,13 @@ namespace convforge {
 
 using namespace Halide;
 
+// The thread block shape is ConvKnobs' (16 x 4 x 4 = 256 threads): untuned.
+ConvKnobs default_conv_knobs_cuda(const TargetFacts &facts) {
+    ConvKnobs k;
+    k.vector_width = facts.vector_floats;
+    return k;
+}
+
 void schedule_conv_cuda(const ConvStages &s, const ConvKnobs &k) {
     Func out = s.output, acc = s.acc, padded = s.padded;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2];

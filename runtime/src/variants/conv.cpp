@@ -24,6 +24,8 @@ public:
 
     KernelPlan layer_kernel(const LayerSpec &s) const override { return plain_conv_layer_kernel(s); }
 
+    std::vector<BuiltinKernel> builtin_kernels() const override { return plain_conv_builtin_kernels(); }
+
     double multiply_adds(const LayerSpec &s, const std::vector<int64_t> &out) const override {
         return plain_conv_multiply_adds(s, out);
     }

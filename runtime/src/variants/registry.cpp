@@ -28,6 +28,17 @@ const VariantDefinition &find_variant(const std::string &name, const std::string
     throw Error(origin + ": unknown variant " + excerpt(name) + " (known: " + known + ")");
 }
 
+BuiltinKernel find_builtin_kernel(const std::string &name) {
+    std::string known;
+    for (const VariantDefinition *v : registered_variants()) {
+        for (const BuiltinKernel &k : v->builtin_kernels()) {
+            if (k.name == name) return k;
+            known += (known.empty() ? "" : ", ") + k.name;
+        }
+    }
+    throw Error("no built-in kernel " + excerpt(name) + " (known: " + known + ")");
+}
+
 std::vector<std::string> variant_names() {
     std::vector<std::string> names;
     for (const VariantDefinition *v : registered_variants()) names.push_back(v->name());

@@ -37,6 +37,13 @@ struct KernelPlan {
     std::vector<std::string> params;  // "name=value" generator parameters
 };
 
+// A shape-generic kernel the runtime links at build time, by the name kernel
+// calls use (KernelCall::kernel) and `convforge emit --builtin` takes.
+struct BuiltinKernel {
+    std::string name;
+    KernelPlan plan;
+};
+
 class VariantDefinition {
 public:
     virtual ~VariantDefinition() = default;
@@ -57,6 +64,10 @@ public:
     // The kernel `convforge emit --spec` compiles for exactly this layer; it
     // takes the arguments of every call prepare() makes.
     virtual KernelPlan layer_kernel(const LayerSpec &spec) const = 0;
+    // The shape-generic kernels of the variant's own generator (its
+    // generators/<name>.cmake builds each); none for a variant that runs on
+    // another's kernels.
+    virtual std::vector<BuiltinKernel> builtin_kernels() const { return {}; }
     // Multiply-adds of one forward pass, for GFLOP/s figures.
     virtual double multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape) const = 0;
 };
@@ -64,6 +75,9 @@ public:
 // The definition registered under `name`; throws naming the known variants.
 const VariantDefinition &find_variant(const std::string &name, const std::string &origin = "layer spec");
 const std::vector<const VariantDefinition *> &registered_variants();
+// The built-in kernel of that name, of whichever variant has it; throws naming
+// the known ones.
+BuiltinKernel find_builtin_kernel(const std::string &name);
 
 // A variant field's value: the spec's, else the variant's default.
 double variant_param(const LayerSpec &spec, const VariantParam &param, const std::string &origin = "layer spec");

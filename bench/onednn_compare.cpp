@@ -20,6 +20,7 @@
 
 #include "convforge/convforge.h"
 #include "fp32_peak.h"
+#include "../runtime/src/random_weights.h"
 
 namespace {
 
@@ -57,20 +58,6 @@ std::vector<double> interleaved_medians_ms(const std::vector<std::function<void(
         medians.push_back(t[t.size() / 2]);
     }
     return medians;
-}
-
-WeightTensor f32_tensor(std::vector<int64_t> shape, std::mt19937 &rng) {
-    size_t n = 1;
-    for (auto d : shape) n *= size_t(d);
-    std::vector<float> v(n);
-    std::uniform_real_distribution<float> dist(-0.1f, 0.1f);
-    for (float &f : v) f = dist(rng);
-    WeightTensor t;
-    t.dtype = "F32";
-    t.shape = std::move(shape);
-    t.bytes.resize(n * 4);
-    std::memcpy(t.bytes.data(), v.data(), n * 4);
-    return t;
 }
 
 // oneDNN forward inference, src/dst in `layout` as the user holds them; weights
@@ -127,24 +114,19 @@ void print_row(const Shape &s, int batch, int threads, double peak, int repeats,
     spec.stride = s.stride;
     spec.groups = s.groups;
     spec.bias = true;
-    WeightMap w;
-    w["weight"] = f32_tensor({C, Cg, k, k}, rng);
-    w["bias"] = f32_tensor({C}, rng);
+    const uint32_t seed = uint32_t(rng());
+    const WeightMap w = random_weights(spec, seed);
     const PreparedLayer conv = prepare_layer(spec, w);
 
     LayerSpec dspec = spec;
     dspec.variant = "doconv";  // d_mul takes its default, k * k
-    WeightMap dw;
-    dw["W"] = f32_tensor({C, Cg, k * k}, rng);
-    if (k > 1) dw["D"] = f32_tensor({C, k * k, k * k}, rng);
-    dw["bias"] = w["bias"];
-    const PreparedLayer doconv = prepare_layer(dspec, dw);
+    const PreparedLayer doconv = prepare_layer(dspec, random_weights(dspec, seed + 1));
 
     Tensor x;
     x.shape = {batch, C, s.size, s.size};
     x.data.assign(size_t(batch) * C * s.size * s.size, 0.5f);
-    OneDnnConv nchw(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nchw);
-    OneDnnConv nhwc(s, batch, w["weight"].as_float(), dnnl::memory::format_tag::nhwc);
+    OneDnnConv nchw(s, batch, w.at("weight").as_float(), dnnl::memory::format_tag::nchw);
+    OneDnnConv nhwc(s, batch, w.at("weight").as_float(), dnnl::memory::format_tag::nhwc);
     Tensor y;  // preallocated, as oneDNN's destination is
     const auto ms = interleaved_medians_ms(
         {[&] { run_layer(conv, x, y); }, [&] { run_layer(doconv, x, y); }, [&] { nchw.run(); }, [&] { nhwc.run(); }},

@@ -1,6 +1,8 @@
 // The registry: registry.def expanded into the table every lookup reads.
 #include "variant.h"
 
+#include <stdexcept>
+
 #include "../message_text.h"
 
 namespace convforge {
@@ -10,12 +12,29 @@ namespace convforge {
 #include "registry.def"
 #undef CONVFORGE_VARIANT
 
-const std::vector<const VariantDefinition *> &registered_variants() {
-    static const std::vector<const VariantDefinition *> all = {
-#define CONVFORGE_VARIANT(name) &name##_variant(),
+namespace {
+
+// The registry line is the name: a definition answering to another is a bug.
+std::vector<const VariantDefinition *> checked_registry() {
+    const std::vector<std::pair<const char *, const VariantDefinition *>> lines = {
+#define CONVFORGE_VARIANT(name) {#name, &name##_variant()},
 #include "registry.def"
 #undef CONVFORGE_VARIANT
     };
+    std::vector<const VariantDefinition *> all;
+    for (const auto &[name, definition] : lines) {
+        if (std::string(definition->name()) != name)
+            throw std::logic_error(std::string("variant registered as '") + name + "' calls itself '" +
+                                   definition->name() + "'");
+        all.push_back(definition);
+    }
+    return all;
+}
+
+}  // namespace
+
+const std::vector<const VariantDefinition *> &registered_variants() {
+    static const std::vector<const VariantDefinition *> all = checked_registry();
     return all;
 }
 

@@ -5,7 +5,6 @@
 
 #include "Halide.h"
 #include "convforge/convforge.h"
-#include "kernel_contract.h"
 
 namespace convforge {
 

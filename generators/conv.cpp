@@ -5,14 +5,14 @@
 //   input   float32 NCHW, Halide dims (x, y, c, n)
 //   weights float32 packed (o % T, c_in_group, kx, ky, o / T), T = kPackedChannelTile:
 //           the runtime's folded kernel, o zero-padded to packed_channel_count(O)
-//           (kernel_contract.h)
+//           (conv_contract.h)
 //   bias    float32 (o): conv bias with any BatchNorm folded in (zeros if none), O entries
 //   stride, padding, dilation, groups
 //   output  float32 NCHW, Halide dims (x, y, o, n)
 // Generator parameters fix what the spec fixes: the path, the activation, and (when
 // emitting for one layer) the geometry; 0 means "given at run time".
 #include "building_blocks.h"
-#include "kernel_contract.h"
+#include "conv_contract.h"
 #include "../schedules/conv_stages.h"
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"

@@ -3,7 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "../generators/kernel_contract.h"
+#include "../generators/conv_contract.h"
 
 namespace convforge {
 

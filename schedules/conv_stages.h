@@ -4,7 +4,7 @@
 
 #include "Halide.h"
 #include "../generators/building_blocks.h"
-#include "../generators/kernel_contract.h"
+#include "../generators/conv_contract.h"
 #include "conv_knobs.h"
 #include "target_facts.h"
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "../../generators/kernel_contract.h"
+#include "../../generators/conv_contract.h"
 #include "checked_size.h"
 
 namespace convforge {
@@ -100,7 +100,7 @@ std::vector<BuiltinKernel> plain_conv_builtin_kernels() {
 }
 
 KernelPlan plain_conv_layer_kernel(const LayerSpec &s) {
-    // The kernel of one call: wide groups are separate calls (kernel_contract.h).
+    // The kernel of one call: wide groups are separate calls (conv_contract.h).
     const KernelSplit split = split_of(s);
     KernelPlan plan = generic_conv_kernel(conv_path_name(split.path), activation_name(s.epilogue.activation));
     for (const auto &[name, value] :

@@ -1,6 +1,6 @@
-// What the runtime may assume about the emitted kernels: argument layout and the
-// path taken per layer. Shared by generators, schedules and the runtime so the
-// three can never disagree.
+// What the runtime may assume about the conv generator's kernels: the packed
+// weight layout and the path taken per layer. Shared by the conv generator, its
+// schedules and the runtime's plain-conv packing so the three can never disagree.
 #pragma once
 
 #include <array>

@@ -142,18 +142,18 @@ int keys_command(const std::string &spec_path, bool as_json) {
 }
 
 int list_command(const std::string &db_path) {
-    std::cout << "variants:\n";
-    for (const VariantDefinition *v : registered_variants()) {
-        std::cout << "  " << v->name() << ": " << v->summary() << "\n";
-        for (const VariantParam &p : v->params())
-            std::cout << "    field '" << p.name << "' (" << (p.integer ? "integer" : "number") << ")\n";
-        for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
-    }
-    std::cout << "targets:\n";
-    for (const auto &t : named_targets()) std::cout << "  " << t.name << ": " << t.about << "\n";
-    std::cout << "  host: this machine's exact features (not for shipping)\n";
-    std::cout << "schedule records (" << db_path << "):\n";
-    try {
+    return guarded("list", [&] {
+        std::cout << "variants:\n";
+        for (const VariantDefinition *v : registered_variants()) {
+            std::cout << "  " << v->name() << ": " << v->summary() << "\n";
+            for (const VariantParam &p : v->params())
+                std::cout << "    field '" << p.name << "' (" << (p.integer ? "integer" : "number") << ")\n";
+            for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
+        }
+        std::cout << "targets:\n";
+        for (const auto &t : named_targets()) std::cout << "  " << t.name << ": " << t.about << "\n";
+        std::cout << "  host: this machine's exact features (not for shipping)\n";
+        std::cout << "schedule records (" << db_path << "):\n";
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         for (const auto &r : db.records()) {
             std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class << ":";
@@ -161,11 +161,8 @@ int list_command(const std::string &db_path) {
             if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";  // one plain line: checked on load
             std::cout << "\n";
         }
-    } catch (const std::exception &e) {
-        return fail("list", e.what());
-    }
-    std::cout << "gpu: " << (gpu_available() ? "CUDA device found" : "none (CPU kernels)") << "\n";
-    return 0;
+        std::cout << "gpu: " << (gpu_available() ? "CUDA device found" : "none (CPU kernels)") << "\n";
+    });
 }
 
 }  // namespace

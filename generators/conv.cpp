@@ -13,7 +13,7 @@
 // emitting for one layer) the geometry; 0 means "given at run time".
 #include "building_blocks.h"
 #include "conv_contract.h"
-#include "../schedules/conv_stages.h"
+#include "../schedules/conv/stages.h"
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 

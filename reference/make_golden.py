@@ -54,6 +54,9 @@ def random_weights(keys, gen, with_optional):
     for e in keys:
         if e["optional"] and not with_optional:
             continue
+        if e["dtype"] == "I8":  # quantized weights
+            w[e["key"]] = torch.randint(-127, 128, e["shape"], generator=gen, dtype=torch.int8)
+            continue
         assert e["dtype"] == "F32", e
         r = torch.rand(*e["shape"], generator=gen) - 0.5
         if e["key"].endswith("running_var"):

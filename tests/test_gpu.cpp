@@ -1,9 +1,10 @@
-// The CUDA kernels against the naive reference. Runs where a CUDA device exists
+// The CUDA kernels against the naive reference, on every variant's cases. Runs where a CUDA device exists
 // and reports itself skipped elsewhere; the CPU fallback is checked everywhere.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
+#include "case_table.h"
 #include "naive_reference.h"
 
 namespace convforge {
@@ -23,17 +24,15 @@ LayerSpec spec_for(int C, int O, int k, int stride, int groups, ActivationKind a
     return s;
 }
 
+// Every registered variant's whole case table, on the CUDA kernels.
 TEST(Gpu, CudaKernelsMatchReference) {
     if (!gpu_available()) GTEST_SKIP() << "no CUDA device on this machine: CUDA kernels linked but not run";
-    const LayerSpec specs[] = {spec_for(16, 72, 3, 1, 1, ActivationKind::Relu),
-                               spec_for(12, 12, 3, 2, 12, ActivationKind::Silu),
-                               spec_for(8, 10, 5, 1, 2, ActivationKind::Identity)};
-    unsigned seed = 40;
-    for (const LayerSpec &s : specs) {
-        const WeightMap w = testing::random_weights_for(s, seed++);
-        const Tensor x = testing::random_input({2, s.in_channels, 19, 23}, seed++);
-        EXPECT_EQ(testing::compare(run_layer(prepare_layer(s, w), x), testing::naive_forward(s, w, x)), "")
-            << "groups " << s.groups;
+    for (const testing::LayerCase &c : testing::all_layer_cases()) {
+        const LayerSpec s = parse_layer_spec(c.spec_json, c.name);
+        const unsigned seed = unsigned(std::hash<std::string>{}(c.name));
+        const WeightMap w = testing::random_weights_for(s, seed, c.optional_weights);
+        const Tensor x = testing::random_input(c.input_shape, seed + 1);
+        EXPECT_EQ(testing::compare(run_layer(prepare_layer(s, w), x), testing::naive_forward(s, w, x)), "") << c.name;
     }
 }
 

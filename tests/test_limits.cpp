@@ -57,14 +57,6 @@ TEST(Limits, HugeKernelWeightsAreRefusedWithTheSpec) {
     }, {"weight 'weight'", "more than", "a kernel buffer may hold"});
 }
 
-TEST(Limits, DoConvSquaredKernelSizeIsExact) {
-    expect_error([] { parse_layer_spec(R"({"variant":"doconv","in_channels":1,"out_channels":1,"kernel_size":65537})"); },
-                 {"kernel_size^2 = 4295098369"});
-    expect_error([] {
-        parse_layer_spec(R"({"variant":"doconv","in_channels":1,"out_channels":1,"kernel_size":65537,"d_mul":1073741824})");
-    }, {"d_mul 1073741824 must be >= kernel_size^2 = 4295098369"});
-}
-
 TEST(Limits, IntegerFieldsOutsideTheirRange) {
     expect_error([] { spec(R"("kernel_size":18446744073709551615)"); }, {"kernel_size", "outside [-2^30, 2^30]"});
     expect_error([] { spec(R"("kernel_size":-9223372036854775808)"); }, {"kernel_size", "outside"});

@@ -5,16 +5,32 @@
 // variant a kernel belongs to.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 namespace convforge {
 
+// A constant the kernels read (packed weights, bias, scales, ...): its element
+// type, as safetensors names it ("F32", "I8" or "I32"), and its bytes.
+struct ProgramConstant {
+    std::string dtype = "F32";
+    std::vector<uint8_t> bytes;
+
+    static ProgramConstant of_floats(const std::vector<float> &values) {
+        ProgramConstant c;
+        c.bytes.resize(values.size() * sizeof(float));
+        if (!values.empty()) std::memcpy(c.bytes.data(), values.data(), c.bytes.size());
+        return c;
+    }
+};
+
 struct KernelArgument {
     enum class Kind {
         Input,     // the layer input, NCHW channels [channel_begin, + channel_count)
         Output,    // the layer output, likewise
-        Constant,  // constants[constant], from `offset` floats on, Halide `extents`
+        Constant,  // constants[constant], from element `offset` on, Halide `extents`
         Scalar,    // an int32 `value`
     };
     std::string name;  // the kernel argument's name
@@ -63,8 +79,11 @@ struct KernelCall {
     std::vector<KernelArgument> args;
 };
 
+// prepare_layer checks a variant's program before any layer holds it (every
+// slice inside its tensor, every constant slice inside its constant, argument
+// names unique), so running it needs no further bounds checks.
 struct LayerProgram {
-    std::vector<std::vector<float>> constants;
+    std::vector<ProgramConstant> constants;
     std::vector<KernelCall> calls;
 };
 

@@ -1,6 +1,7 @@
 #include "plain_conv.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "../../generators/conv_contract.h"
 #include "checked_size.h"
@@ -51,16 +52,20 @@ LayerProgram prepare_plain_conv(const LayerSpec &s, const WeightMap &w, std::vec
     // [j * O / calls, (j + 1) * O / calls). Its size passed the spec checks.
     const PackedWeightLayout layout(split.out_channels, cg, k);
     LayerProgram program;
-    std::vector<float> packed(layout.floats() * size_t(split.calls), 0.0f);
+    // Written in place (zero bytes are 0.0f: the padded channels), never copied.
+    ProgramConstant packed;
+    packed.bytes.assign(layout.floats() * size_t(split.calls) * sizeof(float), 0);
     for (int o = 0; o < s.out_channels; ++o) {
         const int call = o / split.out_channels, oc = o % split.out_channels;
-        float *tile = packed.data() + call * layout.floats();
+        uint8_t *tile = packed.bytes.data() + call * layout.floats() * sizeof(float);
         for (int c = 0; c < cg; ++c)
             for (int ky = 0; ky < k; ++ky)
                 for (int kx = 0; kx < k; ++kx)
-                    tile[layout.offset(oc, c, kx, ky)] = kernel[((size_t(o) * cg + c) * k + ky) * k + kx];
+                    std::memcpy(tile + layout.offset(oc, c, kx, ky) * sizeof(float),
+                                &kernel[((size_t(o) * cg + c) * k + ky) * k + kx], sizeof(float));
     }
-    program.constants = {std::move(packed), std::move(bias)};
+    program.constants.push_back(std::move(packed));
+    program.constants.push_back(ProgramConstant::of_floats(bias));
     const std::array<int, 5> w_extents = layout.extents();
     using Arg = KernelArgument;
     const std::string kernel_name = generic_kernel_name(conv_path_name(split.path), activation_name(s.epilogue.activation));
@@ -88,7 +93,11 @@ int64_t plain_conv_prepared_floats(const LayerSpec &s) {
     const int64_t per_call = kernel_tensor_floats(
         {layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
         "packed weights of one kernel call");
-    return checked_add(checked_mul(per_call, split.calls, "packed weights"), s.out_channels, "packed weights");
+    // The packed calls, the unpacked kernel being folded and the bias.
+    const int64_t packed = checked_mul(per_call, split.calls, "packed weights");
+    const int64_t kernel = kernel_tensor_floats({s.out_channels, s.in_channels / s.groups, s.kernel_size, s.kernel_size},
+                                                "folded kernel");
+    return checked_add(checked_add(packed, kernel, "prepared weights"), s.out_channels, "prepared weights");
 }
 
 std::vector<BuiltinKernel> plain_conv_builtin_kernels() {

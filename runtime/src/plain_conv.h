@@ -16,8 +16,8 @@ std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &spec);
 // packed for one call, or one per group when groups are wide, each on its
 // channel slices.
 LayerProgram prepare_plain_conv(const LayerSpec &spec, const WeightMap &weights, std::vector<float> kernel);
-// Floats prepare_plain_conv() allocates (packed weights of every call, bias), in
-// checked arithmetic.
+// Floats prepare_plain_conv() holds at its peak (packed weights of every call,
+// the kernel being folded, bias), in checked arithmetic.
 int64_t plain_conv_prepared_floats(const LayerSpec &spec);
 
 // The conv kernel for exactly this layer's geometry (of one call, for wide groups).

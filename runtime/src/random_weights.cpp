@@ -14,17 +14,24 @@ WeightMap random_weights(const LayerSpec &spec, uint32_t seed, bool with_optiona
     WeightMap w;
     for (const ExpectedTensor &e : expected_weights(spec)) {
         if (e.optional && !with_optional) continue;
-        if (e.dtype != "F32") throw Error("random weights: key '" + e.key + "' is " + e.dtype + ", only F32 is made");
         WeightTensor t;
         t.dtype = e.dtype;
         t.shape = e.shape;
         const size_t count = size_t(element_count(e.shape, "weight '" + e.key + "'"));
-        std::vector<float> values(count);
-        const bool variance = e.key.find("running_var") != std::string::npos;
-        const bool scale = e.key == "bn.weight";
-        for (float &v : values) v = variance ? positive(rng) : scale ? 1.0f + centred(rng) : centred(rng);
-        t.bytes.resize(count * 4);
-        std::memcpy(t.bytes.data(), values.data(), count * 4);
+        if (e.dtype == "I8") {  // quantized levels in [-127, 127], as symmetric int8 quantizers make
+            std::uniform_int_distribution<int> level(-127, 127);
+            t.bytes.resize(count);
+            for (uint8_t &b : t.bytes) b = uint8_t(int8_t(level(rng)));
+        } else if (e.dtype == "F32") {
+            std::vector<float> values(count);
+            const bool variance = e.key.find("running_var") != std::string::npos;
+            const bool scale = e.key == "bn.weight";
+            for (float &v : values) v = variance ? positive(rng) : scale ? 1.0f + centred(rng) : centred(rng);
+            t.bytes.resize(count * 4);
+            std::memcpy(t.bytes.data(), values.data(), count * 4);
+        } else {
+            throw Error("random weights: key '" + e.key + "' is " + e.dtype + "; only F32 and I8 are made");
+        }
         w[e.key] = std::move(t);
     }
     return w;

@@ -16,14 +16,22 @@ namespace convforge {
 
 namespace {
 
-using Buffer = Halide::Runtime::Buffer<float>;
+using Buffer = Halide::Runtime::Buffer<void>;
 
-// Channels [c0, c0 + count) of an NCHW tensor as a Halide (x, y, c, n) buffer,
-// without copying: the strides stay those of the whole tensor.
-Buffer nchw_channel_slice(float *data, const std::vector<int64_t> &shape, int c0, int count) {
-    const int N = int(shape[0]), C = int(shape[1]), H = int(shape[2]), W = int(shape[3]);
+const halide_type_t kFloat32(halide_type_float, 32), kInt32(halide_type_int, 32);
+
+halide_type_t halide_type_of(const std::string &dtype) {
+    if (dtype == "I8") return halide_type_t(halide_type_int, 8);
+    if (dtype == "I32") return kInt32;
+    return kFloat32;  // prepare_layer admits no other dtype
+}
+
+// Channels [c0, c0 + count) of an NCHW float tensor as a Halide (x, y, c, n)
+// buffer, without copying: the strides stay those of the whole tensor.
+Buffer nchw_channel_slice(const Tensor &t, int c0, int count) {
+    const int N = int(t.shape[0]), C = int(t.shape[1]), H = int(t.shape[2]), W = int(t.shape[3]);
     halide_dimension_t dims[4] = {{0, W, 1, 0}, {0, H, W, 0}, {0, count, H * W, 0}, {0, N, C * H * W, 0}};
-    return Buffer(data + size_t(c0) * H * W, 4, dims);
+    return Buffer(kFloat32, const_cast<float *>(t.data.data()) + size_t(c0) * H * W, 4, dims);
 }
 
 // Halide names a multi-target library's outputs "output$1", "output$2", ...
@@ -32,51 +40,51 @@ std::string argument_name(const char *name) {
     return n.substr(0, n.find('$'));
 }
 
-const char *kind_text(KernelArgument::Kind kind) {
-    switch (kind) {
-    case KernelArgument::Kind::Input: return "the layer input";
-    case KernelArgument::Kind::Output: return "the layer output";
-    case KernelArgument::Kind::Constant: return "a weight buffer";
-    case KernelArgument::Kind::Scalar: return "an int32 scalar";
-    }
-    return "?";
+std::string type_text(const halide_type_t &t) {
+    return std::string(t.code == halide_type_float ? "float" : "int") + std::to_string(t.bits);
 }
 
-// What a call passes for one kernel argument, checked against the kernel's metadata.
+// One call's arguments in the kernel's own order, each checked against the
+// kernel's metadata by name, kind, type and rank. The program was checked by
+// prepare_layer, so every slice lies inside its tensor or constant.
 class CallArguments {
 public:
     CallArguments(const LayerProgram &program, const KernelCall &call, const Tensor &input, Tensor &output,
                   const halide_filter_metadata_t &meta)
         : meta_(meta) {
+        // args_ points into buffers_: reserved here, never grown past it below.
         buffers_.reserve(size_t(meta.num_arguments));
         for (int i = 0; i < meta.num_arguments; ++i) {
             const halide_filter_argument_t &arg = meta.arguments[i];
             const KernelArgument &a = supplied(call, argument_name(arg.name));
-            const bool scalar = a.kind == KernelArgument::Kind::Scalar;
-            const bool output_arg = a.kind == KernelArgument::Kind::Output;
-            const int kind = scalar ? halide_argument_kind_input_scalar
-                                    : output_arg ? halide_argument_kind_output_buffer : halide_argument_kind_input_buffer;
-            const halide_type_t type = scalar ? halide_type_t(halide_type_int, 32) : halide_type_t(halide_type_float, 32);
-            const int dims = scalar ? 0 : a.kind == KernelArgument::Kind::Constant ? int(a.extents.size()) : 4;
-            if (arg.kind != kind || !(arg.type == type) || arg.dimensions != dims)
-                throw Error(where() + "argument '" + a.name + "' is not " + kind_text(a.kind) + " of rank " +
-                            std::to_string(dims) + " (a kernel of another variant or layer?)");
-            if (scalar) {
-                args_.push_back(const_cast<int *>(&a.value));
+            using Kind = KernelArgument::Kind;
+            const ProgramConstant *constant =
+                a.kind == Kind::Constant ? &program.constants[size_t(a.constant)] : nullptr;
+            const int kind = a.kind == Kind::Scalar   ? halide_argument_kind_input_scalar
+                             : a.kind == Kind::Output ? halide_argument_kind_output_buffer
+                                                      : halide_argument_kind_input_buffer;
+            const halide_type_t type =
+                a.kind == Kind::Scalar ? kInt32 : constant ? halide_type_of(constant->dtype) : kFloat32;
+            const int dims = a.kind == Kind::Scalar ? 0 : constant ? int(a.extents.size()) : 4;
+            if (arg.kind != kind || !(arg.type == type) || arg.dimensions != dims) {
+                const char *what = a.kind == Kind::Scalar   ? "a scalar"
+                                   : a.kind == Kind::Output ? "the layer output"
+                                   : constant               ? "a weight buffer"
+                                                            : "the layer input";
+                throw Error(where() + "argument '" + a.name + "' is not " + what + " of type " + type_text(type) +
+                            " and rank " + std::to_string(dims) + " (a kernel of another variant or layer?)");
+            }
+            if (a.kind == Kind::Scalar) {
+                args_.push_back(const_cast<int *>(&a.value));  // Halide only reads scalar arguments
                 continue;
             }
-            if (a.kind == KernelArgument::Kind::Constant) {
-                const std::vector<float> &data = program.constants.at(size_t(a.constant));
-                size_t floats = 1;
-                for (int e : a.extents) floats *= size_t(e);
-                if (a.offset > data.size() || floats > data.size() - a.offset)
-                    throw Error(where() + "argument '" + a.name + "' would read past its weight buffer");
-                buffers_.emplace_back(const_cast<float *>(data.data()) + a.offset, a.extents);
+            if (constant) {
+                const size_t offset_bytes = a.offset * (type.bits / 8);
+                buffers_.emplace_back(type, const_cast<uint8_t *>(constant->bytes.data()) + offset_bytes, a.extents);
             } else {
-                const Tensor &t = output_arg ? output : input;
-                buffers_.push_back(nchw_channel_slice(const_cast<float *>(t.data.data()), t.shape, a.channel_begin,
+                buffers_.push_back(nchw_channel_slice(a.kind == Kind::Output ? output : input, a.channel_begin,
                                                       a.channel_count));
-                if (output_arg) outputs_.push_back(buffers_.size() - 1);
+                if (a.kind == Kind::Output) outputs_.push_back(buffers_.size() - 1);
             }
             args_.push_back(buffers_.back().raw_buffer());
         }
@@ -88,6 +96,8 @@ public:
             }
         }
     }
+    CallArguments(const CallArguments &) = delete;
+    CallArguments &operator=(const CallArguments &) = delete;
 
     void **argv() { return args_.data(); }
 
@@ -112,7 +122,7 @@ private:
     }
 
     const halide_filter_metadata_t &meta_;
-    std::vector<Buffer> buffers_;  // reserved up front: args_ points into it
+    std::vector<Buffer> buffers_;
     std::vector<void *> args_;
     std::vector<size_t> outputs_;
     size_t used_ = 0;
@@ -123,6 +133,13 @@ void run(const PreparedLayer &layer, const Tensor &input, Tensor &out, const Emi
     install_block_cache();
     if (&input == &out) throw Error("run_layer: the input and the output must be different tensors");
     const LayerProgram &program = layer.program();  // refuses an empty layer
+    if (kernel) {
+        for (const KernelCall &call : program.calls) {
+            if (call.kernel != program.calls.front().kernel)
+                throw Error("run_layer_with: this layer runs more than one kernel ('" + program.calls.front().kernel +
+                            "', '" + call.kernel + "'); one emitted kernel cannot stand in for all");
+        }
+    }
     const std::vector<int64_t> out_shape = output_shape(layer.spec(), input.shape);  // checks the spec and every size
     if (input.data.size() != size_t(element_count(input.shape, "input")))
         throw Error("input data does not match its shape");

@@ -158,14 +158,14 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     s.padding = f.integer("padding", s.padding);
     s.groups = f.integer("groups", 1);
     s.bias = f.boolean("bias", false);
+    if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
     for (const VariantParam &p : variant.params()) {
         if (f.has(p.name)) s.params[p.name] = p.integer ? f.integer(p.name, 0) : f.number(p.name, 0);
     }
     // Defaults come after every field is read: they may depend on any of them.
     for (const VariantParam &p : variant.params()) {
-        if (!s.params.count(p.name) && s.kernel_size >= 1) s.params[p.name] = p.default_value(s, origin);
+        if (!s.params.count(p.name)) s.params[p.name] = p.default_value(s, origin);
     }
-    if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
     f.reject_unknown();
     check_layer_spec(s, origin);
     return s;

@@ -1,6 +1,6 @@
-// AArch64 NEON conv schedule: the shared CPU loop nest (conv_cpu.cpp) with NEON knobs.
+// AArch64 NEON conv schedule: the shared CPU loop nest (conv/cpu.cpp) with NEON knobs.
 // Measured: correctness only, under qemu-aarch64 on x86 (no ARM hardware yet); speed unmeasured.
-#include "../conv_cpu.h"
+#include "../conv/cpu.h"
 
 namespace convforge {
 

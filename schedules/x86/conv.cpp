@@ -1,6 +1,6 @@
-// x86 conv schedule: the shared CPU loop nest (conv_cpu.cpp) with x86 knobs.
+// x86 conv schedule: the shared CPU loop nest (conv/cpu.cpp) with x86 knobs.
 // Measured: AMD EPYC Zen 3 (AVX2+FMA), 2 threads, dense 2x3x2 tile: 0.75-0.87x oneDNN's time at batch 8 (docs/performance.md).
-#include "../conv_cpu.h"
+#include "../conv/cpu.h"
 
 namespace convforge {
 

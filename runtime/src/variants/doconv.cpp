@@ -3,6 +3,7 @@
 // runs on the conv kernels (no generator of its own).
 #include "doconv.h"
 
+#include "../checked_size.h"
 #include "../limits.h"
 #include "../plain_conv.h"
 
@@ -65,7 +66,16 @@ public:
         return prepare_plain_conv(s, w, compose_doconv_kernel(s, w));
     }
 
-    int64_t prepared_floats(const LayerSpec &s) const override { return plain_conv_prepared_floats(s); }
+    // The plain conv's, plus the composition's copies of W and of D (+ d_diag).
+    int64_t prepared_floats(const LayerSpec &s) const override {
+        int64_t floats = plain_conv_prepared_floats(s);
+        for (const ExpectedTensor &e : weights(s)) {
+            if (e.key == "W") floats = checked_add(floats, kernel_tensor_floats(e.shape, "W"), "prepared weights");
+            if (e.key == "D") floats = checked_add(floats, checked_mul(kernel_tensor_floats(e.shape, "D"), 2, "D"),
+                                                   "prepared weights");
+        }
+        return floats;
+    }
 
     KernelPlan layer_kernel(const LayerSpec &s) const override { return plain_conv_layer_kernel(s); }
 

@@ -56,8 +56,9 @@ public:
     // Its own state_dict entries, bias included; the epilogue's are added by
     // expected_weights().
     virtual std::vector<ExpectedTensor> weights(const LayerSpec &spec) const = 0;
-    // Floats prepare() allocates for the program's constants: the size checks
-    // bound it before anything is read or allocated.
+    // 4-byte elements prepare() holds at its peak, besides the weights as read:
+    // the program's constants and its working copies. The size checks bound it
+    // before anything is read or allocated.
     virtual int64_t prepared_floats(const LayerSpec &spec) const = 0;
     // Weights already checked against expected_weights(): folds and packs them.
     virtual LayerProgram prepare(const LayerSpec &spec, const WeightMap &weights) const = 0;

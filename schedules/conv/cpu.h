@@ -2,7 +2,7 @@
 // (vector width, register-tile shape), which their own files choose.
 #pragma once
 
-#include "conv_stages.h"
+#include "stages.h"
 
 namespace convforge {
 

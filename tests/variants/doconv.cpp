@@ -1,4 +1,6 @@
-// Pins DO-Conv's group quirk: for groups > 1 (not depthwise with O = C) the
+// DO-Conv's own tests: its spec field's errors, and its group quirk pinned.
+//
+// The group quirk: for groups > 1 (not depthwise with O = C) the
 // official raw reshape pairs output channel o with D rows of input channels of
 // another group. convforge must reproduce it (trained checkpoints depend on it),
 // so the folded kernel must differ from the "intuitive" per-group composition
@@ -7,9 +9,10 @@
 
 #include <cmath>
 
-#include "naive_reference.h"
-#include "../runtime/src/variants/doconv.h"
-#include "../runtime/src/variants/variant.h"
+#include "../expect_error.h"
+#include "../naive_reference.h"
+#include "../../runtime/src/variants/doconv.h"
+#include "../../runtime/src/variants/variant.h"
 
 namespace convforge {
 namespace {
@@ -45,6 +48,28 @@ double max_difference(const std::vector<float> &a, const std::vector<float> &b) 
 LayerSpec doconv(int C, int O, int groups) {
     return parse_layer_spec(R"({"variant":"doconv","in_channels":)" + std::to_string(C) + R"(,"out_channels":)" +
                             std::to_string(O) + R"(,"kernel_size":3,"groups":)" + std::to_string(groups) + "}");
+}
+
+using testing::expect_error;
+
+TEST(DoConvSpec, DMulBelowKernelArea) {
+    expect_error([] { parse_layer_spec(R"({"variant":"doconv","in_channels":4,"out_channels":4,"kernel_size":3,"d_mul":8})"); },
+                 {"d_mul", "9"});
+}
+TEST(DoConvSpec, PointwiseNeedsDMulOne) {
+    expect_error([] { parse_layer_spec(R"({"variant":"doconv","in_channels":4,"out_channels":4,"kernel_size":1,"d_mul":2})"); },
+                 {"d_mul 1"});
+}
+TEST(DoConvSpec, DMulIsNotAFieldOfConv) {
+    expect_error([] { parse_layer_spec(R"({"variant":"conv","in_channels":4,"out_channels":4,"kernel_size":3,"d_mul":9})"); },
+                 {"unknown field", "d_mul"});
+}
+TEST(DoConvSpec, SquaredKernelSizeIsExact) {
+    expect_error([] { parse_layer_spec(R"({"variant":"doconv","in_channels":1,"out_channels":1,"kernel_size":65537})"); },
+                 {"kernel_size^2 = 4295098369"});
+    expect_error([] {
+        parse_layer_spec(R"({"variant":"doconv","in_channels":1,"out_channels":1,"kernel_size":65537,"d_mul":1073741824})");
+    }, {"d_mul 1073741824 must be >= kernel_size^2 = 4295098369"});
 }
 
 TEST(DoConvQuirk, GroupedFoldFollowsOfficialReshape) {

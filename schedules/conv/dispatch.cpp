@@ -1,7 +1,7 @@
 // Which target file schedules a conv pipeline, and picks its default knobs.
 #include <stdexcept>
 
-#include "conv_stages.h"
+#include "stages.h"
 
 namespace convforge {
 

@@ -3,10 +3,10 @@
 #pragma once
 
 #include "Halide.h"
-#include "../generators/building_blocks.h"
-#include "../generators/conv_contract.h"
-#include "conv_knobs.h"
-#include "target_facts.h"
+#include "../../generators/building_blocks.h"
+#include "../../generators/conv_contract.h"
+#include "knobs.h"
+#include "../target_facts.h"
 
 namespace convforge {
 

@@ -1,9 +1,9 @@
-#include "conv_knobs.h"
+#include "knobs.h"
 
 #include <sstream>
 #include <stdexcept>
 
-#include "../generators/conv_contract.h"
+#include "../../generators/conv_contract.h"
 
 namespace convforge {
 

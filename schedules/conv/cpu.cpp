@@ -1,4 +1,4 @@
-#include "conv_cpu.h"
+#include "cpu.h"
 
 namespace convforge {
 

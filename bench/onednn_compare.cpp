@@ -108,6 +108,7 @@ void print_row(const Shape &s, int batch, int threads, double peak, int repeats,
     omp_set_num_threads(threads);
     const int C = s.channels, Cg = C / s.groups, k = s.kernel;
     LayerSpec spec;
+    spec.variant = "conv";
     spec.in_channels = spec.out_channels = C;
     spec.kernel_size = k;
     spec.padding = (k - 1) / 2;

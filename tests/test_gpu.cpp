@@ -12,6 +12,7 @@ namespace {
 
 LayerSpec spec_for(int C, int O, int k, int stride, int groups, ActivationKind act) {
     LayerSpec s;
+    s.variant = "conv";
     s.in_channels = C;
     s.out_channels = O;
     s.kernel_size = k;

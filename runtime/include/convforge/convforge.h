@@ -44,7 +44,7 @@ struct EpilogueSpec {
 // One layer, as in the JSON layer spec; defaults already applied. The geometry is
 // that of the nn.Conv2d the variant replaces.
 struct LayerSpec {
-    std::string variant = "conv";  // one of variant_names()
+    std::string variant;  // one of variant_names()
     int in_channels = 0, out_channels = 0, kernel_size = 0;
     int stride = 1, padding = 0, dilation = 1, groups = 1;
     bool bias = false;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "Halide.h"
+#include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 #include "convforge/convforge.h"
@@ -62,18 +63,27 @@ std::string with_feature(const std::string &targets, const std::string &feature)
     return out;
 }
 
-// Knob text for every sub-target from the schedule database, warning once per miss.
+// Knob text for every sub-target from the schedule database, warning once per
+// miss; a record whose knobs are outside the schedule's declared space is an
+// error naming it, before anything is compiled.
 std::string knobs_for(const std::string &targets, const KernelPlan &plan, const ScheduleDatabase *db,
-                      std::ostream &warnings) {
+                      const std::string &db_path, std::ostream &warnings) {
     std::stringstream in(targets);
     std::string one, text;
     while (std::getline(in, one, ',')) {
-        const std::string key = target_facts(Halide::Target(one)).database_key;
+        const TargetFacts facts = target_facts(Halide::Target(one));
+        const std::string &key = facts.database_key;
         const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class) : nullptr;
         if (!rec) {
             warnings << "convforge: warning: no schedule record for " << key << "/" << plan.variant << "/" << plan.shape_class
                 << "; using target defaults\n";
             continue;
+        }
+        try {
+            knob_space(plan.variant, facts, plan.shape_class).resolve(rec->knobs);
+        } catch (const std::invalid_argument &e) {
+            throw std::runtime_error(path_text(db_path) + ": record " + key + "/" + plan.variant + "/" + plan.shape_class +
+                                     ": " + e.what());
         }
         text += (text.empty() ? "" : ";") + knob_section(key, rec->knobs);
     }
@@ -161,7 +171,7 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             std::vector<std::string> args = {"-g", plan.generator, "-f", o.name, "-n", o.name, "-o", dir,
                                              "-e", "static_library,c_header",
                                              "target=" + with_feature(halide_target, "no_runtime")};
-            const std::string knobs = knobs_for(halide_target, plan, db.get(), warnings);
+            const std::string knobs = knobs_for(halide_target, plan, db.get(), o.schedule_db, warnings);
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), plan.params.begin(), plan.params.end());
             run_halide(args);

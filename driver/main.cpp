@@ -15,6 +15,7 @@
 #include "../runtime/src/random_weights.h"
 #include "../runtime/src/variants/variant.h"
 #include "emit_command.h"
+#include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
 
 namespace {
@@ -141,6 +142,37 @@ int keys_command(const std::string &spec_path, bool as_json) {
     });
 }
 
+// A record of a known target must lie in its schedule's declared space.
+void check_record_knobs(const ScheduleRecord &r, const std::string &db_path) {
+    TargetFacts facts;
+    if (!target_facts_for_key(r.target, facts)) return;  // a key no convforge target has: never looked up
+    try {
+        knob_space(r.variant, facts, r.shape_class).resolve(r.knobs);
+    } catch (const std::invalid_argument &e) {
+        throw Error(path_text(db_path) + ": record " + r.target + "/" + r.variant + "/" + r.shape_class + ": " + e.what());
+    }
+}
+
+// Every schedule's declared knobs per target key: default, candidates, rules.
+void print_knob_spaces() {
+    std::cout << "knob spaces (knob=default {candidates}; assignments keeping the rules / all):\n";
+    for (const std::string &variant : knob_space_variants())
+        for (const std::string &shape_class : knob_space_shape_classes(variant))
+            for (const std::string &key : database_keys()) {
+                TargetFacts facts;
+                target_facts_for_key(key, facts);
+                const KnobSpace space = knob_space(variant, facts, shape_class);
+                std::cout << "  " << variant << " " << shape_class << " on " << key << ":";
+                for (const Knob &k : space.knobs()) {
+                    std::cout << " " << k.name << "=" << k.default_value << " {";
+                    for (size_t i = 0; i < k.candidates.size(); ++i) std::cout << (i ? "," : "") << k.candidates[i];
+                    std::cout << "}";
+                }
+                std::cout << "; " << space.points().size() << " / " << space.size() << "\n";
+                for (const KnobRule &r : space.rules()) std::cout << "    rule: " << r.text << "\n";
+            }
+}
+
 int list_command(const std::string &db_path) {
     return guarded("list", [&] {
         std::cout << "variants:\n";
@@ -156,11 +188,13 @@ int list_command(const std::string &db_path) {
         std::cout << "schedule records (" << db_path << "):\n";
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         for (const auto &r : db.records()) {
+            check_record_knobs(r, db_path);
             std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class << ":";
             for (const auto &[name, value] : r.knobs) std::cout << " " << name << "=" << value;
             if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";  // one plain line: checked on load
             std::cout << "\n";
         }
+        print_knob_spaces();
         std::cout << "gpu: " << (gpu_available() ? "CUDA device found" : "none (CPU kernels)") << "\n";
     });
 }

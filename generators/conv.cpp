@@ -83,10 +83,11 @@ public:
     }
 
     void schedule() {
-        ConvKnobs k = default_conv_knobs(get_target());
-        apply_knob_text(k, knob_section_for(knobs, target_facts(get_target()).database_key));
-        check_conv_knobs(k);
-        schedule_conv(stages, k, get_target());
+        // The record's knobs (emit passes them, per sub-target) over the declared
+        // defaults, checked against the declared space.
+        const TargetFacts facts = target_facts(get_target());
+        const KnobSpace space = conv_knob_space(facts, path);
+        schedule_conv(stages, space.resolve(parse_knob_text(knob_section_for(knobs, facts.database_key))), facts);
         if (!Internal::is_const_one(stages.valid)) {
             output.specialize(stages.valid);
             output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "

@@ -16,4 +16,33 @@ TargetFacts target_facts(const Halide::Target &t) {
     return {ScheduleFamily::X86, key, t.natural_vector_size<float>(), avx512 ? 32 : 16};
 }
 
+namespace {
+
+// One Halide target per database key.
+const std::vector<std::string> &representative_targets() {
+    static const std::vector<std::string> targets = {
+        "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41", "x86-64-linux-avx-avx2-f16c-fma-sse41",
+        "x86-64-linux-sse41", "x86-64-linux", "arm-64-linux", "arm-32-linux", "x86-64-linux-cuda"};
+    return targets;
+}
+
+}  // namespace
+
+bool target_facts_for_key(const std::string &key, TargetFacts &facts) {
+    for (const std::string &t : representative_targets()) {
+        const TargetFacts f = target_facts(Halide::Target(t));
+        if (f.database_key == key) {
+            facts = f;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<std::string> database_keys() {
+    std::vector<std::string> keys;
+    for (const std::string &t : representative_targets()) keys.push_back(target_facts(Halide::Target(t)).database_key);
+    return keys;
+}
+
 }  // namespace convforge

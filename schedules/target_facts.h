@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "Halide.h"
 
@@ -19,5 +20,11 @@ struct TargetFacts {
 };
 
 TargetFacts target_facts(const Halide::Target &target);
+
+// The facts behind a schedule-database target key ("x86-64-avx2", "cuda", ...),
+// for checking records without a target at hand; false for a key no target has.
+bool target_facts_for_key(const std::string &key, TargetFacts &facts);
+// Every key a convforge target can have, most capable x86 first.
+std::vector<std::string> database_keys();
 
 }  // namespace convforge

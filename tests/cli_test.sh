@@ -111,8 +111,17 @@ check_fails "a good target then a bad one" "unknown target 'riscv-99'" "$work/em
 # Schedule database: a bad knob and a missing file are errors; a missing record
 # falls back to the target defaults with a one-line warning.
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"
-check_fails "unknown knob in schedule database" "unknown conv knob 'tile_q'" "$work/emitted/x86-64-linux/layer.a" \
+check_fails "unknown knob in schedule database" "record x86-64-avx2/conv/dense: unknown knob 'tile_q'" "$work/emitted/x86-64-linux/layer.a" \
     "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_x": 9}}]}' >"$work/bad_db.json"
+check_fails "knob outside its declared space" "knob 'tile_x' is 9, not one of its declared values" \
+    "$work/emitted/x86-64-linux/layer.a" \
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"channel_vectors": 4, "tile_x": 4}}]}' >"$work/bad_db.json"
+check_fails "knobs breaking a register rule" "vector registers" "$work/emitted/x86-64-linux/layer.a" \
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+check_fails "list of a database outside the declared spaces" "record x86-64-avx2/conv/dense" "$work/no_output" \
+    "$cf" list --schedule-db "$work/bad_db.json"
 check_fails "missing schedule database" "nope_db.json" "$work/emitted/x86-64-linux/layer.a" \
     "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/nope_db.json"
 printf '{"records": []}' >"$work/empty_db.json"

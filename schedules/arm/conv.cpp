@@ -4,19 +4,16 @@
 
 namespace convforge {
 
-// 4-lane vectors and 32 registers: 4 channel vectors are one 16-channel packed
-// weight tile, with a 3 x 2 pixel tile that is 24 accumulators.
-ConvKnobs default_conv_knobs_arm(const TargetFacts &facts) {
-    ConvKnobs k;
-    k.vector_width = facts.vector_floats;
-    k.channel_vectors = 4;
-    k.tile_x = 3;
-    k.tile_y = 2;
-    k.pointwise_channels = 8;
-    k.pointwise_vectors = 2;
-    return k;
+// The fallback values: AArch64 NEON has 4-lane vectors and 32 registers, so 4
+// channel vectors are one 16-channel packed weight tile, with a 3 x 2 pixel tile:
+// 24 accumulators. 32-bit ARM has 16 quad registers: half the channel vectors.
+KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
+    const bool neon64 = facts.vector_registers == 32;
+    return cpu_conv_knob_space(facts, path,
+                               {{"channel_vectors", neon64 ? 4 : 2}, {"tile_x", 3}, {"tile_y", 2}, {"grouped_vectors", 2},
+                                {"pointwise_channels", 8}, {"pointwise_vectors", neon64 ? 2 : 1}});
 }
 
-void schedule_conv_arm(const ConvStages &s, const ConvKnobs &k) { schedule_conv_cpu(s, k); }
+void schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) { schedule_conv_cpu(s, k, facts); }
 
 }  // namespace convforge

@@ -1,5 +1,7 @@
 #include "cpu.h"
 
+#include <stdexcept>
+
 namespace convforge {
 
 using namespace Halide;
@@ -14,17 +16,18 @@ namespace {
 // Whichever of weights and image is larger streams past the other: with large
 // weights the channel-tile loop is outermost (its weights stay in cache while
 // every pixel streams past), with small weights it is inside each row task.
-void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
+void schedule_dense(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     Func out = s.output, acc = s.acc;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), task("task");
-    const int vec = k.vector_width, tile_o = k.dense_tile_channels();
+    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
 
     // Edge tiles store behind a guard.
     out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
-        .split(x, xo, xi, k.tile_x, TailStrategy::GuardWithIf)
-        .split(y, yo, yi, k.tile_y, TailStrategy::GuardWithIf)
+        .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+        .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
         .reorder(oi, xi, yi, xo, yo, n, oo)
         .vectorize(oi, vec)
         .unroll(oi)
@@ -43,8 +46,8 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
     // LLVM keep it in registers; edge tiles read zero-padded weights and padding.
     acc.compute_at(out, xo)
         .bound_extent(ao, tile_o)
-        .bound_extent(ax, k.tile_x)
-        .bound_extent(ay, k.tile_y)
+        .bound_extent(ax, tile_x)
+        .bound_extent(ay, tile_y)
         .vectorize(ao, vec)
         .unroll(ao)
         .unroll(ax)
@@ -78,27 +81,27 @@ void schedule_dense(const ConvStages &s, const ConvKnobs &k) {
 // registers over the whole (c, ky, kx) reduction. The padded input planes of one
 // output channel's group are built per (channel, image) task, so they are still in
 // cache when read (the reduction reads each of them k*k times).
-void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
+void schedule_grouped(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     Func out = s.output, acc = s.acc, padded = s.padded;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var on("on"), xo("xo"), xi("xi");
-    const int width = k.vector_width * k.grouped_vectors;
+    const int vec = facts.vector_floats, width = vec * k.at("grouped_vectors");
 
     out.reorder(x, y, o, n)
         .fuse(o, n, on)
         .parallel(on)
         .split(x, xo, xi, width, TailStrategy::GuardWithIf)
-        .vectorize(xi, k.vector_width);
-    acc.compute_at(out, xo).bound_extent(ax, width).vectorize(ax, k.vector_width).unroll(ax);
-    acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, k.vector_width).unroll(ax);
+        .vectorize(xi, vec);
+    acc.compute_at(out, xo).bound_extent(ax, width).vectorize(ax, vec).unroll(ax);
+    acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, vec).unroll(ax);
     // A runtime stride makes the row load a gather; common strides get dense
     // (stride 1) or deinterleaving (stride 2) vector loads.
     acc.update().specialize(s.geometry.stride == 1);
     acc.update().specialize(s.geometry.stride == 2);
 
     Var px = padded.args()[0];
-    padded.compute_at(out, on).vectorize(px, k.vector_width);
+    padded.compute_at(out, on).vectorize(px, vec);
 }
 
 // Pointwise (1x1, stride 1, no padding, groups == 1): out = W x in per image, a
@@ -108,12 +111,12 @@ void schedule_grouped(const ConvStages &s, const ConvKnobs &k) {
 // and broadcasts one weight per channel. One task is an image row; that row of
 // every input channel is staged first, so it stays in cache while all channel
 // tiles pass over it.
-void schedule_pointwise(const ConvStages &s, const ConvKnobs &k) {
+void schedule_pointwise(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     Func out = s.output, acc = s.acc, padded = s.padded;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var xo("xo"), xi("xi"), oo("oo"), oi("oi"), task("task");
-    const int vec = k.vector_width, tile_x = vec * k.pointwise_vectors, tile_o = k.pointwise_channels;
+    const int vec = facts.vector_floats, tile_x = vec * k.at("pointwise_vectors"), tile_o = k.at("pointwise_channels");
 
     out.split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
         .split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
@@ -138,18 +141,71 @@ void schedule_pointwise(const ConvStages &s, const ConvKnobs &k) {
     padded.compute_at(out, task).vectorize(px, vec);
 }
 
+int fallback_of(const KnobValues &fallback, const std::string &name) {
+    const auto it = fallback.find(name);
+    if (it == fallback.end()) throw std::logic_error("no fallback value for conv knob '" + name + "'");
+    return it->second;
+}
+
 }  // namespace
 
-void schedule_conv_cpu(const ConvStages &s, const ConvKnobs &k) {
-    switch (s.path) {
-    case ConvPath::Pointwise:
-        schedule_pointwise(s, k);
-        break;
+// Each path's knobs, read by its function above. Candidates span what the loop
+// nest can take; the rules keep a register tile in registers (its accumulators,
+// the vectors loaded per step and one broadcast within the target's vector
+// registers) and a channel tile inside one packed weight block.
+KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const KnobValues &fallback) {
+    const int vec = facts.vector_floats, registers = facts.vector_registers;
+    KnobSpace space;
+    auto declare = [&](const char *name, const char *meaning, std::vector<int> candidates) {
+        space.knob(name, meaning, fallback_of(fallback, name), std::move(candidates));
+    };
+    switch (path) {
     case ConvPath::Dense:
-        schedule_dense(s, k);
+        declare("channel_vectors", "output-channel vectors per register tile", {1, 2, 3, 4});
+        declare("tile_x", "output columns per register tile", {1, 2, 3, 4, 5, 6, 7, 8});
+        declare("tile_y", "output rows per register tile", {1, 2, 3, 4, 5, 6});
+        space.rule("channel_vectors * tile_x * tile_y accumulators + channel_vectors weight vectors + 1 broadcast <= " +
+                       std::to_string(registers) + " vector registers",
+                   [registers](const KnobValues &k) {
+                       const int cv = k.at("channel_vectors");
+                       return cv * k.at("tile_x") * k.at("tile_y") + cv + 1 <= registers;
+                   });
+        space.rule("channel_vectors * " + std::to_string(vec) + " lanes divides the packed alignment (" +
+                       std::to_string(kPackedChannelAlignment) + " channels)",
+                   [vec](const KnobValues &k) { return kPackedChannelAlignment % (vec * k.at("channel_vectors")) == 0; });
         break;
     case ConvPath::Grouped:
-        schedule_grouped(s, k);
+        declare("grouped_vectors", "width vectors per register run", {1, 2, 3, 4, 5, 6, 7, 8});
+        space.rule("grouped_vectors accumulators + 2 <= " + std::to_string(registers) + " vector registers",
+                   [registers](const KnobValues &k) { return k.at("grouped_vectors") + 2 <= registers; });
+        break;
+    case ConvPath::Pointwise:
+        declare("pointwise_channels", "output channels per register tile", {1, 2, 4, 8, 16});
+        declare("pointwise_vectors", "width vectors per register tile", {1, 2, 3, 4, 5, 6});
+        space.rule("pointwise_channels * pointwise_vectors accumulators + pointwise_vectors input vectors + 1 "
+                   "broadcast <= " + std::to_string(registers) + " vector registers",
+                   [registers](const KnobValues &k) {
+                       const int pv = k.at("pointwise_vectors");
+                       return k.at("pointwise_channels") * pv + pv + 1 <= registers;
+                   });
+        space.rule("pointwise_channels divides the packed alignment (" + std::to_string(kPackedChannelAlignment) +
+                       " channels)",
+                   [](const KnobValues &k) { return kPackedChannelAlignment % k.at("pointwise_channels") == 0; });
+        break;
+    }
+    return space;
+}
+
+void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    switch (s.path) {
+    case ConvPath::Pointwise:
+        schedule_pointwise(s, k, facts);
+        break;
+    case ConvPath::Dense:
+        schedule_dense(s, k, facts);
+        break;
+    case ConvPath::Grouped:
+        schedule_grouped(s, k, facts);
         break;
     }
 }

@@ -1,32 +1,52 @@
-// Which target file schedules a conv pipeline, and picks its default knobs.
+// Which target file declares a conv pipeline's knobs and schedules it, and the
+// conv knob spaces registered for the schedule database ("conv" records).
 #include <stdexcept>
 
 #include "stages.h"
+#include "../knob_space_registry.h"
 
 namespace convforge {
 
-ConvKnobs default_conv_knobs(const Halide::Target &target) {
-    const TargetFacts facts = target_facts(target);
+KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path) {
     switch (facts.family) {
     case ScheduleFamily::Cuda:
-        return default_conv_knobs_cuda(facts);
+        return conv_knob_space_cuda(facts, path);
     case ScheduleFamily::Arm:
-        return default_conv_knobs_arm(facts);
+        return conv_knob_space_arm(facts, path);
     case ScheduleFamily::X86:
-        return default_conv_knobs_x86(facts);
+        return conv_knob_space_x86(facts, path);
     }
     throw std::logic_error("no schedule family");
 }
 
-void schedule_conv(const ConvStages &s, const ConvKnobs &k, const Halide::Target &target) {
-    switch (target_facts(target).family) {
+void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    switch (facts.family) {
     case ScheduleFamily::Cuda:
-        return schedule_conv_cuda(s, k);
+        return schedule_conv_cuda(s, k, facts);
     case ScheduleFamily::Arm:
-        return schedule_conv_arm(s, k);
+        return schedule_conv_arm(s, k, facts);
     case ScheduleFamily::X86:
-        return schedule_conv_x86(s, k);
+        return schedule_conv_x86(s, k, facts);
     }
 }
+
+namespace {
+
+// Shape classes are the kernel paths.
+KnobSpace conv_space_for_class(const TargetFacts &facts, const std::string &shape_class) {
+    const auto it = conv_path_names().find(shape_class);
+    if (it == conv_path_names().end()) throw std::invalid_argument("conv has no shape class '" + shape_class + "'");
+    return conv_knob_space(facts, it->second);
+}
+
+std::vector<std::string> conv_shape_classes() {
+    std::vector<std::string> names;
+    for (const auto &[name, path] : conv_path_names()) names.push_back(name);
+    return names;
+}
+
+const bool registered = register_knob_space("conv", conv_space_for_class, conv_shape_classes);
+
+}  // namespace
 
 }  // namespace convforge

@@ -5,7 +5,7 @@
 #include "Halide.h"
 #include "../../generators/building_blocks.h"
 #include "../../generators/conv_contract.h"
-#include "knobs.h"
+#include "../knob_space.h"
 #include "../target_facts.h"
 
 namespace convforge {
@@ -30,15 +30,18 @@ struct ConvStages {
     }
 };
 
-// Each target's file: its default knobs and its schedule.
-ConvKnobs default_conv_knobs_x86(const TargetFacts &facts);
-ConvKnobs default_conv_knobs_arm(const TargetFacts &facts);
-ConvKnobs default_conv_knobs_cuda(const TargetFacts &facts);
-void schedule_conv_x86(const ConvStages &s, const ConvKnobs &k);
-void schedule_conv_arm(const ConvStages &s, const ConvKnobs &k);
-void schedule_conv_cuda(const ConvStages &s, const ConvKnobs &k);
+// The knobs of the conv schedule for a path on a target: each target's file
+// declares its space (the CPU files through cpu_conv_knob_space, in cpu.h) and
+// schedules with values from it.
+KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path);
+KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path);
+KnobSpace conv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
+void schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+void schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+void schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
-// Picks the schedule for the target the generator is compiling for.
-void schedule_conv(const ConvStages &s, const ConvKnobs &k, const Halide::Target &target);
+// The space of the target's family, and its schedule.
+KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
+void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 }  // namespace convforge

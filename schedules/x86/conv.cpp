@@ -4,27 +4,18 @@
 
 namespace convforge {
 
-// Accumulators = channel_vectors * tile_x * tile_y must leave registers for the
-// weight vectors and one broadcast: 16 vector registers on AVX2 and SSE4.1, 32 on
-// AVX-512. A 2-D pixel tile (x and y) lets the unrolled broadcasts use fixed
-// offsets; a 1 x 5 row made LLVM vectorize the address math. Vector width: 4
-// floats on SSE4.1, 8 on AVX2, 16 on AVX-512 (target_facts).
-ConvKnobs default_conv_knobs_x86(const TargetFacts &facts) {
-    ConvKnobs k;
-    k.vector_width = facts.vector_floats;
-    k.channel_vectors = 2;
-    k.tile_x = 3;
-    k.tile_y = 2;
-    k.pointwise_channels = 8;
-    k.pointwise_vectors = 1;
-    if (facts.vector_registers == 32) {  // AVX-512: a larger pixel tile fits
-        k.tile_x = 4;
-        k.tile_y = 3;
-        k.pointwise_vectors = 2;
-    }
-    return k;
+// The fallback values (used where the schedule database has no record). The
+// loop nest keeps channel_vectors * tile_x * tile_y accumulators in registers:
+// 16 vector registers on AVX2 and SSE4.1, 32 on AVX-512, so AVX-512 takes a
+// larger pixel tile. A 2-D pixel tile (x and y) lets the unrolled broadcasts use
+// fixed offsets; a 1 x 5 row made LLVM vectorize the address math.
+KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
+    const bool avx512 = facts.vector_registers == 32;
+    return cpu_conv_knob_space(facts, path,
+                               {{"channel_vectors", 2}, {"tile_x", avx512 ? 4 : 3}, {"tile_y", avx512 ? 3 : 2},
+                                {"grouped_vectors", 2}, {"pointwise_channels", 8}, {"pointwise_vectors", avx512 ? 2 : 1}});
 }
 
-void schedule_conv_x86(const ConvStages &s, const ConvKnobs &k) { schedule_conv_cpu(s, k); }
+void schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) { schedule_conv_cpu(s, k, facts); }
 
 }  // namespace convforge

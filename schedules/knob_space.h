@@ -1,0 +1,56 @@
+// A schedule's declared knobs: each one's candidates and default on a target, and
+// the rules a whole assignment must keep (registers, alignment). Schedules
+// declare their space beside the code that reads the knobs (TVM's define_knob and
+// fallback config); the generator, the schedule-database checks, `convforge list`
+// and the tuner read the declarations, and nothing else lists knobs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace convforge {
+
+using KnobValues = std::map<std::string, int>;
+
+struct Knob {
+    std::string name;
+    std::string meaning;
+    std::vector<int> candidates;  // ascending; the default is one of them
+    int default_value;
+};
+
+struct KnobRule {
+    std::string text;  // the rule as a reader states it, with its reason
+    std::function<bool(const KnobValues &)> holds;
+};
+
+class KnobSpace {
+public:
+    // Declares a knob; its default joins the candidates if it is not among them.
+    KnobSpace &knob(const std::string &name, const std::string &meaning, int default_value, std::vector<int> candidates);
+    KnobSpace &rule(const std::string &text, std::function<bool(const KnobValues &)> holds);
+
+    const std::vector<Knob> &knobs() const { return knobs_; }
+    const std::vector<KnobRule> &rules() const { return rules_; }
+    KnobValues defaults() const;
+    // `given` (a record's knobs) over the defaults. Throws std::invalid_argument
+    // naming an unknown knob, a value that is not a candidate or a broken rule.
+    KnobValues resolve(const KnobValues &given) const;
+    // Assignments of the candidates, before the rules.
+    uint64_t size() const;
+    // Every assignment that keeps the rules (the tuner's search space).
+    std::vector<KnobValues> points() const;
+
+private:
+    std::vector<Knob> knobs_;
+    std::vector<KnobRule> rules_;
+};
+
+// "name:value,name:value" (generator arguments cannot contain '='), parsed
+// strictly: throws std::invalid_argument naming a malformed item.
+KnobValues parse_knob_text(const std::string &text);
+
+}  // namespace convforge

@@ -1,0 +1,47 @@
+#include "knob_space_registry.h"
+
+#include <map>
+#include <stdexcept>
+
+namespace convforge {
+
+namespace {
+
+struct Entry {
+    KnobSpaceFn space;
+    ShapeClassesFn shape_classes;
+};
+
+std::map<std::string, Entry> &entries() {
+    static std::map<std::string, Entry> all;
+    return all;
+}
+
+const Entry &entry(const std::string &variant_key) {
+    const auto it = entries().find(variant_key);
+    if (it == entries().end()) throw std::invalid_argument("no schedule has knobs for variant '" + variant_key + "'");
+    return it->second;
+}
+
+}  // namespace
+
+bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, ShapeClassesFn shape_classes) {
+    entries()[variant_key] = {space, shape_classes};
+    return true;
+}
+
+KnobSpace knob_space(const std::string &variant_key, const TargetFacts &facts, const std::string &shape_class) {
+    return entry(variant_key).space(facts, shape_class);
+}
+
+std::vector<std::string> knob_space_variants() {
+    std::vector<std::string> keys;
+    for (const auto &[key, e] : entries()) keys.push_back(key);
+    return keys;
+}
+
+std::vector<std::string> knob_space_shape_classes(const std::string &variant_key) {
+    return entry(variant_key).shape_classes();
+}
+
+}  // namespace convforge

@@ -1,0 +1,26 @@
+// The knob spaces of every generator's schedules, by the `variant` key their
+// schedule-database records carry ("conv"). Each generator's schedule code
+// registers its own; the schedule-database checks, `convforge list` and the
+// tuner look them up here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "knob_space.h"
+#include "target_facts.h"
+
+namespace convforge {
+
+using KnobSpaceFn = KnobSpace (*)(const TargetFacts &facts, const std::string &shape_class);
+using ShapeClassesFn = std::vector<std::string> (*)();
+
+// Call once per variant key, from a static initializer; returns true.
+bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, ShapeClassesFn shape_classes);
+
+// Throws std::invalid_argument naming an unknown variant key or shape class.
+KnobSpace knob_space(const std::string &variant_key, const TargetFacts &facts, const std::string &shape_class);
+std::vector<std::string> knob_space_variants();
+std::vector<std::string> knob_space_shape_classes(const std::string &variant_key);
+
+}  // namespace convforge

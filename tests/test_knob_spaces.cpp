@@ -1,0 +1,94 @@
+// The schedules' declared knob spaces: what a record may hold, the fallback
+// values inside them, and the schedule database shipped with convforge within
+// them on every target key.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "../schedules/knob_space_registry.h"
+#include "../schedules/schedule_database.h"
+
+#ifndef CONVFORGE_SCHEDULE_DB
+#error "CONVFORGE_SCHEDULE_DB must name schedules/database.json"
+#endif
+
+namespace convforge {
+namespace {
+
+std::string error_of(const std::function<void()> &body) {
+    try {
+        body();
+    } catch (const std::invalid_argument &e) {
+        return e.what();
+    }
+    return "";
+}
+
+TargetFacts facts_of(const std::string &key) {
+    TargetFacts facts{};
+    EXPECT_TRUE(target_facts_for_key(key, facts)) << key;
+    return facts;
+}
+
+TEST(KnobSpace, ResolveRefusesWhatTheDeclarationsDoNotAllow) {
+    const KnobSpace dense = knob_space("conv", facts_of("x86-64-avx2"), "dense");
+    EXPECT_NE(error_of([&] { dense.resolve({{"tile_q", 3}}); }).find("unknown knob 'tile_q'"), std::string::npos);
+    EXPECT_NE(error_of([&] { dense.resolve({{"tile_x", 9}}); }).find("knob 'tile_x' is 9, not one of its declared values"),
+              std::string::npos);
+    // 4 x 3 x 2 accumulators + 4 + 1 = 29 > AVX2's 16 registers; AVX-512 has 32.
+    EXPECT_NE(error_of([&] { dense.resolve({{"channel_vectors", 4}, {"tile_x", 3}, {"tile_y", 2}}); }).find("break the rule"),
+              std::string::npos);
+    EXPECT_EQ(knob_space("conv", facts_of("x86-64-avx512"), "dense")
+                  .resolve({{"channel_vectors", 2}, {"tile_x", 3}, {"tile_y", 4}})
+                  .at("tile_y"),
+              4);
+    // 3 vectors of 16 lanes do not divide a 64-channel packed block.
+    EXPECT_NE(error_of([&] {
+                  knob_space("conv", facts_of("x86-64-avx512"), "dense").resolve({{"channel_vectors", 3}, {"tile_x", 1}, {"tile_y", 1}});
+              }).find("packed alignment"),
+              std::string::npos);
+}
+
+TEST(KnobSpace, FallbacksLieInEverySpaceAndPointsKeepTheRules) {
+    for (const std::string &variant : knob_space_variants())
+        for (const std::string &shape_class : knob_space_shape_classes(variant))
+            for (const std::string &key : database_keys()) {
+                const KnobSpace space = knob_space(variant, facts_of(key), shape_class);
+                const std::string where = variant + " " + shape_class + " on " + key;
+                EXPECT_EQ(error_of([&] { space.resolve({}); }), "") << where;
+                const auto points = space.points();
+                EXPECT_GT(points.size(), 1u) << where;
+                EXPECT_LE(points.size(), space.size()) << where;
+                EXPECT_NE(std::find(points.begin(), points.end(), space.defaults()), points.end()) << where;
+                for (const KnobValues &p : points) EXPECT_EQ(error_of([&] { space.resolve(p); }), "") << where;
+            }
+}
+
+TEST(KnobSpace, ShippedRecordsLieInTheirSpaces) {
+    const ScheduleDatabase db = ScheduleDatabase::load(CONVFORGE_SCHEDULE_DB);
+    ASSERT_FALSE(db.records().empty());
+    for (const ScheduleRecord &r : db.records()) {
+        TargetFacts facts;
+        ASSERT_TRUE(target_facts_for_key(r.target, facts)) << r.target;
+        EXPECT_EQ(error_of([&] { knob_space(r.variant, facts, r.shape_class).resolve(r.knobs); }), "")
+            << r.target << "/" << r.variant << "/" << r.shape_class;
+    }
+}
+
+TEST(KnobSpace, UnknownVariantOrShapeClass) {
+    EXPECT_NE(error_of([] { knob_space("saconv", facts_of("x86-64-avx2"), "dense"); }).find("variant 'saconv'"),
+              std::string::npos);
+    EXPECT_NE(error_of([] { knob_space("conv", facts_of("x86-64-avx2"), "sparse"); }).find("shape class 'sparse'"),
+              std::string::npos);
+}
+
+TEST(KnobSpace, KnobTextIsStrict) {
+    EXPECT_EQ(parse_knob_text("tile_x:3,tile_y:2"), (KnobValues{{"tile_x", 3}, {"tile_y", 2}}));
+    EXPECT_NE(error_of([] { parse_knob_text("tile_x:3,tile_x:4"); }).find("given twice"), std::string::npos);
+    EXPECT_NE(error_of([] { parse_knob_text("tile_x=3"); }).find("not name:value"), std::string::npos);
+    EXPECT_NE(error_of([] { parse_knob_text("tile_x:0"); }).find("positive integer"), std::string::npos);
+    EXPECT_NE(error_of([] { parse_knob_text("tile_x:3x"); }).find("positive integer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convforge

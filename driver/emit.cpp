@@ -73,7 +73,7 @@ std::string knobs_for(const std::string &targets, const KernelPlan &plan, const 
     while (std::getline(in, one, ',')) {
         const TargetFacts facts = target_facts(Halide::Target(one));
         const std::string &key = facts.database_key;
-        const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class) : nullptr;
+        const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class, plan.workload) : nullptr;
         if (!rec) {
             warnings << "convforge: warning: no schedule record for " << key << "/" << plan.variant << "/" << plan.shape_class
                 << "; using target defaults\n";
@@ -83,7 +83,7 @@ std::string knobs_for(const std::string &targets, const KernelPlan &plan, const 
             knob_space(plan.variant, facts, plan.shape_class).resolve(rec->knobs);
         } catch (const std::invalid_argument &e) {
             throw std::runtime_error(path_text(db_path) + ": record " + key + "/" + plan.variant + "/" + plan.shape_class +
-                                     ": " + e.what());
+                                     (rec->workload.empty() ? "" : "/" + rec->workload) + ": " + e.what());
         }
         text += (text.empty() ? "" : ";") + knob_section(key, rec->knobs);
     }

@@ -1,8 +1,9 @@
-// convforge: the command-line driver. emit | run | bench | list | keys.
+// convforge: the command-line driver. emit | run | bench | list | keys | tune.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <random>
 
@@ -15,6 +16,7 @@
 #include "../runtime/src/random_weights.h"
 #include "../runtime/src/variants/variant.h"
 #include "emit_command.h"
+#include "tune.h"
 #include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
 
@@ -149,7 +151,8 @@ void check_record_knobs(const ScheduleRecord &r, const std::string &db_path) {
     try {
         knob_space(r.variant, facts, r.shape_class).resolve(r.knobs);
     } catch (const std::invalid_argument &e) {
-        throw Error(path_text(db_path) + ": record " + r.target + "/" + r.variant + "/" + r.shape_class + ": " + e.what());
+        throw Error(path_text(db_path) + ": record " + r.target + "/" + r.variant + "/" + r.shape_class +
+                    (r.workload.empty() ? "" : "/" + r.workload) + ": " + e.what());
     }
 }
 
@@ -189,7 +192,8 @@ int list_command(const std::string &db_path) {
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         for (const auto &r : db.records()) {
             check_record_knobs(r, db_path);
-            std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class << ":";
+            std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class
+                      << (r.workload.empty() ? "" : " " + r.workload) << ":";
             for (const auto &[name, value] : r.knobs) std::cout << " " << name << "=" << value;
             if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";  // one plain line: checked on load
             std::cout << "\n";
@@ -244,11 +248,41 @@ int main(int argc, char **argv) {
     keys_cmd->add_option("--spec", keys_spec, "layer spec JSON")->required();
     keys_cmd->add_flag("--json", keys_json, "print one JSON array");
 
+    TuneOptions tune_options;
+    tune_options.db_path = CONVFORGE_SCHEDULE_DB;
+    CLI::App *tune_cmd = app.add_subcommand("tune", "Search a layer's knob space on this machine and record the best");
+    tune_cmd->add_option("--spec", tune_options.spec_path, "layer spec JSON")->required();
+    tune_cmd->add_option("--target", tune_options.target,
+                         "Halide target string (default: the x86-64-linux sub-target this CPU runs)");
+    tune_cmd->add_option("--batch", tune_options.batch, "batch size")->check(dimension_range)->capture_default_str();
+    tune_cmd->add_option("--height", tune_options.height, "input height")->check(dimension_range)->capture_default_str();
+    tune_cmd->add_option("--width", tune_options.width, "input width")->check(dimension_range)->capture_default_str();
+    tune_cmd->add_option("--budget", tune_options.budget_seconds, "seconds to spend")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+    tune_cmd->add_option("--compile-timeout", tune_options.compile_timeout_seconds, "seconds one candidate may compile")
+        ->check(CLI::Range(1.0, 3600.0))
+        ->capture_default_str();
+    tune_cmd->add_option("--threads", tune_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
+    tune_cmd->add_option("--repeats", tune_options.repeats, "timed runs per candidate")
+        ->check(CLI::Range(3, 10000))
+        ->capture_default_str();
+    tune_cmd->add_option("--db", tune_options.db_path, "schedule database to read and update")->capture_default_str();
+    tune_cmd->add_option("--linker", tune_options.linker, "C++ compiler that links candidates into shared libraries")
+        ->capture_default_str();
+    tune_cmd->add_flag("--test-wrong-candidate", tune_options.test_wrong_candidate)->group("");
+
     CLI11_PARSE(app, argc, argv);
     if (emit_cmd->parsed()) return run_emit_command(emit_options);
     if (run_cmd->parsed()) return run_command(run_options);
     if (bench_cmd->parsed()) return bench_command(bench_options);
     if (list_cmd->parsed()) return list_command(list_db);
     if (keys_cmd->parsed()) return keys_command(keys_spec, keys_json);
+    if (tune_cmd->parsed()) {
+        return guarded("tune", [&] {
+            tune_options.self = std::filesystem::read_symlink("/proc/self/exe").string();
+            tune(tune_options);
+        });
+    }
     return 1;
 }

@@ -41,11 +41,12 @@ std::string string_field(const json &record, const char *name, const std::string
     const json &v = record.at(name);
     if (!v.is_string()) throw Error(at + ": field '" + name + "' must be a string, got " + json_excerpt(v));
     const std::string text = v.get<std::string>();
-    if (std::string(name) == "measured") {  // free text, printed by `convforge list`: one bounded line
+    const std::string field = name;
+    if (field == "measured" || field == "hardware") {  // free text, printed by `convforge list`: one bounded line
         if (text.size() > kMaxMeasuredLength || escaped(text) != text)
-            throw Error(at + ": field 'measured' must be one line of at most " + std::to_string(kMaxMeasuredLength) +
+            throw Error(at + ": field '" + field + "' must be one line of at most " + std::to_string(kMaxMeasuredLength) +
                         " characters without control characters or '\\'");
-    } else if (!is_plain_name(text, "-")) {
+    } else if (!is_plain_name(text, field == "version" || field == "date" ? "-.:" : "-")) {
         throw Error(at + ": field '" + name + "' is " + excerpt(text) + ", not a name of lowercase letters, digits, '_' and '-'");
     }
     return text;
@@ -54,7 +55,10 @@ std::string string_field(const json &record, const char *name, const std::string
 ScheduleRecord parse_record(const json &r, const std::string &at) {
     if (!r.is_object()) throw Error(at + " is " + json_excerpt(r) + ", not an object");
     for (const auto &item : r.items()) {
-        static const std::set<std::string> known = {"target", "variant", "shape_class", "knobs", "measured"};
+        static const std::set<std::string> known = {"target",  "variant",   "shape_class", "workload", "knobs",
+                                                    "measured", "hardware", "version",     "date",     "batch",
+                                                    "height",  "width",     "threads",     "median_ms", "gflops",
+                                                    "default_ms"};
         if (!known.count(item.key())) throw Error(at + ": unknown field " + excerpt(item.key()));
     }
     ScheduleRecord rec;
@@ -62,6 +66,26 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
     rec.variant = string_field(r, "variant", at);
     rec.shape_class = string_field(r, "shape_class", at);
     rec.measured = string_field(r, "measured", at, false);
+    rec.workload = string_field(r, "workload", at, false);
+    rec.hardware = string_field(r, "hardware", at, false);
+    rec.version = string_field(r, "version", at, false);
+    rec.date = string_field(r, "date", at, false);
+    for (auto [name, slot] : {std::pair<const char *, int *>{"batch", &rec.batch}, {"height", &rec.height},
+                              {"width", &rec.width}, {"threads", &rec.threads}}) {
+        if (!r.contains(name)) continue;
+        const json &v = r.at(name);
+        if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > limits::kMaxDimension)
+            throw Error(at + ": field '" + name + "' must be an integer from 0 to 2^30, got " + json_excerpt(v));
+        *slot = v.get<int>();
+    }
+    for (auto [name, slot] : {std::pair<const char *, double *>{"median_ms", &rec.median_ms}, {"gflops", &rec.gflops},
+                              {"default_ms", &rec.default_ms}}) {
+        if (!r.contains(name)) continue;
+        const json &v = r.at(name);
+        if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > 1e12)
+            throw Error(at + ": field '" + name + "' must be a number from 0 to 1e12, got " + json_excerpt(v));
+        *slot = v.get<double>();
+    }
     if (!r.contains("knobs") || !r.at("knobs").is_object()) throw Error(at + ": field 'knobs' must be an object");
     for (const auto &[name, value] : r.at("knobs").items()) {
         if (!is_plain_name(name, ""))
@@ -92,7 +116,7 @@ ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::str
     for (size_t i = 0; i < records.size(); ++i) {
         const std::string at = origin + ": record " + std::to_string(i);
         ScheduleRecord rec = parse_record(records[i], at);
-        const std::string key = rec.target + "/" + rec.variant + "/" + rec.shape_class;
+        const std::string key = rec.target + "/" + rec.variant + "/" + rec.shape_class + "/" + rec.workload;
         if (!keys.insert(key).second) throw Error(at + " repeats the key " + excerpt(key));
         db.records_.push_back(std::move(rec));
     }
@@ -100,11 +124,50 @@ ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::str
 }
 
 const ScheduleRecord *ScheduleDatabase::find(const std::string &target, const std::string &variant,
-                                             const std::string &shape_class) const {
+                                             const std::string &shape_class, const std::string &workload) const {
+    const ScheduleRecord *whole_class = nullptr;
     for (const auto &r : records_) {
-        if (r.target == target && r.variant == variant && r.shape_class == shape_class) return &r;
+        if (r.target != target || r.variant != variant || r.shape_class != shape_class) continue;
+        if (!workload.empty() && r.workload == workload) return &r;
+        if (r.workload.empty()) whole_class = &r;
     }
-    return nullptr;
+    return whole_class;
+}
+
+void ScheduleDatabase::put(const ScheduleRecord &record) {
+    for (auto &r : records_) {
+        if (r.target == record.target && r.variant == record.variant && r.shape_class == record.shape_class &&
+            r.workload == record.workload) {
+            r = record;
+            return;
+        }
+    }
+    records_.push_back(record);
+}
+
+void ScheduleDatabase::save(const std::string &path) const {
+    json records = json::array();
+    for (const auto &r : records_) {
+        json j = {{"target", r.target}, {"variant", r.variant}, {"shape_class", r.shape_class}, {"knobs", r.knobs}};
+        if (!r.workload.empty()) j["workload"] = r.workload;
+        if (!r.measured.empty()) j["measured"] = r.measured;
+        if (!r.hardware.empty()) j["hardware"] = r.hardware;
+        if (!r.version.empty()) j["version"] = r.version;
+        if (!r.date.empty()) j["date"] = r.date;
+        for (auto [name, value] : {std::pair<const char *, int>{"batch", r.batch}, {"height", r.height},
+                                   {"width", r.width}, {"threads", r.threads}})
+            if (value) j[name] = value;
+        for (auto [name, value] : {std::pair<const char *, double>{"median_ms", r.median_ms}, {"gflops", r.gflops},
+                                   {"default_ms", r.default_ms}})
+            if (value > 0) j[name] = value;
+        records.push_back(j);
+    }
+    // One record a line: reviewable diffs when tuned records are shipped.
+    std::string text = "{\n  \"records\": [\n";
+    for (size_t i = 0; i < records.size(); ++i) text += "    " + records[i].dump() + (i + 1 < records.size() ? ",\n" : "\n");
+    text += "  ]\n}\n";
+    parse(text, "schedule database to write");  // what is written must read back
+    write_file_atomically(path, {{text.data(), text.size()}}, "schedule database");
 }
 
 std::string knob_section(const std::string &target_key, const std::map<std::string, int> &knobs) {

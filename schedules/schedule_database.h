@@ -11,10 +11,16 @@ namespace convforge {
 
 struct ScheduleRecord {
     std::string target;       // TargetFacts::database_key, e.g. "x86-64-avx2"
-    std::string variant;      // "conv"
-    std::string shape_class;  // "dense" | "grouped"
+    std::string variant;      // the KernelPlan's variant key, "conv"
+    std::string shape_class;  // "dense" | "grouped" | "pointwise"
+    std::string workload;     // KernelPlan::workload of the one layer it was tuned on; "" = the whole class
     std::map<std::string, int> knobs;
-    std::string measured;     // what the values were measured on
+    std::string measured;     // what the values were measured on, one line
+    // Written by `convforge tune` (absent in hand-written records):
+    std::string hardware;     // CPU model and features
+    std::string version, date;
+    int batch = 0, height = 0, width = 0, threads = 0;
+    double median_ms = 0, gflops = 0, default_ms = 0;
 };
 
 class ScheduleDatabase {
@@ -24,8 +30,12 @@ public:
     // The same from text; `origin` prefixes every message.
     static ScheduleDatabase parse(const std::string &text, const std::string &origin);
 
-    const ScheduleRecord *find(const std::string &target, const std::string &variant,
-                               const std::string &shape_class) const;
+    // The record for exactly `workload`, else the one for the whole shape class.
+    const ScheduleRecord *find(const std::string &target, const std::string &variant, const std::string &shape_class,
+                               const std::string &workload = "") const;
+    // Adds `record`, replacing one with the same key; `save` writes the file atomically.
+    void put(const ScheduleRecord &record);
+    void save(const std::string &path) const;
     const std::vector<ScheduleRecord> &records() const { return records_; }
 
 private:

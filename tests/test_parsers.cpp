@@ -243,5 +243,51 @@ TEST(ScheduleDatabaseParser, IsStrict) {
     }
 }
 
+// A tuned record (every field `convforge tune` writes) survives save and load,
+// and lookups prefer the exact workload over the whole shape class.
+TEST_F(Parsers, ScheduleDatabaseRoundTripAndLookup) {
+    ScheduleDatabase db = ScheduleDatabase::parse(
+        R"({"records":[{"target":"x86-64-avx2","variant":"conv","shape_class":"dense","knobs":{"tile_x":3}}]})", "db");
+    ScheduleRecord tuned;
+    tuned.target = "x86-64-avx2";
+    tuned.variant = "conv";
+    tuned.shape_class = "dense";
+    tuned.workload = "c64-o64-k3-s1-p1-d1-g1";
+    tuned.knobs = {{"channel_vectors", 2}, {"tile_x", 3}, {"tile_y", 4}};
+    tuned.measured = "convforge tune, 2 threads, batch 8 56x56: 5.1 ms";
+    tuned.hardware = "AMD EPYC (avx2 fma), 2 CPUs";
+    tuned.version = "0.1";
+    tuned.date = "2026-12-01";
+    tuned.batch = 8, tuned.height = 56, tuned.width = 56, tuned.threads = 2;
+    tuned.median_ms = 5.1, tuned.gflops = 181.5, tuned.default_ms = 6.25;
+    db.put(tuned);
+    const std::string path = (dir / "db.json").string();
+    db.save(path);
+    const ScheduleDatabase back = ScheduleDatabase::load(path);
+    ASSERT_EQ(back.records().size(), 2u);
+    const ScheduleRecord *exact = back.find("x86-64-avx2", "conv", "dense", tuned.workload);
+    ASSERT_NE(exact, nullptr);
+    EXPECT_EQ(exact->knobs, tuned.knobs);
+    EXPECT_EQ(exact->hardware, tuned.hardware);
+    EXPECT_EQ(exact->date, tuned.date);
+    EXPECT_EQ(exact->batch, 8);
+    EXPECT_EQ(exact->threads, 2);
+    EXPECT_DOUBLE_EQ(exact->median_ms, 5.1);
+    EXPECT_DOUBLE_EQ(exact->default_ms, 6.25);
+    const ScheduleRecord *other = back.find("x86-64-avx2", "conv", "dense", "c32-o32-k3-s1-p1-d1-g1");
+    ASSERT_NE(other, nullptr);
+    EXPECT_TRUE(other->workload.empty()) << "another layer falls back to the shape-class record";
+    EXPECT_EQ(back.find("x86-64-avx512", "conv", "dense", tuned.workload), nullptr);
+    tuned.knobs["tile_y"] = 2;
+    db.put(tuned);  // the same key replaces, never duplicates
+    EXPECT_EQ(db.records().size(), 2u);
+    EXPECT_NE(error_of([&] {
+                  ScheduleDatabase::parse(R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{},)"
+                                          R"("median_ms":-1}]})",
+                                          "db");
+              }).find("'median_ms' must be a number from 0"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace convforge

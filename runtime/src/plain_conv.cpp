@@ -33,7 +33,7 @@ std::string generic_kernel_name(const std::string &path, const std::string &acti
 }
 
 KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation) {
-    return {"convforge_conv", "conv", path, {"path=" + path, "activation=" + activation}};
+    return {"convforge_conv", "conv", path, "", {"path=" + path, "activation=" + activation}};
 }
 
 }  // namespace
@@ -117,6 +117,9 @@ KernelPlan plain_conv_layer_kernel(const LayerSpec &s) {
           {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", split.groups},
           {"fixed_in_channels", split.in_channels}, {"fixed_out_channels", split.out_channels}})
         plan.params.push_back(std::string(name) + "=" + std::to_string(value));
+    plan.workload = "c" + std::to_string(split.in_channels) + "-o" + std::to_string(split.out_channels) + "-k" +
+                    std::to_string(s.kernel_size) + "-s" + std::to_string(s.stride) + "-p" + std::to_string(s.padding) +
+                    "-d" + std::to_string(s.dilation) + "-g" + std::to_string(split.groups);
     return plan;
 }
 

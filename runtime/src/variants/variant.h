@@ -34,6 +34,7 @@ struct KernelPlan {
     std::string generator;            // registered Halide generator name
     std::string variant;              // schedule database variant key
     std::string shape_class;          // schedule database shape-class key
+    std::string workload;             // the exact layer (for tuned records), "" for shape-generic kernels
     std::vector<std::string> params;  // "name=value" generator parameters
 };
 

@@ -1,0 +1,426 @@
+#include "tune.h"
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "Halide.h"
+#include "../runtime/src/checked_size.h"
+#include "../runtime/src/random_weights.h"
+#include "../runtime/src/variants/variant.h"
+#include "../schedules/knob_space_registry.h"
+#include "../schedules/schedule_database.h"
+#include "convforge/convforge.h"
+#include "emit.h"
+
+namespace convforge {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// The sub-target of the shipped x86-64 library this CPU runs (so the tuned kernel
+// is compiled as the one users link), else this machine's own target.
+std::string default_tuning_target() {
+    const Halide::Target host = Halide::get_host_target();
+    if (host.arch == Halide::Target::ARM) return "arm-64-linux";
+    for (const NamedTarget &t : named_targets()) {
+        if (std::string(t.name) != "x86-64-linux") continue;
+        std::stringstream list(t.halide_target);
+        std::string sub;
+        while (std::getline(list, sub, ',')) {
+            const Halide::Target candidate(sub);
+            bool supported = true;
+            for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
+                const auto feature = Halide::Target::Feature(f);
+                supported = supported && (!candidate.has_feature(feature) || host.has_feature(feature));
+            }
+            if (supported) return sub;
+        }
+    }
+    return host.to_string();
+}
+
+// Runs a command with its output in `log`; kills it past `timeout` seconds.
+// Returns its exit status, or -1 when it was killed.
+int run_child(const std::vector<std::string> &args, double timeout, const std::string &log) {
+    const pid_t pid = fork();
+    if (pid < 0) throw Error("tune: cannot start a child process");
+    if (pid == 0) {
+        FILE *out = std::freopen(log.c_str(), "w", stdout);
+        if (out) dup2(fileno(stdout), STDERR_FILENO);
+        std::vector<char *> argv;
+        for (const std::string &a : args) argv.push_back(const_cast<char *>(a.c_str()));
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        _exit(127);
+    }
+    const auto t0 = Clock::now();
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (seconds_since(t0) > timeout) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        usleep(20000);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string last_line(const std::string &path) {
+    std::ifstream in(path);
+    std::string line, last;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.find("warning:") == std::string::npos) last = line;
+    }
+    return last.substr(0, 300);
+}
+
+// One compiled candidate, loaded into this process. Its kernel uses this
+// executable's Halide runtime (exported), as a linked application's would.
+class LoadedKernel {
+public:
+    LoadedKernel(const std::string &so, const std::string &name) {
+        handle_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!handle_) throw Error(std::string("loading the candidate failed: ") + dlerror());
+        kernel_.argv = reinterpret_cast<int (*)(void **)>(dlsym(handle_, (name + "_argv").c_str()));
+        kernel_.metadata =
+            reinterpret_cast<const halide_filter_metadata_t *(*)()>(dlsym(handle_, (name + "_metadata").c_str()));
+        if (!kernel_.argv || !kernel_.metadata) throw Error("the candidate library lacks " + name + "_argv");
+    }
+    ~LoadedKernel() {
+        if (handle_) dlclose(handle_);
+    }
+    LoadedKernel(const LoadedKernel &) = delete;
+    LoadedKernel &operator=(const LoadedKernel &) = delete;
+    const EmittedKernel &kernel() const { return kernel_; }
+
+private:
+    void *handle_ = nullptr;
+    EmittedKernel kernel_;
+};
+
+std::string knob_text(const KnobValues &k) {
+    std::string text;
+    for (const auto &[name, value] : k) text += (text.empty() ? "" : " ") + name + "=" + std::to_string(value);
+    return text;
+}
+
+std::string hardware_text() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line, model = "unknown CPU", flags;
+    while (std::getline(cpuinfo, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        const std::string key = line.substr(0, line.find_first_of(" \t")), value = line.substr(colon + 1);
+        if (key == "model" && line.rfind("model name", 0) == 0 && model == "unknown CPU") model = value.substr(1);
+        if (key == "flags" && flags.empty()) flags = " " + value + " ";
+    }
+    std::string features;
+    for (const char *f : {"sse4_1", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "asimd", "sve"}) {
+        if (flags.find(std::string(" ") + f + " ") != std::string::npos) features += std::string(features.empty() ? "" : " ") + f;
+    }
+    std::string text = model + " (" + features + "), " + std::to_string(std::thread::hardware_concurrency()) + " CPUs";
+    for (char &c : text) {
+        if (c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    return text;
+}
+
+std::string today() {
+    const std::time_t now = std::time(nullptr);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
+    return text;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+class Tuner {
+public:
+    explicit Tuner(const TuneOptions &o) : o_(o), t0_(Clock::now()) {}
+
+    void run() {
+        if (o_.db_path.empty()) throw Error("tune: no --db given");
+        spec_ = load_layer_spec(o_.spec_path);
+        const VariantDefinition &variant = find_variant(spec_.variant);
+        plan_ = variant.layer_kernel(spec_);
+        target_ = o_.target.empty() ? default_tuning_target() : o_.target;
+        if (!Halide::Target::validate_target_string(target_))
+            throw Error("tune: " + target_ + " is not a Halide target string");
+        facts_ = target_facts(Halide::Target(target_));
+        if (facts_.family == ScheduleFamily::Cuda) throw Error("tune: CUDA targets are not tuned yet (no GPU here)");
+        space_ = knob_space(plan_.variant, facts_, plan_.shape_class);
+        db_ = std::filesystem::exists(o_.db_path) ? ScheduleDatabase::load(o_.db_path) : ScheduleDatabase();
+
+        set_num_threads(o_.threads);
+        input_.shape = {o_.batch, spec_.in_channels, o_.height, o_.width};
+        const auto out_shape = output_shape(spec_, input_.shape);
+        gflop_ = 2.0 * variant.multiply_adds(spec_, out_shape) * 1e-9;
+        layer_ = prepare_layer(spec_, random_weights(spec_, 4321));
+        input_.data.resize(size_t(element_count(input_.shape, "input")));
+        std::mt19937 rng(99);
+        std::uniform_real_distribution<float> dist(-1, 1);
+        for (float &v : input_.data) v = dist(rng);
+
+        char dir_template[] = "/tmp/convforge-tune-XXXXXX";
+        if (!mkdtemp(dir_template)) throw Error("tune: cannot make a scratch directory");
+        dir_ = dir_template;
+        try {
+            search();
+        } catch (...) {
+            std::filesystem::remove_all(dir_);
+            throw;
+        }
+        std::filesystem::remove_all(dir_);
+        write_record();
+    }
+
+private:
+    struct Result {
+        bool ok = false;
+        double ms = 0;
+        std::string note;
+    };
+
+    void search() {
+        const std::vector<KnobValues> points = space_.points();
+        std::cerr << "convforge tune: " << plan_.variant << " " << plan_.shape_class << " " << plan_.workload << " on "
+                  << facts_.database_key << " (" << target_ << "), batch " << o_.batch << " " << o_.height << "x"
+                  << o_.width << ": " << points.size() << " candidates keep the rules, budget " << o_.budget_seconds
+                  << " s\n";
+        const KnobValues fallback = space_.defaults();
+        const Result first = evaluate(fallback, true);
+        if (!first.ok) throw Error("tune: the fallback schedule itself failed: " + first.note);
+        default_ms_ = first.ms;
+
+        // Hill climbing over the declared candidates: from the best point so far
+        // try every neighbour (one knob one candidate step away), move while one is
+        // faster; when none is, restart from an untried point. In a small space
+        // this ends up trying everything; in a large one it spends the budget
+        // around the good regions instead of uniformly.
+        std::mt19937 rng(7);
+        KnobValues current = fallback;
+        while (tried_.size() < points.size() && !out_of_budget()) {
+            bool moved = false;
+            for (const KnobValues &n : neighbours(current, points)) {
+                if (out_of_budget()) break;
+                if (tried_.count(n)) continue;
+                const Result r = evaluate(n, false);
+                if (r.ok && r.ms < results_.at(current).ms) {
+                    current = n;
+                    moved = true;
+                }
+            }
+            if (moved) continue;
+            std::vector<KnobValues> untried;
+            for (const KnobValues &p : points) {
+                if (!tried_.count(p)) untried.push_back(p);
+            }
+            if (untried.empty()) break;
+            const KnobValues restart = untried[std::uniform_int_distribution<size_t>(0, untried.size() - 1)(rng)];
+            if (evaluate(restart, false).ok) current = restart;
+        }
+        std::cerr << "\n";
+    }
+
+    std::vector<KnobValues> neighbours(const KnobValues &at, const std::vector<KnobValues> &points) const {
+        std::vector<KnobValues> out;
+        for (const Knob &k : space_.knobs()) {
+            const auto pos = std::find(k.candidates.begin(), k.candidates.end(), at.at(k.name)) - k.candidates.begin();
+            for (long step : {-1L, 1L}) {
+                const long i = long(pos) + step;
+                if (i < 0 || i >= long(k.candidates.size())) continue;
+                KnobValues n = at;
+                n[k.name] = k.candidates[size_t(i)];
+                if (std::find(points.begin(), points.end(), n) != points.end()) out.push_back(n);
+            }
+        }
+        return out;
+    }
+
+    bool out_of_budget() const {
+        const double spent = seconds_since(t0_);
+        const double per_candidate = tried_.empty() ? 0 : spent / double(tried_.size());
+        return spent + per_candidate > o_.budget_seconds;
+    }
+
+    Result evaluate(const KnobValues &knobs, bool is_fallback) {
+        Result r;
+        ++compiled_;
+        const bool wrong = o_.test_wrong_candidate && compiled_ == 2;
+        try {
+            const std::string name = "candidate_" + std::to_string(compiled_);
+            LoadedKernel loaded(build(knobs, name, wrong), name);
+            Tensor y;
+            run_layer_with(layer_, input_, y, loaded.kernel());
+            if (is_fallback) {
+                reference_ = y;
+            } else if (const std::string bad = mismatch(y); !bad.empty()) {
+                throw Error("output differs from the fallback schedule's: " + bad);
+            }
+            r.ms = time_kernel(loaded.kernel(), y);
+            r.ok = true;
+        } catch (const std::exception &e) {
+            r.note = e.what();
+            std::cerr << "\nconvforge tune: rejected " << knob_text(knobs) << ": " << r.note << "\n";
+            if (wrong) std::cerr << "convforge tune: (that candidate was made wrong on purpose: --test-wrong-candidate)\n";
+        }
+        tried_[knobs] = true;
+        results_[knobs] = r;
+        if (r.ok && (best_ms_ == 0 || r.ms < best_ms_)) {
+            best_ms_ = r.ms;
+            best_ = knobs;
+        }
+        std::fprintf(stderr, "\r[tune] %zu tried, best %.3f ms (%s), %.0f s left   ", tried_.size(), best_ms_,
+                     knob_text(best_).c_str(), std::max(0.0, o_.budget_seconds - seconds_since(t0_)));
+        std::fflush(stderr);
+        return r;
+    }
+
+    // The record `emit` looks up for this layer on the tuned target.
+    ScheduleRecord record_for(const KnobValues &knobs) const {
+        ScheduleRecord rec;
+        rec.target = facts_.database_key;
+        rec.variant = plan_.variant;
+        rec.shape_class = plan_.shape_class;
+        rec.workload = plan_.workload;
+        rec.knobs = knobs;
+        return rec;
+    }
+
+    // Compiles a candidate as `emit` would with a record holding its knobs, into
+    // a shared library this process can load.
+    std::string build(const KnobValues &knobs, const std::string &name, bool wrong) {
+        const std::string base = dir_ + "/" + name;
+        std::filesystem::create_directory(base);
+        ScheduleDatabase db;
+        db.put(record_for(knobs));
+        db.save(base + "/db.json");
+        std::string spec_path = o_.spec_path;
+        if (wrong) {  // the same layer with another activation: a kernel that computes something else
+            std::ifstream in(o_.spec_path);
+            nlohmann::json j = nlohmann::json::parse(in);
+            const bool relu = j.contains("epilogue") && j["epilogue"].value("activation", "identity") == "relu";
+            j["epilogue"]["activation"] = relu ? "identity" : "relu";
+            spec_path = base + "/wrong_spec.json";
+            std::ofstream(spec_path) << j.dump();
+        }
+        const std::string log = base + "/log.txt";
+        const int rc = run_child({o_.self, "emit", "--spec", spec_path, "--target", target_, "--out", base, "--flat",
+                                  "--no-runtime", "--name", name, "--schedule-db", base + "/db.json"},
+                                 o_.compile_timeout_seconds, log);
+        if (rc == -1) throw Error("compiling took more than " + std::to_string(int(o_.compile_timeout_seconds)) + " s");
+        if (rc != 0) throw Error("compiling failed: " + last_line(log));
+        const std::string so = base + "/" + name + ".so";
+        if (run_child({o_.linker, "-shared", "-o", so, "-Wl,--whole-archive", base + "/" + name + ".a",
+                       "-Wl,--no-whole-archive"},
+                      o_.compile_timeout_seconds, log) != 0)
+            throw Error("linking the candidate with '" + o_.linker + "' failed: " + last_line(log));
+        return so;
+    }
+
+    std::string mismatch(const Tensor &y) const {
+        if (y.shape != reference_.shape) return "shape";
+        for (size_t i = 0; i < y.data.size(); ++i) {
+            const double g = y.data[i], r = reference_.data[i];
+            if (!(std::fabs(g - r) <= 1e-4 + 1e-4 * std::fabs(r)))
+                return "element " + std::to_string(i) + " is " + std::to_string(g) + ", not " + std::to_string(r);
+        }
+        return "";
+    }
+
+    // Warm-up, then three rounds; rounds that disagree by more than 15 % (a noisy
+    // stretch of a shared machine) are measured once more and all rounds kept.
+    double time_kernel(const EmittedKernel &kernel, Tensor &y) {
+        for (int i = 0; i < 2; ++i) run_layer_with(layer_, input_, y, kernel);
+        const int per_round = std::max(1, o_.repeats / 3);
+        std::vector<double> all, rounds;
+        auto round = [&] {
+            std::vector<double> times;
+            for (int i = 0; i < per_round; ++i) {
+                const auto t0 = Clock::now();
+                run_layer_with(layer_, input_, y, kernel);
+                times.push_back(seconds_since(t0) * 1e3);
+            }
+            all.insert(all.end(), times.begin(), times.end());
+            rounds.push_back(median(times));
+        };
+        for (int i = 0; i < 3; ++i) round();
+        const double spread = *std::max_element(rounds.begin(), rounds.end()) / *std::min_element(rounds.begin(), rounds.end());
+        if (spread > 1.15) {
+            for (int i = 0; i < 3; ++i) round();
+        }
+        return median(all);
+    }
+
+    void write_record() {
+        if (best_ms_ == 0) throw Error("tune: no candidate ran");
+        ScheduleRecord rec = record_for(best_);
+        rec.hardware = hardware_text();
+        rec.version = "0.1";
+        rec.date = today();
+        rec.batch = o_.batch;
+        rec.height = o_.height;
+        rec.width = o_.width;
+        rec.threads = o_.threads;
+        rec.median_ms = best_ms_;
+        rec.default_ms = default_ms_;
+        rec.gflops = gflop_ / (best_ms_ * 1e-3);
+        char measured[512];
+        std::snprintf(measured, sizeof measured,
+                      "convforge tune, %s threads, batch %d %dx%d: %.3f ms (%.1f GFLOP/s), fallback knobs %.3f ms; %zu "
+                      "candidates in %.0f s",
+                      o_.threads ? std::to_string(o_.threads).c_str() : "all", o_.batch, o_.height, o_.width, best_ms_,
+                      rec.gflops, default_ms_, tried_.size(), seconds_since(t0_));
+        rec.measured = measured;
+        db_.put(rec);
+        db_.save(o_.db_path);
+        std::cout << "tuned " << rec.target << "/" << rec.variant << "/" << rec.shape_class << "/" << rec.workload << ": "
+                  << knob_text(best_) << ", " << best_ms_ << " ms (fallback knobs " << default_ms_ << " ms, "
+                  << default_ms_ / best_ms_ << "x), written to " << o_.db_path << "\n";
+    }
+
+    const TuneOptions &o_;
+    Clock::time_point t0_;
+    LayerSpec spec_;
+    KernelPlan plan_;
+    std::string target_, dir_;
+    TargetFacts facts_{};
+    KnobSpace space_;
+    ScheduleDatabase db_;
+    PreparedLayer layer_;
+    Tensor input_, reference_;
+    double gflop_ = 0, default_ms_ = 0, best_ms_ = 0;
+    KnobValues best_;
+    std::map<KnobValues, bool> tried_;
+    std::map<KnobValues, Result> results_;
+    int compiled_ = 0;
+};
+
+}  // namespace
+
+void tune(const TuneOptions &options) { Tuner(options).run(); }
+
+}  // namespace convforge

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `convforge tune` end to end with a small budget: it searches the declared space,
+# rejects a candidate made wrong on purpose by the correctness gate, writes a
+# record for the exact layer, and `emit` and `list` then use that record.
+# Usage: cli_tune.sh CONVFORGE_BINARY GOLDEN_DIR
+. "$(dirname "$0")/cli_common.sh" "$@"
+printf '{"variant":"conv","in_channels":16,"out_channels":32,"kernel_size":3,"bias":true}' >"$work/layer.json"
+db="$work/db.json"
+
+if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 25 --repeats 6 --db "$db" \
+        --test-wrong-candidate >"$work/stdout" 2>"$work/stderr"; then
+    echo "ok   tune exits 0"
+else
+    fail "tune exits 0"; cat "$work/stderr"
+fi
+if grep -q "rejected .*output differs from the fallback schedule's" "$work/stderr" &&
+   grep -q "made wrong on purpose" "$work/stderr"; then
+    echo "ok   the correctness gate rejects a wrong candidate"
+else
+    fail "the correctness gate rejects a wrong candidate"; tr '\r' '\n' <"$work/stderr" | tail -5
+fi
+key=$("$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"]; assert len(r)==1; r=r[0]
+assert r["workload"]=="c16-o32-k3-s1-p1-d1-g1" and r["shape_class"]=="dense" and r["median_ms"]>0 and r["default_ms"]>0
+print(r["target"])' "$db" 2>"$work/py_err") && echo "ok   record for the exact layer ($key)" || {
+    fail "record for the exact layer"; cat "$work/py_err" "$db"; }
+
+# emit finds the tuned record for its target key (its other sub-targets fall back).
+if [ -n "${key:-}" ] && "$cf" emit --spec "$work/layer.json" --target x86-64-linux --out "$work/emitted" --name layer \
+        --schedule-db "$db" >/dev/null 2>"$work/emit_err" && ! grep -q "record for $key/conv/dense" "$work/emit_err"; then
+    echo "ok   emit uses the tuned record"
+else
+    fail "emit uses the tuned record"; cat "$work/emit_err"
+fi
+if "$cf" list --schedule-db "$db" | grep -q "$key conv dense c16-o32-k3-s1-p1-d1-g1: channel_vectors="; then
+    echo "ok   list shows the tuned record"
+else
+    fail "list shows the tuned record"
+fi
+
+# A record of an unknown shape class, or knobs outside the space, is refused by list.
+printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "sparse", "knobs": {"tile_x": 3}}]}' \
+    >"$work/bad.json"
+if ! "$cf" list --schedule-db "$work/bad.json" >/dev/null 2>"$work/stderr" && grep -q "no shape class 'sparse'" "$work/stderr"; then
+    echo "ok   list refuses an unknown shape class"
+else
+    fail "list refuses an unknown shape class"; cat "$work/stderr"
+fi
+finish tune

@@ -16,6 +16,7 @@
 #include "../runtime/src/random_weights.h"
 #include "../runtime/src/variants/variant.h"
 #include "emit_command.h"
+#include "kernel_loader.h"
 #include "tune.h"
 #include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
@@ -36,6 +37,28 @@ struct BenchOptions {
     std::string spec, weights;
     int batch = 1, height = 56, width = 56, threads = 0, repeats = 30;
     bool json = false;
+    bool builtin = false;  // time the shape-generic built-in kernels `run` uses
+    std::string db = CONVFORGE_SCHEDULE_DB, linker = "c++";
+};
+
+// The kernel `emit` makes for this layer on this machine, with the record it
+// would use, compiled and loaded: what a user who links the layer runs.
+struct EmittedForBench {
+    std::string target, schedule;
+    ScratchDirectory scratch;
+    std::unique_ptr<LoadedKernel> loaded;
+
+    EmittedForBench(const LayerSpec &spec, const BenchOptions &o) : target(this_machine_target()) {
+        const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
+        const std::string key = target_facts(Halide::Target(target)).database_key;
+        const ScheduleDatabase db = ScheduleDatabase::load(o.db);
+        const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload);
+        schedule = !rec ? "fallback knobs (no record for " + key + "/" + plan.variant + "/" + plan.shape_class + ")"
+                        : (rec->workload.empty() ? "shape-class record " : "workload record ") + key + "/" + plan.variant +
+                              "/" + plan.shape_class + (rec->workload.empty() ? "" : "/" + rec->workload);
+        const KernelBuild build{std::filesystem::read_symlink("/proc/self/exe").string(), o.linker, 300};
+        loaded = std::make_unique<LoadedKernel>(build, o.spec, target, o.db, scratch.path(), "bench_layer");
+    }
 };
 
 int fail(const std::string &command, const std::string &message) {
@@ -101,12 +124,24 @@ int bench_command(const BenchOptions &o) {
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);
 
+        const std::unique_ptr<EmittedForBench> emitted = o.builtin ? nullptr : std::make_unique<EmittedForBench>(spec, o);
+        auto forward = [&](Tensor &y) {
+            if (emitted) {
+                run_layer_with(layer, x, y, emitted->loaded->kernel());
+            } else {
+                run_layer(layer, x, y);
+            }
+        };
+        const std::string kernel = emitted ? "emitted for " + emitted->target : "built-in";
+        const std::string schedule = emitted ? emitted->schedule : "built-in kernels' shape-class records";
+        const std::string device = !emitted && gpu_available() ? "cuda" : "cpu";
+
         Tensor y;
-        for (int i = 0; i < 3; ++i) run_layer(layer, x, y);
+        for (int i = 0; i < 3; ++i) forward(y);
         std::vector<double> times;
         for (int i = 0; i < o.repeats; ++i) {
             const auto t0 = std::chrono::steady_clock::now();
-            run_layer(layer, x, y);
+            forward(y);
             times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         }
         std::sort(times.begin(), times.end());
@@ -116,12 +151,12 @@ int bench_command(const BenchOptions &o) {
             nlohmann::json j = {{"variant", spec.variant}, {"batch", o.batch}, {"height", o.height},
                                 {"width", o.width}, {"threads", o.threads}, {"repeats", o.repeats},
                                 {"median_ms", median}, {"min_ms", best}, {"gflops", gf},
-                                {"device", gpu_available() ? "cuda" : "cpu"}};
+                                {"device", device}, {"kernel", kernel}, {"schedule", schedule}};
             std::cout << j.dump() << "\n";
         } else {
-            std::printf("%s %dx%dx%dx%d: median %.3f ms, min %.3f ms, %.1f GFLOP/s (%s, threads %d)\n",
+            std::printf("%s %dx%dx%dx%d: median %.3f ms, min %.3f ms, %.1f GFLOP/s (%s, threads %d; kernel %s, %s)\n",
                         spec.variant.c_str(), o.batch, spec.in_channels, o.height, o.width, median, best, gf,
-                        gpu_available() ? "cuda" : "cpu", o.threads);
+                        device.c_str(), o.threads, kernel.c_str(), schedule.c_str());
         }
     });
 }
@@ -237,6 +272,12 @@ int main(int argc, char **argv) {
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     bench_cmd->add_flag("--json", bench_options.json, "print one JSON object");
+    bench_cmd->add_flag("--builtin", bench_options.builtin,
+                        "time the shape-generic built-in kernels `run` uses (default: the kernel `emit` makes for "
+                        "this layer on this machine, with its best record)");
+    bench_cmd->add_option("--db", bench_options.db, "schedule database `emit` would read")->capture_default_str();
+    bench_cmd->add_option("--linker", bench_options.linker, "C++ compiler that links the emitted kernel")
+        ->capture_default_str();
 
     std::string list_db = CONVFORGE_SCHEDULE_DB;
     CLI::App *list_cmd = app.add_subcommand("list", "List variants, targets and schedule records");

@@ -1,9 +1,5 @@
 #include "tune.h"
 
-#include <dlfcn.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +23,7 @@
 #include "../schedules/schedule_database.h"
 #include "convforge/convforge.h"
 #include "emit.h"
+#include "kernel_loader.h"
 
 namespace convforge {
 
@@ -35,88 +32,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// The sub-target of the shipped x86-64 library this CPU runs (so the tuned kernel
-// is compiled as the one users link), else this machine's own target.
-std::string default_tuning_target() {
-    const Halide::Target host = Halide::get_host_target();
-    if (host.arch == Halide::Target::ARM) return "arm-64-linux";
-    for (const NamedTarget &t : named_targets()) {
-        if (std::string(t.name) != "x86-64-linux") continue;
-        std::stringstream list(t.halide_target);
-        std::string sub;
-        while (std::getline(list, sub, ',')) {
-            const Halide::Target candidate(sub);
-            bool supported = true;
-            for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
-                const auto feature = Halide::Target::Feature(f);
-                supported = supported && (!candidate.has_feature(feature) || host.has_feature(feature));
-            }
-            if (supported) return sub;
-        }
-    }
-    return host.to_string();
-}
-
-// Runs a command with its output in `log`; kills it past `timeout` seconds.
-// Returns its exit status, or -1 when it was killed.
-int run_child(const std::vector<std::string> &args, double timeout, const std::string &log) {
-    const pid_t pid = fork();
-    if (pid < 0) throw Error("tune: cannot start a child process");
-    if (pid == 0) {
-        FILE *out = std::freopen(log.c_str(), "w", stdout);
-        if (out) dup2(fileno(stdout), STDERR_FILENO);
-        std::vector<char *> argv;
-        for (const std::string &a : args) argv.push_back(const_cast<char *>(a.c_str()));
-        argv.push_back(nullptr);
-        execvp(argv[0], argv.data());
-        _exit(127);
-    }
-    const auto t0 = Clock::now();
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (seconds_since(t0) > timeout) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return -1;
-        }
-        usleep(20000);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string last_line(const std::string &path) {
-    std::ifstream in(path);
-    std::string line, last;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.find("warning:") == std::string::npos) last = line;
-    }
-    return last.substr(0, 300);
-}
-
-// One compiled candidate, loaded into this process. Its kernel uses this
-// executable's Halide runtime (exported), as a linked application's would.
-class LoadedKernel {
-public:
-    LoadedKernel(const std::string &so, const std::string &name) {
-        handle_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (!handle_) throw Error(std::string("loading the candidate failed: ") + dlerror());
-        kernel_.argv = reinterpret_cast<int (*)(void **)>(dlsym(handle_, (name + "_argv").c_str()));
-        kernel_.metadata =
-            reinterpret_cast<const halide_filter_metadata_t *(*)()>(dlsym(handle_, (name + "_metadata").c_str()));
-        if (!kernel_.argv || !kernel_.metadata) throw Error("the candidate library lacks " + name + "_argv");
-    }
-    ~LoadedKernel() {
-        if (handle_) dlclose(handle_);
-    }
-    LoadedKernel(const LoadedKernel &) = delete;
-    LoadedKernel &operator=(const LoadedKernel &) = delete;
-    const EmittedKernel &kernel() const { return kernel_; }
-
-private:
-    void *handle_ = nullptr;
-    EmittedKernel kernel_;
-};
 
 std::string knob_text(const KnobValues &k) {
     std::string text;
@@ -166,7 +81,7 @@ public:
         spec_ = load_layer_spec(o_.spec_path);
         const VariantDefinition &variant = find_variant(spec_.variant);
         plan_ = variant.layer_kernel(spec_);
-        target_ = o_.target.empty() ? default_tuning_target() : o_.target;
+        target_ = o_.target.empty() ? this_machine_target() : o_.target;
         if (!Halide::Target::validate_target_string(target_))
             throw Error("tune: " + target_ + " is not a Halide target string");
         facts_ = target_facts(Halide::Target(target_));
@@ -184,16 +99,9 @@ public:
         std::uniform_real_distribution<float> dist(-1, 1);
         for (float &v : input_.data) v = dist(rng);
 
-        char dir_template[] = "/tmp/convforge-tune-XXXXXX";
-        if (!mkdtemp(dir_template)) throw Error("tune: cannot make a scratch directory");
-        dir_ = dir_template;
-        try {
-            search();
-        } catch (...) {
-            std::filesystem::remove_all(dir_);
-            throw;
-        }
-        std::filesystem::remove_all(dir_);
+        const ScratchDirectory scratch;
+        dir_ = scratch.path();
+        search();
         write_record();
     }
 
@@ -272,7 +180,13 @@ private:
         const bool wrong = o_.test_wrong_candidate && compiled_ == 2;
         try {
             const std::string name = "candidate_" + std::to_string(compiled_);
-            LoadedKernel loaded(build(knobs, name, wrong), name);
+            const std::string base = dir_ + "/" + name;
+            std::filesystem::create_directory(base);
+            ScheduleDatabase db;
+            db.put(record_for(knobs));
+            db.save(base + "/db.json");
+            const LoadedKernel loaded({o_.self, o_.linker, o_.compile_timeout_seconds},
+                                      wrong ? wrong_spec(base) : o_.spec_path, target_, base + "/db.json", base, name);
             Tensor y;
             run_layer_with(layer_, input_, y, loaded.kernel());
             if (is_fallback) {
@@ -310,35 +224,15 @@ private:
         return rec;
     }
 
-    // Compiles a candidate as `emit` would with a record holding its knobs, into
-    // a shared library this process can load.
-    std::string build(const KnobValues &knobs, const std::string &name, bool wrong) {
-        const std::string base = dir_ + "/" + name;
-        std::filesystem::create_directory(base);
-        ScheduleDatabase db;
-        db.put(record_for(knobs));
-        db.save(base + "/db.json");
-        std::string spec_path = o_.spec_path;
-        if (wrong) {  // the same layer with another activation: a kernel that computes something else
-            std::ifstream in(o_.spec_path);
-            nlohmann::json j = nlohmann::json::parse(in);
-            const bool relu = j.contains("epilogue") && j["epilogue"].value("activation", "identity") == "relu";
-            j["epilogue"]["activation"] = relu ? "identity" : "relu";
-            spec_path = base + "/wrong_spec.json";
-            std::ofstream(spec_path) << j.dump();
-        }
-        const std::string log = base + "/log.txt";
-        const int rc = run_child({o_.self, "emit", "--spec", spec_path, "--target", target_, "--out", base, "--flat",
-                                  "--no-runtime", "--name", name, "--schedule-db", base + "/db.json"},
-                                 o_.compile_timeout_seconds, log);
-        if (rc == -1) throw Error("compiling took more than " + std::to_string(int(o_.compile_timeout_seconds)) + " s");
-        if (rc != 0) throw Error("compiling failed: " + last_line(log));
-        const std::string so = base + "/" + name + ".so";
-        if (run_child({o_.linker, "-shared", "-o", so, "-Wl,--whole-archive", base + "/" + name + ".a",
-                       "-Wl,--no-whole-archive"},
-                      o_.compile_timeout_seconds, log) != 0)
-            throw Error("linking the candidate with '" + o_.linker + "' failed: " + last_line(log));
-        return so;
+    // The same layer with another activation: a kernel that computes something else.
+    std::string wrong_spec(const std::string &base) const {
+        std::ifstream in(o_.spec_path);
+        nlohmann::json j = nlohmann::json::parse(in);
+        const bool relu = j.contains("epilogue") && j["epilogue"].value("activation", "identity") == "relu";
+        j["epilogue"]["activation"] = relu ? "identity" : "relu";
+        const std::string path = base + "/wrong_spec.json";
+        std::ofstream(path) << j.dump();
+        return path;
     }
 
     std::string mismatch(const Tensor &y) const {

@@ -1,0 +1,56 @@
+// Compiling a layer's kernel as `emit` would, in a child process, and loading it
+// into this process: how `tune` tries candidates and `bench` times what a user
+// links. Needs a C++ compiler to link the shared library (`linker`), and this
+// executable to export its Halide runtime (ENABLE_EXPORTS), which the loaded
+// kernel then uses as a linked application's kernel does.
+#pragma once
+
+#include <string>
+
+#include "convforge/convforge.h"
+
+namespace convforge {
+
+// The sub-target of the shipped x86-64 library this CPU runs, else this machine's
+// own target: what a kernel is tuned and timed for by default.
+std::string this_machine_target();
+
+struct KernelBuild {
+    std::string self;            // this executable
+    std::string linker = "c++";
+    double timeout_seconds = 90; // per compile and per link
+};
+
+// A kernel library compiled and loaded; unloaded when destroyed.
+class LoadedKernel {
+public:
+    // Emits `spec_path` for `halide_target` with the records of `schedule_db`
+    // into `dir` (which must exist) as `name`, links and loads it. Throws Error
+    // naming the step that failed (with the compiler's last line) or timed out.
+    LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
+                 const std::string &schedule_db, const std::string &dir, const std::string &name);
+    ~LoadedKernel();
+    LoadedKernel(const LoadedKernel &) = delete;
+    LoadedKernel &operator=(const LoadedKernel &) = delete;
+
+    const EmittedKernel &kernel() const { return kernel_; }
+
+private:
+    void *handle_ = nullptr;
+    EmittedKernel kernel_;
+};
+
+// A private scratch directory, removed with everything in it when destroyed.
+class ScratchDirectory {
+public:
+    ScratchDirectory();
+    ~ScratchDirectory();
+    ScratchDirectory(const ScratchDirectory &) = delete;
+    ScratchDirectory &operator=(const ScratchDirectory &) = delete;
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace convforge

@@ -1,6 +1,7 @@
 #include "emit.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -107,6 +108,19 @@ int run_halide(const std::vector<std::string> &args) {
     return rc;
 }
 
+// Debian's Halide 14 ships its autoschedulers as plugins beside the library.
+void add_autoscheduler(std::vector<std::string> &args, const EmitOptions &o) {
+    if (o.autoscheduler != "adams2019") throw std::runtime_error("unknown autoscheduler " + excerpt(o.autoscheduler) + " (known: adams2019)");
+    if (o.spec_path.empty()) throw std::runtime_error("an autoscheduled kernel needs --spec");
+    int n = 0, h = 0, w = 0;
+    char extra = 0;
+    if (std::sscanf(o.estimate.c_str(), "%d,%d,%d%c", &n, &h, &w, &extra) != 3 || n < 1 || h < 1 || w < 1)
+        throw std::runtime_error("--estimate " + excerpt(o.estimate) + " is not N,H,W");
+    args.insert(args.begin(), {"-p", CONVFORGE_ADAMS2019_PLUGIN, "-s", "Adams2019"});
+    args.insert(args.end(), {"auto_schedule=true", "estimate_batch=" + std::to_string(n),
+                             "estimate_height=" + std::to_string(h), "estimate_width=" + std::to_string(w)});
+}
+
 }  // namespace
 
 const std::vector<NamedTarget> &named_targets() { return kTargets; }
@@ -174,6 +188,7 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             const std::string knobs = knobs_for(halide_target, plan, db.get(), o.schedule_db, warnings);
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), plan.params.begin(), plan.params.end());
+            if (!o.autoscheduler.empty()) add_autoscheduler(args, o);
             run_halide(args);
         }
         if (o.with_runtime) {

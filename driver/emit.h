@@ -18,6 +18,10 @@ struct EmitOptions {
     bool with_kernel = true;
     bool with_runtime = true;
     bool flat = false;            // one target, written into out_dir itself, not out_dir/<target>/
+    // A tuning baseline: the layer scheduled by a Halide autoscheduler plugin
+    // ("adams2019") instead of convforge's schedules, with estimates for batch x
+    // height x width ("N,H,W").
+    std::string autoscheduler, estimate;
 };
 
 // Convforge's target names and what Halide target each stands for.

@@ -21,6 +21,9 @@ CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     cmd->add_flag("!--no-runtime", o.with_runtime, "do not emit the Halide runtime library");
     cmd->add_flag("!--runtime-only{false}", o.with_kernel, "emit only the Halide runtime library");
     cmd->add_flag("--flat", o.flat, "write into --out itself, not a sub-directory per target");
+    cmd->add_option("--autoscheduler", o.autoscheduler, "schedule with a Halide autoscheduler (a tuning baseline)")
+        ->group("");
+    cmd->add_option("--estimate", o.estimate, "N,H,W the autoscheduler plans for")->group("");
     return cmd;
 }
 

@@ -87,11 +87,13 @@ std::string last_line(const std::string &path) {
 std::string this_machine_target() { return this_machine_target_impl(); }
 
 LoadedKernel::LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
-                           const std::string &schedule_db, const std::string &dir, const std::string &name) {
+                           const std::string &schedule_db, const std::string &dir, const std::string &name,
+                           const std::vector<std::string> &extra_emit_args) {
     const std::string log = dir + "/" + name + ".log";
-    const int rc = run_child({build.self, "emit", "--spec", spec_path, "--target", halide_target, "--out", dir, "--flat",
-                              "--no-runtime", "--name", name, "--schedule-db", schedule_db},
-                             build.timeout_seconds, log);
+    std::vector<std::string> emit = {build.self, "emit", "--spec", spec_path, "--target", halide_target, "--out", dir,
+                                     "--flat", "--no-runtime", "--name", name, "--schedule-db", schedule_db};
+    emit.insert(emit.end(), extra_emit_args.begin(), extra_emit_args.end());
+    const int rc = run_child(emit, build.timeout_seconds, log);
     if (rc == -1) throw Error("compiling took more than " + std::to_string(int(build.timeout_seconds)) + " s");
     if (rc != 0) throw Error("compiling failed: " + last_line(log));
     const std::string so = dir + "/" + name + ".so";

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "convforge/convforge.h"
 
@@ -28,7 +29,8 @@ public:
     // into `dir` (which must exist) as `name`, links and loads it. Throws Error
     // naming the step that failed (with the compiler's last line) or timed out.
     LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
-                 const std::string &schedule_db, const std::string &dir, const std::string &name);
+                 const std::string &schedule_db, const std::string &dir, const std::string &name,
+                 const std::vector<std::string> &extra_emit_args = {});
     ~LoadedKernel();
     LoadedKernel(const LoadedKernel &) = delete;
     LoadedKernel &operator=(const LoadedKernel &) = delete;

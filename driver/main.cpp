@@ -311,6 +311,9 @@ int main(int argc, char **argv) {
     tune_cmd->add_option("--db", tune_options.db_path, "schedule database to read and update")->capture_default_str();
     tune_cmd->add_option("--linker", tune_options.linker, "C++ compiler that links candidates into shared libraries")
         ->capture_default_str();
+    tune_cmd->add_option("--baseline", tune_options.baseline,
+                         "also time the layer as an autoscheduler schedules it, the same way")
+        ->check(CLI::IsMember({"adams2019"}));
     tune_cmd->add_flag("--test-wrong-candidate", tune_options.test_wrong_candidate)->group("");
 
     CLI11_PARSE(app, argc, argv);

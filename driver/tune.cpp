@@ -102,6 +102,7 @@ public:
         const ScratchDirectory scratch;
         dir_ = scratch.path();
         search();
+        if (!o_.baseline.empty()) time_baseline();
         write_record();
     }
 
@@ -213,6 +214,27 @@ private:
         return r;
     }
 
+    // The same layer scheduled by the autoscheduler, checked and timed the same way.
+    void time_baseline() {
+        std::cerr << "convforge tune: compiling the " << o_.baseline << " baseline (its search takes a while)\n";
+        const std::string base = dir_ + "/baseline";
+        std::filesystem::create_directory(base);
+        ScheduleDatabase().save(base + "/db.json");
+        char estimate[64];
+        std::snprintf(estimate, sizeof estimate, "%d,%d,%d", o_.batch, o_.height, o_.width);
+        try {
+            const LoadedKernel loaded({o_.self, o_.linker, o_.baseline_timeout_seconds}, o_.spec_path, target_,
+                                      base + "/db.json", base, "baseline",
+                                      {"--autoscheduler", o_.baseline, "--estimate", estimate});
+            Tensor y;
+            run_layer_with(layer_, input_, y, loaded.kernel());
+            if (const std::string bad = mismatch(y); !bad.empty()) throw Error("output differs: " + bad);
+            baseline_ms_ = time_kernel(loaded.kernel(), y);
+        } catch (const std::exception &e) {
+            std::cerr << "convforge tune: the " << o_.baseline << " baseline failed: " << e.what() << "\n";
+        }
+    }
+
     // The record `emit` looks up for this layer on the tuned target.
     ScheduleRecord record_for(const KnobValues &knobs) const {
         ScheduleRecord rec;
@@ -282,6 +304,8 @@ private:
         rec.median_ms = best_ms_;
         rec.default_ms = default_ms_;
         rec.gflops = gflop_ / (best_ms_ * 1e-3);
+        rec.baseline = baseline_ms_ > 0 ? o_.baseline : "";
+        rec.baseline_ms = baseline_ms_;
         char measured[512];
         std::snprintf(measured, sizeof measured,
                       "convforge tune, %s threads, batch %d %dx%d: %.3f ms (%.1f GFLOP/s), fallback knobs %.3f ms; %zu "
@@ -293,7 +317,9 @@ private:
         db_.save(o_.db_path);
         std::cout << "tuned " << rec.target << "/" << rec.variant << "/" << rec.shape_class << "/" << rec.workload << ": "
                   << knob_text(best_) << ", " << best_ms_ << " ms (fallback knobs " << default_ms_ << " ms, "
-                  << default_ms_ / best_ms_ << "x), written to " << o_.db_path << "\n";
+                  << default_ms_ / best_ms_ << "x";
+        if (baseline_ms_ > 0) std::cout << "; " << o_.baseline << " " << baseline_ms_ << " ms, " << baseline_ms_ / best_ms_ << "x";
+        std::cout << "), written to " << o_.db_path << "\n";
     }
 
     const TuneOptions &o_;
@@ -306,7 +332,7 @@ private:
     ScheduleDatabase db_;
     PreparedLayer layer_;
     Tensor input_, reference_;
-    double gflop_ = 0, default_ms_ = 0, best_ms_ = 0;
+    double gflop_ = 0, default_ms_ = 0, best_ms_ = 0, baseline_ms_ = 0;
     KnobValues best_;
     std::map<KnobValues, bool> tried_;
     std::map<KnobValues, Result> results_;

@@ -19,6 +19,8 @@ struct TuneOptions {
     std::string self;          // this executable, to compile candidates in child processes
     std::string linker = "c++";
     bool test_wrong_candidate = false;  // tests: compile one candidate of another epilogue
+    std::string baseline;      // "adams2019": also time the layer as Halide's Adams2019 autoscheduler schedules it
+    double baseline_timeout_seconds = 600;
 };
 
 // Throws Error naming the problem; progress goes to stderr, the result to stdout.

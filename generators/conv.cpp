@@ -34,6 +34,11 @@ public:
     GeneratorParam<int> fixed_groups{"fixed_groups", 0};
     GeneratorParam<int> fixed_in_channels{"fixed_in_channels", 0};
     GeneratorParam<int> fixed_out_channels{"fixed_out_channels", 0};
+    // The workload the estimates describe (0: a 56 x 56 single image), for an
+    // autoscheduled baseline of one layer (auto_schedule=true, `convforge tune --baseline`).
+    GeneratorParam<int> estimate_batch{"estimate_batch", 0};
+    GeneratorParam<int> estimate_height{"estimate_height", 0};
+    GeneratorParam<int> estimate_width{"estimate_width", 0};
 
     Input<Buffer<float>> input{"input", 4};
     Input<Buffer<float>> weights{"weights", 5};
@@ -83,6 +88,10 @@ public:
     }
 
     void schedule() {
+        if (get_auto_schedule()) {  // the autoscheduler schedules the whole pipeline: a tuning baseline
+            set_estimates();
+            return;
+        }
         // The record's knobs (emit passes them, per sub-target) over the declared
         // defaults, checked against the declared space.
         const TargetFacts facts = target_facts(get_target());
@@ -127,6 +136,7 @@ private:
     }
 
     void set_estimates() {
+        if (estimate_batch > 0) return set_layer_estimates();
         input.set_estimates({{0, 58}, {0, 58}, {0, 64}, {0, 1}});
         weights.set_estimates({{0, kPackedChannelTile}, {0, 64}, {0, 3}, {0, 3}, {0, 64 / kPackedChannelTile}});
         bias.set_estimates({{0, 64}});
@@ -135,6 +145,26 @@ private:
         dilation.set_estimate(1);
         groups.set_estimate(1);
         output.set_estimates({{0, 56}, {0, 56}, {0, 64}, {0, 1}});
+    }
+
+    // Estimates of exactly the emitted layer at the given batch and input size.
+    void set_layer_estimates() {
+        const int n = estimate_batch, h = estimate_height, w = estimate_width;
+        const int c = fixed_in_channels > 0 ? int(fixed_in_channels) : 64;
+        const int o = fixed_out_channels > 0 ? int(fixed_out_channels) : 64;
+        const int k = fixed_kernel_size > 0 ? int(fixed_kernel_size) : 3, st = fixed_stride > 0 ? int(fixed_stride) : 1;
+        const int d = fixed_dilation > 0 ? int(fixed_dilation) : 1, p = fixed_padding >= 0 ? int(fixed_padding) : 1;
+        const int g = fixed_groups > 0 ? int(fixed_groups) : 1;
+        const int out_h = (h + 2 * p - d * (k - 1) - 1) / st + 1, out_w = (w + 2 * p - d * (k - 1) - 1) / st + 1;
+        input.set_estimates({{0, w}, {0, h}, {0, c}, {0, n}});
+        weights.set_estimates(
+            {{0, kPackedChannelTile}, {0, c / g}, {0, k}, {0, k}, {0, packed_channel_count(o) / kPackedChannelTile}});
+        bias.set_estimates({{0, o}});
+        stride.set_estimate(st);
+        padding.set_estimate(p);
+        dilation.set_estimate(d);
+        groups.set_estimate(g);
+        output.set_estimates({{0, out_w}, {0, out_h}, {0, o}, {0, n}});
     }
 };
 

@@ -58,7 +58,7 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
         static const std::set<std::string> known = {"target",  "variant",   "shape_class", "workload", "knobs",
                                                     "measured", "hardware", "version",     "date",     "batch",
                                                     "height",  "width",     "threads",     "median_ms", "gflops",
-                                                    "default_ms"};
+                                                    "default_ms", "baseline", "baseline_ms"};
         if (!known.count(item.key())) throw Error(at + ": unknown field " + excerpt(item.key()));
     }
     ScheduleRecord rec;
@@ -70,6 +70,7 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
     rec.hardware = string_field(r, "hardware", at, false);
     rec.version = string_field(r, "version", at, false);
     rec.date = string_field(r, "date", at, false);
+    rec.baseline = string_field(r, "baseline", at, false);
     for (auto [name, slot] : {std::pair<const char *, int *>{"batch", &rec.batch}, {"height", &rec.height},
                               {"width", &rec.width}, {"threads", &rec.threads}}) {
         if (!r.contains(name)) continue;
@@ -79,7 +80,7 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
         *slot = v.get<int>();
     }
     for (auto [name, slot] : {std::pair<const char *, double *>{"median_ms", &rec.median_ms}, {"gflops", &rec.gflops},
-                              {"default_ms", &rec.default_ms}}) {
+                              {"default_ms", &rec.default_ms}, {"baseline_ms", &rec.baseline_ms}}) {
         if (!r.contains(name)) continue;
         const json &v = r.at(name);
         if (!v.is_number() || !(v.get<double>() >= 0) || v.get<double>() > 1e12)
@@ -154,11 +155,12 @@ void ScheduleDatabase::save(const std::string &path) const {
         if (!r.hardware.empty()) j["hardware"] = r.hardware;
         if (!r.version.empty()) j["version"] = r.version;
         if (!r.date.empty()) j["date"] = r.date;
+        if (!r.baseline.empty()) j["baseline"] = r.baseline;
         for (auto [name, value] : {std::pair<const char *, int>{"batch", r.batch}, {"height", r.height},
                                    {"width", r.width}, {"threads", r.threads}})
             if (value) j[name] = value;
         for (auto [name, value] : {std::pair<const char *, double>{"median_ms", r.median_ms}, {"gflops", r.gflops},
-                                   {"default_ms", r.default_ms}})
+                                   {"default_ms", r.default_ms}, {"baseline_ms", r.baseline_ms}})
             if (value > 0) j[name] = value;
         records.push_back(j);
     }

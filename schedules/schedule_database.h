@@ -21,6 +21,8 @@ struct ScheduleRecord {
     std::string version, date;
     int batch = 0, height = 0, width = 0, threads = 0;
     double median_ms = 0, gflops = 0, default_ms = 0;
+    std::string baseline;     // the autoscheduler timed beside it ("adams2019"), if any
+    double baseline_ms = 0;
 };
 
 class ScheduleDatabase {

@@ -46,6 +46,16 @@ else
     fail "bench times the emitted kernel with the tuned record"; cat "$work/bench.json"
 fi
 
+# The Adams2019 baseline is compiled, checked and timed the same way, and recorded.
+if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 5 --repeats 3 --db "$work/db2.json" \
+        --baseline adams2019 >"$work/stdout" 2>"$work/stderr" &&
+   "$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"][0]; assert r["baseline"]=="adams2019" and r["baseline_ms"]>0' \
+        "$work/db2.json"; then
+    echo "ok   tune times the adams2019 baseline"
+else
+    fail "tune times the adams2019 baseline"; tr '\r' '\n' <"$work/stderr" | tail -5
+fi
+
 # A record of an unknown shape class, or knobs outside the space, is refused by list.
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "sparse", "knobs": {"tile_x": 3}}]}' \
     >"$work/bad.json"

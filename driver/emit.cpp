@@ -80,12 +80,7 @@ std::string knobs_for(const std::string &targets, const KernelPlan &plan, const 
                 << "; using target defaults\n";
             continue;
         }
-        try {
-            knob_space(plan.variant, facts, plan.shape_class).resolve(rec->knobs);
-        } catch (const std::invalid_argument &e) {
-            throw std::runtime_error(path_text(db_path) + ": record " + key + "/" + plan.variant + "/" + plan.shape_class +
-                                     (rec->workload.empty() ? "" : "/" + rec->workload) + ": " + e.what());
-        }
+        check_record_in_space(*rec, facts, db_path);
         text += (text.empty() ? "" : ";") + knob_section(key, rec->knobs);
     }
     return text;

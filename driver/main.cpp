@@ -183,12 +183,7 @@ int keys_command(const std::string &spec_path, bool as_json) {
 void check_record_knobs(const ScheduleRecord &r, const std::string &db_path) {
     TargetFacts facts;
     if (!target_facts_for_key(r.target, facts)) return;  // a key no convforge target has: never looked up
-    try {
-        knob_space(r.variant, facts, r.shape_class).resolve(r.knobs);
-    } catch (const std::invalid_argument &e) {
-        throw Error(path_text(db_path) + ": record " + r.target + "/" + r.variant + "/" + r.shape_class +
-                    (r.workload.empty() ? "" : "/" + r.workload) + ": " + e.what());
-    }
+    check_record_in_space(r, facts, db_path);
 }
 
 // Every schedule's declared knobs per target key: default, candidates, rules.

@@ -131,11 +131,11 @@ private:
         // around the good regions instead of uniformly.
         std::mt19937 rng(7);
         KnobValues current = fallback;
-        while (tried_.size() < points.size() && !out_of_budget()) {
+        while (results_.size() < points.size() && !out_of_budget()) {
             bool moved = false;
             for (const KnobValues &n : neighbours(current, points)) {
                 if (out_of_budget()) break;
-                if (tried_.count(n)) continue;
+                if (results_.count(n)) continue;
                 const Result r = evaluate(n, false);
                 if (r.ok && r.ms < results_.at(current).ms) {
                     current = n;
@@ -145,7 +145,7 @@ private:
             if (moved) continue;
             std::vector<KnobValues> untried;
             for (const KnobValues &p : points) {
-                if (!tried_.count(p)) untried.push_back(p);
+                if (!results_.count(p)) untried.push_back(p);
             }
             if (untried.empty()) break;
             const KnobValues restart = untried[std::uniform_int_distribution<size_t>(0, untried.size() - 1)(rng)];
@@ -171,7 +171,7 @@ private:
 
     bool out_of_budget() const {
         const double spent = seconds_since(t0_);
-        const double per_candidate = tried_.empty() ? 0 : spent / double(tried_.size());
+        const double per_candidate = results_.empty() ? 0 : spent / double(results_.size());
         return spent + per_candidate > o_.budget_seconds;
     }
 
@@ -202,13 +202,12 @@ private:
             std::cerr << "\nconvforge tune: rejected " << knob_text(knobs) << ": " << r.note << "\n";
             if (wrong) std::cerr << "convforge tune: (that candidate was made wrong on purpose: --test-wrong-candidate)\n";
         }
-        tried_[knobs] = true;
         results_[knobs] = r;
         if (r.ok && (best_ms_ == 0 || r.ms < best_ms_)) {
             best_ms_ = r.ms;
             best_ = knobs;
         }
-        std::fprintf(stderr, "\r[tune] %zu tried, best %.3f ms (%s), %.0f s left   ", tried_.size(), best_ms_,
+        std::fprintf(stderr, "\r[tune] %zu tried, best %.3f ms (%s), %.0f s left   ", results_.size(), best_ms_,
                      knob_text(best_).c_str(), std::max(0.0, o_.budget_seconds - seconds_since(t0_)));
         std::fflush(stderr);
         return r;
@@ -311,7 +310,7 @@ private:
                       "convforge tune, %s threads, batch %d %dx%d: %.3f ms (%.1f GFLOP/s), fallback knobs %.3f ms; %zu "
                       "candidates in %.0f s",
                       o_.threads ? std::to_string(o_.threads).c_str() : "all", o_.batch, o_.height, o_.width, best_ms_,
-                      rec.gflops, default_ms_, tried_.size(), seconds_since(t0_));
+                      rec.gflops, default_ms_, results_.size(), seconds_since(t0_));
         rec.measured = measured;
         db_.put(rec);
         db_.save(o_.db_path);
@@ -334,7 +333,6 @@ private:
     Tensor input_, reference_;
     double gflop_ = 0, default_ms_ = 0, best_ms_ = 0, baseline_ms_ = 0;
     KnobValues best_;
-    std::map<KnobValues, bool> tried_;
     std::map<KnobValues, Result> results_;
     int compiled_ = 0;
 };

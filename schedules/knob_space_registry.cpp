@@ -3,6 +3,10 @@
 #include <map>
 #include <stdexcept>
 
+#include "../runtime/src/message_text.h"
+#include "convforge/convforge.h"
+#include "schedule_database.h"
+
 namespace convforge {
 
 namespace {
@@ -38,6 +42,15 @@ std::vector<std::string> knob_space_variants() {
     std::vector<std::string> keys;
     for (const auto &[key, e] : entries()) keys.push_back(key);
     return keys;
+}
+
+void check_record_in_space(const ScheduleRecord &r, const TargetFacts &facts, const std::string &db_path) {
+    try {
+        knob_space(r.variant, facts, r.shape_class).resolve(r.knobs);
+    } catch (const std::invalid_argument &e) {
+        throw Error(path_text(db_path) + ": record " + r.target + "/" + r.variant + "/" + r.shape_class +
+                    (r.workload.empty() ? "" : "/" + r.workload) + ": " + e.what());
+    }
 }
 
 std::vector<std::string> knob_space_shape_classes(const std::string &variant_key) {

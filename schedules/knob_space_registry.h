@@ -21,6 +21,11 @@ bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, Shap
 // Throws std::invalid_argument naming an unknown variant key or shape class.
 KnobSpace knob_space(const std::string &variant_key, const TargetFacts &facts, const std::string &shape_class);
 std::vector<std::string> knob_space_variants();
+
+struct ScheduleRecord;
+// Throws convforge::Error "<db_path>: record <key>: <why>" when `record`'s knobs
+// lie outside its schedule's declared space on `facts`' target.
+void check_record_in_space(const ScheduleRecord &record, const TargetFacts &facts, const std::string &db_path);
 std::vector<std::string> knob_space_shape_classes(const std::string &variant_key);
 
 }  // namespace convforge

@@ -12,6 +12,11 @@
 
 namespace convforge {
 
+// Bytes per element of the dtypes a program constant may have; 0 for any other.
+inline size_t constant_dtype_bytes(const std::string &dtype) {
+    return dtype == "F32" || dtype == "I32" ? 4 : dtype == "I8" ? 1 : 0;
+}
+
 // A constant the kernels read (packed weights, bias, scales, ...): its element
 // type, as safetensors names it ("F32", "I8" or "I32"), and its bytes.
 struct ProgramConstant {

@@ -23,7 +23,7 @@ void check_program(const LayerSpec &spec, const LayerProgram &program) {
     const std::string where = "variant '" + spec.variant + "' prepared a bad kernel program: ";
     if (program.calls.empty()) throw Error(where + "no kernel calls");
     for (const ProgramConstant &c : program.constants) {
-        const size_t size = dtype_size(c.dtype);
+        const size_t size = constant_dtype_bytes(c.dtype);
         if (size == 0 || c.bytes.size() % size) throw Error(where + "a constant of dtype " + excerpt(c.dtype));
     }
     for (const KernelCall &call : program.calls) {
@@ -53,7 +53,7 @@ void check_program(const LayerSpec &spec, const LayerProgram &program) {
                     if (e < 1) throw Error(where + arg + "has an extent below 1");
                     elements = checked_mul(elements, e, where + arg + "elements");
                 }
-                const uint64_t available = c.bytes.size() / dtype_size(c.dtype);
+                const uint64_t available = c.bytes.size() / constant_dtype_bytes(c.dtype);
                 if (a.extents.empty() || a.offset > available || uint64_t(elements) > available - a.offset)
                     throw Error(where + arg + "reads past its constant");
                 break;
@@ -74,7 +74,7 @@ PreparedLayer prepare_layer(const LayerSpec &spec, const WeightMap &weights) {
     const VariantDefinition &variant = find_variant(spec.variant);
     PreparedLayer layer;
     layer.spec_ = spec;
-    for (const VariantParam &p : variant.params()) layer.spec_.params[p.name] = variant_param(spec, p);
+    apply_variant_defaults(layer.spec_);
     auto program = std::make_shared<const LayerProgram>(variant.prepare(spec, weights));
     check_program(spec, *program);
     layer.program_ = std::move(program);

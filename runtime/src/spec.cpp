@@ -162,10 +162,7 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     for (const VariantParam &p : variant.params()) {
         if (f.has(p.name)) s.params[p.name] = p.integer ? f.integer(p.name, 0) : f.number(p.name, 0);
     }
-    // Defaults come after every field is read: they may depend on any of them.
-    for (const VariantParam &p : variant.params()) {
-        if (!s.params.count(p.name)) s.params[p.name] = p.default_value(s, origin);
-    }
+    apply_variant_defaults(s, origin);  // after every field is read: defaults may depend on any of them
     f.reject_unknown();
     check_layer_spec(s, origin);
     return s;

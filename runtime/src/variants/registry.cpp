@@ -69,6 +69,12 @@ double variant_param(const LayerSpec &spec, const VariantParam &param, const std
     return it != spec.params.end() ? it->second : param.default_value(spec, origin);
 }
 
+void apply_variant_defaults(LayerSpec &spec, const std::string &origin) {
+    for (const VariantParam &p : find_variant(spec.variant, origin).params()) {
+        if (!spec.params.count(p.name)) spec.params[p.name] = p.default_value(spec, origin);
+    }
+}
+
 double variant_param(const LayerSpec &spec, const char *name, const std::string &origin) {
     for (const VariantParam &p : find_variant(spec.variant, origin).params()) {
         if (std::string(p.name) == name) return variant_param(spec, p, origin);

@@ -85,6 +85,9 @@ BuiltinKernel find_builtin_kernel(const std::string &name);
 double variant_param(const LayerSpec &spec, const VariantParam &param, const std::string &origin = "layer spec");
 double variant_param(const LayerSpec &spec, const char *name, const std::string &origin = "layer spec");
 
+// Gives every field of the spec's variant that the spec leaves out its default.
+void apply_variant_defaults(LayerSpec &spec, const std::string &origin = "layer spec");
+
 // Every tensor the layer reads: the variant's own and the epilogue's.
 std::vector<ExpectedTensor> expected_weights(const LayerSpec &spec);
 

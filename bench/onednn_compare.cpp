@@ -7,7 +7,14 @@
 // measured fp32 peak and convforge's time over PyTorch NCHW's and over the fastest
 // anchor's. convforge's time is the whole NCHW-in, NCHW-out call.
 //
-// usage: convforge_vs_onednn [--quick] [--no-pytorch]
+// By default convforge runs its built-in shape-generic kernels (what `convforge run`
+// uses). With --emitted it runs what a user links instead: per layer and batch the
+// kernel `convforge emit` makes on the fallback knobs, with the schedule database's
+// record (`--db`), and scheduled by Halide's Adams2019 autoscheduler, each compiled
+// by the `convforge` executable (`--convforge`, default: beside this one) and
+// loaded into this process, timed in the same rounds as the anchors.
+//
+// usage: convforge_vs_onednn [--quick] [--no-pytorch] [--emitted [--convforge PATH] [--db PATH]]
 #include <omp.h>
 
 #include <sys/wait.h>
@@ -18,6 +25,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
@@ -28,6 +37,7 @@
 
 #include "convforge/convforge.h"
 #include "fp32_peak.h"
+#include "../driver/kernel_loader.h"
 #include "../runtime/src/random_weights.h"
 
 namespace {
@@ -217,55 +227,156 @@ private:
     dnnl::convolution_forward conv_;
 };
 
-// Times one shape: convforge's conv, the same layer as DO-Conv (folded), and the anchors.
-void print_row(const Shape &s, int batch, int threads, double peak, int repeats, std::mt19937 &rng,
-               PyTorchWorker *torch_nchw, PyTorchWorker *torch_cl) {
-    set_num_threads(threads);
-    omp_set_num_threads(threads);
-    const int C = s.channels, Cg = C / s.groups, k = s.kernel;
+LayerSpec conv_spec(const Shape &s) {
     LayerSpec spec;
     spec.variant = "conv";
-    spec.in_channels = spec.out_channels = C;
-    spec.kernel_size = k;
-    spec.padding = (k - 1) / 2;
+    spec.in_channels = spec.out_channels = s.channels;
+    spec.kernel_size = s.kernel;
+    spec.padding = (s.kernel - 1) / 2;
     spec.stride = s.stride;
     spec.groups = s.groups;
     spec.bias = true;
+    return spec;
+}
+
+double gflop(const Shape &s, int batch) {
+    return 2.0 * batch * s.channels * (s.channels / s.groups) * s.kernel * s.kernel * double(s.out_size()) * s.out_size() *
+           1e-9;
+}
+
+// What a user would otherwise run, for one shape, batch and thread count: oneDNN
+// as PyTorch calls it, on NCHW and on NHWC, and PyTorch itself (when its workers run).
+struct Anchors {
+    OneDnnConv any, nchw, nhwc;
+    PyTorchWorker *torch_nchw, *torch_cl;
+    static constexpr const char *kHeader =
+        "PyTorch NCHW ms | PyTorch channels_last ms | oneDNN any ms | oneDNN NCHW ms | oneDNN NHWC ms";
+    static constexpr int kCount = 5;
+
+    Anchors(const Shape &s, int batch, int threads, const std::vector<float> &weights, PyTorchWorker *nchw_worker,
+            PyTorchWorker *cl_worker)
+        : any(s, batch, weights, dnnl::memory::format_tag::any), nchw(s, batch, weights, dnnl::memory::format_tag::nchw),
+          nhwc(s, batch, weights, dnnl::memory::format_tag::nhwc), torch_nchw(nchw_worker), torch_cl(cl_worker) {
+        if (torch_nchw) {
+            torch_nchw->setup(s, batch, threads, false);
+            torch_cl->setup(s, batch, threads, true);
+        }
+    }
+    // In the order of kHeader; PyTorch's are absent without its workers.
+    std::vector<Contender> contenders() {
+        std::vector<Contender> c;
+        if (torch_nchw) {
+            c.push_back([this] { return torch_nchw->run(); });
+            c.push_back([this] { return torch_cl->run(); });
+        }
+        c.push_back(timed([this] { any.run(); }));
+        c.push_back(timed([this] { nchw.run(); }));
+        c.push_back(timed([this] { nhwc.run(); }));
+        return c;
+    }
+    // The anchors' cells from their medians, "-" for PyTorch's when absent.
+    std::string cells(const std::vector<double> &ms) const {
+        std::string text;
+        size_t next = 0;
+        for (int i = 0; i < kCount; ++i) {
+            const bool present = torch_nchw || i >= 2;
+            text += " | " + (present ? std::to_string(ms[next++]).substr(0, 6) : std::string("-"));
+        }
+        return text;
+    }
+    static double pytorch_nchw_ms(const std::vector<double> &ms, bool with_torch) { return with_torch ? ms[0] : 0; }
+};
+
+std::string ratio(double a, double b) {
+    if (!(a > 0) || !(b > 0)) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f×", a / b);
+    return text;
+}
+
+Tensor constant_input(const Shape &s, int batch) {
+    Tensor x;
+    x.shape = {batch, s.channels, s.size, s.size};
+    x.data.assign(size_t(batch) * s.channels * s.size * s.size, 0.5f);
+    return x;
+}
+
+// Times one shape: convforge's built-in conv, the same layer as DO-Conv (folded), and the anchors.
+void print_builtin_row(const Shape &s, int batch, int threads, double peak, int repeats, std::mt19937 &rng,
+                       PyTorchWorker *torch_nchw, PyTorchWorker *torch_cl) {
+    set_num_threads(threads);
+    omp_set_num_threads(threads);
+    const LayerSpec spec = conv_spec(s);
     const uint32_t seed = uint32_t(rng());
     const WeightMap w = random_weights(spec, seed);
     const PreparedLayer conv = prepare_layer(spec, w);
-
     LayerSpec dspec = spec;
     dspec.variant = "doconv";  // d_mul takes its default, k * k
     const PreparedLayer doconv = prepare_layer(dspec, random_weights(dspec, seed + 1));
 
-    Tensor x;
-    x.shape = {batch, C, s.size, s.size};
-    x.data.assign(size_t(batch) * C * s.size * s.size, 0.5f);
-    OneDnnConv any(s, batch, w.at("weight").as_float(), dnnl::memory::format_tag::any);
-    OneDnnConv nchw(s, batch, w.at("weight").as_float(), dnnl::memory::format_tag::nchw);
-    OneDnnConv nhwc(s, batch, w.at("weight").as_float(), dnnl::memory::format_tag::nhwc);
+    const Tensor x = constant_input(s, batch);
     Tensor y;  // preallocated, as oneDNN's destination is
-    std::vector<Contender> contenders = {timed([&] { run_layer(conv, x, y); }), timed([&] { run_layer(doconv, x, y); }),
-                                         timed([&] { any.run(); }), timed([&] { nchw.run(); }),
-                                         timed([&] { nhwc.run(); })};
-    if (torch_nchw) {
-        torch_nchw->setup(s, batch, threads, false);
-        torch_cl->setup(s, batch, threads, true);
-        contenders.push_back([&] { return torch_nchw->run(); });
-        contenders.push_back([&] { return torch_cl->run(); });
-    }
+    Anchors anchors(s, batch, threads, w.at("weight").as_float(), torch_nchw, torch_cl);
+    std::vector<Contender> contenders = {timed([&] { run_layer(conv, x, y); }), timed([&] { run_layer(doconv, x, y); })};
+    for (Contender &c : anchors.contenders()) contenders.push_back(std::move(c));
     const auto ms = interleaved_medians_ms(contenders, repeats);
+    const std::vector<double> anchor_ms(ms.begin() + 2, ms.end());
     const double conv_ms = ms[0], doconv_ms = ms[1];
-    double fastest = *std::min_element(ms.begin() + 2, ms.end());
+    const double fastest = *std::min_element(anchor_ms.begin(), anchor_ms.end());
+    const double gflops = gflop(s, batch) / (conv_ms * 1e-3);
+    std::printf("| %s | %d | %d | %.3f | %.1f | %.0f%% | %.3f%s | %s | %.2f× |\n", s.name().c_str(), batch, threads, conv_ms,
+                gflops, 100.0 * gflops / peak, doconv_ms, anchors.cells(anchor_ms).c_str(),
+                ratio(conv_ms, Anchors::pytorch_nchw_ms(anchor_ms, torch_nchw)).c_str(), conv_ms / fastest);
+    std::fflush(stdout);
+}
 
-    const double gflop = 2.0 * batch * C * Cg * k * k * double(s.out_size()) * s.out_size() * 1e-9;
-    const double gflops = gflop / (conv_ms * 1e-3);
-    auto cell = [&](size_t i) { return i < ms.size() ? std::to_string(ms[i]).substr(0, 6) : std::string("-"); };
-    const std::string vs_torch = torch_nchw ? std::to_string(conv_ms / ms[5]).substr(0, 4) + "×" : "-";
-    std::printf("| %s | %d | %d | %.3f | %.1f | %.0f%% | %.3f | %s | %s | %s | %s | %s | %s | %.2f× |\n", s.name().c_str(),
-                batch, threads, conv_ms, gflops, 100.0 * gflops / peak, doconv_ms, cell(5).c_str(), cell(6).c_str(),
-                cell(2).c_str(), cell(3).c_str(), cell(4).c_str(), vs_torch.c_str(), conv_ms / fastest);
+// The kernels a user links for one layer at one batch: emitted on the fallback
+// knobs (an empty database), with the database's record for that batch and size,
+// and scheduled by Adams2019 with estimates of that batch and size.
+struct EmittedKernels {
+    ScratchDirectory scratch;
+    std::unique_ptr<LoadedKernel> fallback, tuned, adams2019;
+
+    EmittedKernels(const Shape &s, int batch, const std::string &convforge_bin, const std::string &db) {
+        const std::string spec = scratch.path() + "/layer.json", empty_db = scratch.path() + "/empty_db.json";
+        std::ofstream(spec) << "{\"variant\": \"conv\", \"in_channels\": " << s.channels << ", \"out_channels\": " << s.channels
+                            << ", \"kernel_size\": " << s.kernel << ", \"stride\": " << s.stride << ", \"padding\": "
+                            << (s.kernel - 1) / 2 << ", \"groups\": " << s.groups << ", \"bias\": true}";
+        std::ofstream(empty_db) << "{\"records\": []}";
+        const std::string size = std::to_string(batch) + "," + std::to_string(s.size) + "," + std::to_string(s.size);
+        const KernelBuild build{convforge_bin, "c++", 900};
+        const std::string target = this_machine_target();
+        fallback = std::make_unique<LoadedKernel>(build, spec, target, empty_db, scratch.path(), "fallback");
+        tuned = std::make_unique<LoadedKernel>(build, spec, target, db, scratch.path(), "tuned",
+                                               std::vector<std::string>{"--estimate", size});
+        adams2019 = std::make_unique<LoadedKernel>(build, spec, target, empty_db, scratch.path(), "adams2019",
+                                                   std::vector<std::string>{"--autoscheduler", "adams2019", "--estimate", size});
+    }
+};
+
+void print_emitted_row(const Shape &s, int batch, int threads, double peak, int repeats, std::mt19937 &rng,
+                       const EmittedKernels &kernels, PyTorchWorker *torch_nchw, PyTorchWorker *torch_cl) {
+    set_num_threads(threads);
+    omp_set_num_threads(threads);
+    const LayerSpec spec = conv_spec(s);
+    const WeightMap w = random_weights(spec, uint32_t(rng()));
+    const PreparedLayer conv = prepare_layer(spec, w);
+    const Tensor x = constant_input(s, batch);
+    Tensor y;
+    Anchors anchors(s, batch, threads, w.at("weight").as_float(), torch_nchw, torch_cl);
+    std::vector<Contender> contenders;
+    for (const LoadedKernel *k : {kernels.fallback.get(), kernels.tuned.get(), kernels.adams2019.get()})
+        contenders.push_back(timed([&conv, &x, &y, k] { run_layer_with(conv, x, y, k->kernel()); }));
+    for (Contender &c : anchors.contenders()) contenders.push_back(std::move(c));
+    const auto ms = interleaved_medians_ms(contenders, repeats);
+    const std::vector<double> anchor_ms(ms.begin() + 3, ms.end());
+    const double fallback_ms = ms[0], tuned_ms = ms[1], adams_ms = ms[2];
+    const double fastest = *std::min_element(anchor_ms.begin(), anchor_ms.end());
+    const double gflops = gflop(s, batch) / (tuned_ms * 1e-3);
+    std::printf("| %s | %d | %d | %.3f | %.3f | %.1f | %.0f%% | %.3f%s | %s | %s | %s | %.2f× |\n", s.name().c_str(), batch,
+                threads, fallback_ms, tuned_ms, gflops, 100.0 * gflops / peak, adams_ms, anchors.cells(anchor_ms).c_str(),
+                ratio(fallback_ms, tuned_ms).c_str(), ratio(adams_ms, tuned_ms).c_str(),
+                ratio(tuned_ms, Anchors::pytorch_nchw_ms(anchor_ms, torch_nchw)).c_str(), tuned_ms / fastest);
     std::fflush(stdout);
 }
 
@@ -280,15 +391,31 @@ int main(int argc, char **argv) {
         setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
         execv("/proc/self/exe", argv);
     }
-    bool quick = false, with_torch = true;
+    bool quick = false, with_torch = true, emitted = false;
+    std::string db = CONVFORGE_SCHEDULE_DB;
+    std::string convforge_bin = (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "convforge").string();
     for (int i = 1; i < argc; ++i) {
-        quick = quick || std::string(argv[i]) == "--quick";
-        with_torch = with_torch && std::string(argv[i]) != "--no-pytorch";
+        const std::string arg = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (arg == "--quick") {
+            quick = true;
+        } else if (arg == "--no-pytorch") {
+            with_torch = false;
+        } else if (arg == "--emitted") {
+            emitted = true;
+        } else if (arg == "--db" && has_value) {
+            db = argv[++i];
+        } else if (arg == "--convforge" && has_value) {
+            convforge_bin = argv[++i];
+        } else {
+            std::fprintf(stderr, "usage: convforge_vs_onednn [--quick] [--no-pytorch] [--emitted [--convforge PATH] [--db PATH]]\n");
+            return 2;
+        }
     }
     const int repeats = quick ? 5 : 25;
     // The shapes (dense 3x3), then shapes beyond it for reference.
-    const Shape shapes[] = {{64, 56, 1}, {128, 28, 1}, {256, 14, 1}, {128, 56, 2}};
-    const Shape extra_shapes[] = {{128, 56, 1, 3, 128}, {128, 56, 2, 3, 128}, {128, 56, 1, 1, 1}};
+    const std::vector<Shape> shapes = {{64, 56, 1}, {128, 28, 1}, {256, 14, 1}, {128, 56, 2}};
+    const std::vector<Shape> extra_shapes = {{128, 56, 1, 3, 128}, {128, 56, 2, 3, 128}, {128, 56, 1, 1, 1}};
     std::mt19937 rng(7);
 
     const double peak[3] = {0, bench::measured_fp32_peak_gflops(1), bench::measured_fp32_peak_gflops(2)};
@@ -308,17 +435,42 @@ int main(int argc, char **argv) {
                         dnnl_version()->major, dnnl_version()->minor);
         }
     }
-    const char *header =
-        "| layer | batch | threads | convforge conv ms | GFLOP/s | %% peak | folded DO-Conv ms | PyTorch NCHW ms | "
-        "PyTorch channels_last ms | oneDNN any ms | oneDNN NCHW ms | oneDNN NHWC ms | conv / PyTorch NCHW | "
-        "conv / fastest anchor |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-    std::printf(header);
-    for (const Shape &s : shapes)
-        for (int batch : {1, 8})
-            for (int threads : {1, 2}) print_row(s, batch, threads, peak[threads], repeats, rng, torch_nchw.get(), torch_cl.get());
-    std::printf("\nBeyond the issue's shapes (depthwise and pointwise), batch 8:\n\n");
-    std::printf(header);
-    for (const Shape &s : extra_shapes)
-        for (int threads : {1, 2}) print_row(s, 8, threads, peak[threads], repeats, rng, torch_nchw.get(), torch_cl.get());
+    try {
+        if (emitted) {
+            std::printf("convforge: kernels emitted for %s; records from %s\n\n", this_machine_target().c_str(), db.c_str());
+            std::printf("| layer | batch | threads | fallback ms | tuned ms | tuned GFLOP/s | %% peak | Adams2019 ms | %s | "
+                        "fallback / tuned | Adams2019 / tuned | tuned / PyTorch NCHW | tuned / fastest anchor |\n"
+                        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+                        Anchors::kHeader);
+            std::vector<Shape> all = shapes;
+            all.push_back(extra_shapes[0]);
+            all.push_back(extra_shapes[2]);
+            for (const Shape &s : all)
+                for (int batch : {1, 8}) {
+                    const EmittedKernels kernels(s, batch, convforge_bin, db);
+                    for (int threads : {1, 2})
+                        print_emitted_row(s, batch, threads, peak[threads], repeats, rng, kernels, torch_nchw.get(),
+                                          torch_cl.get());
+                }
+            return 0;
+        }
+        const std::string header = std::string("| layer | batch | threads | convforge conv ms | GFLOP/s | % peak | folded "
+                                               "DO-Conv ms | ") +
+                                   Anchors::kHeader +
+                                   " | conv / PyTorch NCHW | conv / fastest anchor |\n"
+                                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        std::printf("%s", header.c_str());
+        for (const Shape &s : shapes)
+            for (int batch : {1, 8})
+                for (int threads : {1, 2})
+                    print_builtin_row(s, batch, threads, peak[threads], repeats, rng, torch_nchw.get(), torch_cl.get());
+        std::printf("\nBeyond the issue's shapes (depthwise and pointwise), batch 8:\n\n%s", header.c_str());
+        for (const Shape &s : extra_shapes)
+            for (int threads : {1, 2})
+                print_builtin_row(s, 8, threads, peak[threads], repeats, rng, torch_nchw.get(), torch_cl.get());
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "convforge_vs_onednn: %s\n", e.what());
+        return 1;
+    }
     return 0;
 }

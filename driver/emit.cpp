@@ -11,6 +11,7 @@
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 #include "convforge/convforge.h"
+#include "../runtime/src/limits.h"
 #include "../runtime/src/message_text.h"
 #include "../runtime/src/variants/variant.h"
 #include "output_transaction.h"
@@ -67,14 +68,14 @@ std::string with_feature(const std::string &targets, const std::string &feature)
 // Knob text for every sub-target from the schedule database, warning once per
 // miss; a record whose knobs are outside the schedule's declared space is an
 // error naming it, before anything is compiled.
-std::string knobs_for(const std::string &targets, const KernelPlan &plan, const ScheduleDatabase *db,
-                      const std::string &db_path, std::ostream &warnings) {
+std::string knobs_for(const std::string &targets, const KernelPlan &plan, const RunSize &size,
+                      const ScheduleDatabase *db, const std::string &db_path, std::ostream &warnings) {
     std::stringstream in(targets);
     std::string one, text;
     while (std::getline(in, one, ',')) {
         const TargetFacts facts = target_facts(Halide::Target(one));
         const std::string &key = facts.database_key;
-        const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class, plan.workload) : nullptr;
+        const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class, plan.workload, size) : nullptr;
         if (!rec) {
             warnings << "convforge: warning: no schedule record for " << key << "/" << plan.variant << "/" << plan.shape_class
                 << "; using target defaults\n";
@@ -103,17 +104,27 @@ int run_halide(const std::vector<std::string> &args) {
     return rc;
 }
 
+// "N,H,W" of --estimate; {} when not given.
+RunSize parse_run_size(const std::string &text) {
+    if (text.empty()) return {};
+    RunSize size;
+    char extra = 0;
+    if (std::sscanf(text.c_str(), "%d,%d,%d%c", &size.batch, &size.height, &size.width, &extra) != 3 || size.batch < 1 ||
+        size.height < 1 || size.width < 1 || size.batch > limits::kMaxDimension || size.height > limits::kMaxDimension ||
+        size.width > limits::kMaxDimension)
+        throw std::runtime_error("--estimate " + excerpt(text) + " is not N,H,W (three positive integers)");
+    return size;
+}
+
 // Debian's Halide 14 ships its autoschedulers as plugins beside the library.
-void add_autoscheduler(std::vector<std::string> &args, const EmitOptions &o) {
+void add_autoscheduler(std::vector<std::string> &args, const EmitOptions &o, const RunSize &size) {
     if (o.autoscheduler != "adams2019") throw std::runtime_error("unknown autoscheduler " + excerpt(o.autoscheduler) + " (known: adams2019)");
     if (o.spec_path.empty()) throw std::runtime_error("an autoscheduled kernel needs --spec");
-    int n = 0, h = 0, w = 0;
-    char extra = 0;
-    if (std::sscanf(o.estimate.c_str(), "%d,%d,%d%c", &n, &h, &w, &extra) != 3 || n < 1 || h < 1 || w < 1)
-        throw std::runtime_error("--estimate " + excerpt(o.estimate) + " is not N,H,W");
+    if (size.work() <= 0) throw std::runtime_error("an autoscheduled kernel needs --estimate N,H,W");
     args.insert(args.begin(), {"-p", CONVFORGE_ADAMS2019_PLUGIN, "-s", "Adams2019"});
-    args.insert(args.end(), {"auto_schedule=true", "estimate_batch=" + std::to_string(n),
-                             "estimate_height=" + std::to_string(h), "estimate_width=" + std::to_string(w)});
+    args.insert(args.end(), {"auto_schedule=true", "estimate_batch=" + std::to_string(size.batch),
+                             "estimate_height=" + std::to_string(size.height),
+                             "estimate_width=" + std::to_string(size.width)});
 }
 
 }  // namespace
@@ -147,6 +158,7 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     if (!identifier || o.name.size() > kMaxNameLength)
         throw std::runtime_error("--name " + excerpt(o.name) + " is not a C identifier of at most " +
                                  std::to_string(kMaxNameLength) + " characters (letters, digits, '_')");
+    const RunSize size = parse_run_size(o.estimate);
     KernelPlan plan;
     if (o.with_kernel) {
         if (o.spec_path.empty()) {
@@ -180,10 +192,10 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
             std::vector<std::string> args = {"-g", plan.generator, "-f", o.name, "-n", o.name, "-o", dir,
                                              "-e", "static_library,c_header",
                                              "target=" + with_feature(halide_target, "no_runtime")};
-            const std::string knobs = knobs_for(halide_target, plan, db.get(), o.schedule_db, warnings);
+            const std::string knobs = knobs_for(halide_target, plan, size, db.get(), o.schedule_db, warnings);
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), plan.params.begin(), plan.params.end());
-            if (!o.autoscheduler.empty()) add_autoscheduler(args, o);
+            if (!o.autoscheduler.empty()) add_autoscheduler(args, o, size);
             run_halide(args);
         }
         if (o.with_runtime) {

@@ -18,10 +18,13 @@ struct EmitOptions {
     bool with_kernel = true;
     bool with_runtime = true;
     bool flat = false;            // one target, written into out_dir itself, not out_dir/<target>/
+    // "N,H,W": the batch and input size the kernel will mostly run at. Of the
+    // records tuned for this layer, the one nearest it is used; an autoscheduler
+    // plans for it.
+    std::string estimate;
     // A tuning baseline: the layer scheduled by a Halide autoscheduler plugin
-    // ("adams2019") instead of convforge's schedules, with estimates for batch x
-    // height x width ("N,H,W").
-    std::string autoscheduler, estimate;
+    // ("adams2019") instead of convforge's schedules.
+    std::string autoscheduler;
 };
 
 // Convforge's target names and what Halide target each stands for.

@@ -23,7 +23,9 @@ CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     cmd->add_flag("--flat", o.flat, "write into --out itself, not a sub-directory per target");
     cmd->add_option("--autoscheduler", o.autoscheduler, "schedule with a Halide autoscheduler (a tuning baseline)")
         ->group("");
-    cmd->add_option("--estimate", o.estimate, "N,H,W the autoscheduler plans for")->group("");
+    cmd->add_option("--estimate", o.estimate,
+                    "N,H,W: the batch and input size the layer will run at (picks, of the records tuned for this "
+                    "layer, the one nearest it; default: the one tuned on the most work)");
     return cmd;
 }
 

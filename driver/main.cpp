@@ -52,12 +52,18 @@ struct EmittedForBench {
         const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
         const std::string key = target_facts(Halide::Target(target)).database_key;
         const ScheduleDatabase db = ScheduleDatabase::load(o.db);
-        const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload);
+        const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload, {o.batch, o.height, o.width});
         schedule = !rec ? "fallback knobs (no record for " + key + "/" + plan.variant + "/" + plan.shape_class + ")"
                         : (rec->workload.empty() ? "shape-class record " : "workload record ") + key + "/" + plan.variant +
-                              "/" + plan.shape_class + (rec->workload.empty() ? "" : "/" + rec->workload);
+                              "/" + plan.shape_class + (rec->workload.empty() ? "" : "/" + rec->workload) +
+                              (rec->batch ? " tuned at batch " + std::to_string(rec->batch) + " " +
+                                                std::to_string(rec->height) + "x" + std::to_string(rec->width)
+                                          : "");
+        // The record emit picks when told the size the layer runs at.
+        const std::string size = std::to_string(o.batch) + "," + std::to_string(o.height) + "," + std::to_string(o.width);
         const KernelBuild build{std::filesystem::read_symlink("/proc/self/exe").string(), o.linker, 300};
-        loaded = std::make_unique<LoadedKernel>(build, o.spec, target, o.db, scratch.path(), "bench_layer");
+        loaded = std::make_unique<LoadedKernel>(build, o.spec, target, o.db, scratch.path(), "bench_layer",
+                                                std::vector<std::string>{"--estimate", size});
     }
 };
 
@@ -223,7 +229,11 @@ int list_command(const std::string &db_path) {
         for (const auto &r : db.records()) {
             check_record_knobs(r, db_path);
             std::cout << "  " << r.target << " " << r.variant << " " << r.shape_class
-                      << (r.workload.empty() ? "" : " " + r.workload) << ":";
+                      << (r.workload.empty() ? "" : " " + r.workload)
+                      << (r.batch ? " batch " + std::to_string(r.batch) + " " + std::to_string(r.height) + "x" +
+                                        std::to_string(r.width)
+                                  : "")
+                      << ":";
             for (const auto &[name, value] : r.knobs) std::cout << " " << name << "=" << value;
             if (!r.measured.empty()) std::cout << "  (" << r.measured << ")";  // one plain line: checked on load
             std::cout << "\n";

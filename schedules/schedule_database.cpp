@@ -1,5 +1,6 @@
 #include "schedule_database.h"
 
+#include <cmath>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -21,6 +22,20 @@ using json = nlohmann::json;
 constexpr int kMaxKnobValue = 4096;
 constexpr size_t kMaxNameLength = 64;
 constexpr size_t kMaxMeasuredLength = 1024;
+
+std::string record_key(const ScheduleRecord &r) {
+    return r.target + "/" + r.variant + "/" + r.shape_class + "/" + r.workload + "/b" + std::to_string(r.batch) + "-h" +
+           std::to_string(r.height) + "-w" + std::to_string(r.width);
+}
+
+RunSize run_size_of(const ScheduleRecord &r) { return {r.batch, r.height, r.width}; }
+
+// How far apart two run sizes are: the ratio of their work, in either direction
+// (a record tuned at batch 8 serves batch 6 better than batch 1 does).
+double size_distance(const RunSize &a, const RunSize &b) {
+    if (a.work() <= 0 || b.work() <= 0) return a.work() == b.work() ? 0 : 1e300;
+    return std::fabs(std::log(a.work() / b.work()));
+}
 
 // Names travel into the generator's "target@knob:value,..;.." text: anything but
 // these characters could smuggle in other knobs or sections.
@@ -117,7 +132,7 @@ ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::str
     for (size_t i = 0; i < records.size(); ++i) {
         const std::string at = origin + ": record " + std::to_string(i);
         ScheduleRecord rec = parse_record(records[i], at);
-        const std::string key = rec.target + "/" + rec.variant + "/" + rec.shape_class + "/" + rec.workload;
+        const std::string key = record_key(rec);
         if (!keys.insert(key).second) throw Error(at + " repeats the key " + excerpt(key));
         db.records_.push_back(std::move(rec));
     }
@@ -125,20 +140,24 @@ ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::str
 }
 
 const ScheduleRecord *ScheduleDatabase::find(const std::string &target, const std::string &variant,
-                                             const std::string &shape_class, const std::string &workload) const {
-    const ScheduleRecord *whole_class = nullptr;
+                                             const std::string &shape_class, const std::string &workload,
+                                             const RunSize &size) const {
+    const ScheduleRecord *whole_class = nullptr, *best = nullptr;
     for (const auto &r : records_) {
         if (r.target != target || r.variant != variant || r.shape_class != shape_class) continue;
-        if (!workload.empty() && r.workload == workload) return &r;
-        if (r.workload.empty()) whole_class = &r;
+        if (r.workload.empty() && (!whole_class || run_size_of(r).work() > run_size_of(*whole_class).work())) whole_class = &r;
+        if (workload.empty() || r.workload != workload) continue;
+        const bool better = !best || (size.work() > 0
+                                          ? size_distance(run_size_of(r), size) < size_distance(run_size_of(*best), size)
+                                          : run_size_of(r).work() > run_size_of(*best).work());
+        if (better) best = &r;
     }
-    return whole_class;
+    return best ? best : whole_class;
 }
 
 void ScheduleDatabase::put(const ScheduleRecord &record) {
     for (auto &r : records_) {
-        if (r.target == record.target && r.variant == record.variant && r.shape_class == record.shape_class &&
-            r.workload == record.workload) {
+        if (record_key(r) == record_key(record)) {
             r = record;
             return;
         }

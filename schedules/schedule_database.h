@@ -25,6 +25,12 @@ struct ScheduleRecord {
     double baseline_ms = 0;
 };
 
+// The batch and input size a kernel will run at (0: not known).
+struct RunSize {
+    int batch = 0, height = 0, width = 0;
+    double work() const { return double(batch) * height * width; }
+};
+
 class ScheduleDatabase {
 public:
     // Throws convforge::Error naming the file, the record and the problem.
@@ -32,10 +38,13 @@ public:
     // The same from text; `origin` prefixes every message.
     static ScheduleDatabase parse(const std::string &text, const std::string &origin);
 
-    // The record for exactly `workload`, else the one for the whole shape class.
+    // The record for exactly `workload` (of several tuned at different batch and
+    // input sizes, the one nearest `size` in batch x height x width, or with no
+    // size the one tuned on the most work), else the one for the whole shape class.
     const ScheduleRecord *find(const std::string &target, const std::string &variant, const std::string &shape_class,
-                               const std::string &workload = "") const;
-    // Adds `record`, replacing one with the same key; `save` writes the file atomically.
+                               const std::string &workload = "", const RunSize &size = {}) const;
+    // Adds `record`, replacing one with the same key (target, variant, shape class,
+    // workload, batch, height, width); `save` writes the file atomically.
     void put(const ScheduleRecord &record);
     void save(const std::string &path) const;
     const std::vector<ScheduleRecord> &records() const { return records_; }

@@ -39,7 +39,7 @@ fi
 
 # bench times the kernel emit makes, with the tuned record; --builtin the run kernels.
 if "$cf" bench --spec "$work/layer.json" --batch 1 --height 12 --width 12 --repeats 3 --json --db "$db" >"$work/bench.json" &&
-   grep -q "\"schedule\":\"workload record $key/conv/dense/c16-o32-k3-s1-p1-d1-g1\"" "$work/bench.json" &&
+   grep -q "\"schedule\":\"workload record $key/conv/dense/c16-o32-k3-s1-p1-d1-g1 tuned at batch 1 12x12\"" "$work/bench.json" &&
    "$cf" bench --spec "$work/layer.json" --batch 1 --height 12 --width 12 --repeats 3 --json --builtin | grep -q '"kernel":"built-in"'; then
     echo "ok   bench times the emitted kernel with the tuned record"
 else

@@ -289,5 +289,34 @@ TEST_F(Parsers, ScheduleDatabaseRoundTripAndLookup) {
               std::string::npos);
 }
 
+// One layer tuned at several batch and input sizes keeps one record per size;
+// emit's hint (--estimate N,H,W) picks the nearest in work, no hint the largest.
+TEST(ScheduleDatabaseLookup, PicksTheRecordTunedNearestTheRunSize) {
+    ScheduleDatabase db;
+    ScheduleRecord r;
+    r.target = "x86-64-avx512", r.variant = "conv", r.shape_class = "dense", r.workload = "c64-o64-k3-s1-p1-d1-g1";
+    for (int batch : {1, 8}) {
+        r.batch = batch, r.height = r.width = 56;
+        r.knobs = {{"tile_x", batch}};
+        db.put(r);
+    }
+    ASSERT_EQ(db.records().size(), 2u) << "records of the same layer at other sizes are kept apart";
+    auto tile_for = [&](RunSize size) {
+        const ScheduleRecord *found = db.find(r.target, r.variant, r.shape_class, r.workload, size);
+        return found ? found->knobs.at("tile_x") : -1;
+    };
+    EXPECT_EQ(tile_for({1, 56, 56}), 1);
+    EXPECT_EQ(tile_for({8, 56, 56}), 8);
+    EXPECT_EQ(tile_for({6, 56, 56}), 8);
+    EXPECT_EQ(tile_for({2, 56, 56}), 1);
+    EXPECT_EQ(tile_for({1, 160, 160}), 8) << "nearest in batch x height x width";
+    EXPECT_EQ(tile_for({}), 8) << "with no size: the record tuned on the most work";
+    // The same size again replaces; the database text keeps both sizes and reads back.
+    r.knobs = {{"tile_x", 3}};
+    db.put(r);
+    EXPECT_EQ(db.records().size(), 2u);
+    EXPECT_EQ(tile_for({8, 56, 56}), 3);
+}
+
 }  // namespace
 }  // namespace convforge

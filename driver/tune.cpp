@@ -174,7 +174,8 @@ private:
     bool out_of_budget() const {
         const double spent = seconds_since(t0_);
         const double per_candidate = results_.empty() ? 0 : spent / double(results_.size());
-        return spent + per_candidate * (1 + kConfirmed + 1) > o_.budget_seconds;
+        const double finalists = double(std::min(results_.size() + 1, kConfirmed + 1));
+        return spent + per_candidate * (1 + finalists) > o_.budget_seconds;
     }
 
     Result evaluate(const KnobValues &knobs, bool is_fallback) {
@@ -265,6 +266,10 @@ private:
         std::cerr << "convforge tune: confirming the fastest " << finalists.size() - 1 << " against the fallback"
                   << (baseline_ ? " and the baseline" : "") << " in interleaved rounds\n";
         const std::vector<double> ms = interleaved_medians(kernels);
+        for (size_t i = 0; i < finalists.size(); ++i)
+            std::fprintf(stderr, "  %-40s search %.3f ms, interleaved %.3f ms%s\n", knob_text(finalists[i]).c_str(),
+                         results_.at(finalists[i]).ms, ms[i], i == 0 ? " (fallback)" : "");
+        if (baseline_) std::fprintf(stderr, "  %-40s interleaved %.3f ms\n", o_.baseline.c_str(), ms.back());
         best_ = finalists[0];
         best_ms_ = default_ms_ = ms[0];
         for (size_t i = 1; i < finalists.size(); ++i) {
@@ -274,8 +279,8 @@ private:
         confirmed_ = finalists.size();
     }
 
-    // Each round runs every kernel for about 20 ms (at least once); the medians
-    // over `repeats` rounds, after a warm-up round.
+    // Each round runs every kernel for about 20 ms (at least once); the median of
+    // each kernel's runs over `repeats` rounds, after a warm-up round.
     std::vector<double> interleaved_medians(const std::vector<const EmittedKernel *> &kernels) {
         Tensor y;
         std::vector<int> runs;
@@ -287,9 +292,11 @@ private:
         std::vector<std::vector<double>> times(kernels.size());
         for (int round = 0; round <= o_.repeats; ++round) {
             for (size_t i = 0; i < kernels.size(); ++i) {
-                const auto t0 = Clock::now();
-                for (int r = 0; r < runs[i]; ++r) run_layer_with(layer_, input_, y, *kernels[i]);
-                if (round > 0) times[i].push_back(seconds_since(t0) * 1e3 / runs[i]);
+                for (int r = 0; r < runs[i]; ++r) {
+                    const auto t0 = Clock::now();
+                    run_layer_with(layer_, input_, y, *kernels[i]);
+                    if (round > 0) times[i].push_back(seconds_since(t0) * 1e3);
+                }
             }
         }
         std::vector<double> medians;

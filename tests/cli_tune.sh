@@ -31,7 +31,7 @@ if [ -n "${key:-}" ] && "$cf" emit --spec "$work/layer.json" --target x86-64-lin
 else
     fail "emit uses the tuned record"; cat "$work/emit_err"
 fi
-if "$cf" list --schedule-db "$db" | grep -q "$key conv dense c16-o32-k3-s1-p1-d1-g1: channel_vectors="; then
+if "$cf" list --schedule-db "$db" | grep -q "$key conv dense c16-o32-k3-s1-p1-d1-g1 batch 1 12x12: channel_vectors="; then
     echo "ok   list shows the tuned record"
 else
     fail "list shows the tuned record"

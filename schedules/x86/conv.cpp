@@ -1,19 +1,24 @@
 // x86 conv schedule: the shared CPU loop nest (conv/cpu.cpp) with x86 knobs.
-// Measured: AMD EPYC Zen 3 (AVX2+FMA), 2 threads, dense 2x3x2 tile: 0.75-0.87x oneDNN's time at batch 8 (docs/performance.md).
+// Measured: AMD EPYC Zen 4 (AVX-512), 2 threads, batch 8, fallback 2x7x2 vs 2x4x3 at the four benchmark shapes: 0.97x the time (geomean); tuned records 1.0-1.25x faster than either (docs/tuning.md).
 #include "../conv/cpu.h"
 
 namespace convforge {
 
 // The fallback values (used where the schedule database has no record). The
 // loop nest keeps channel_vectors * tile_x * tile_y accumulators in registers:
-// 16 vector registers on AVX2 and SSE4.1, 32 on AVX-512, so AVX-512 takes a
-// larger pixel tile. A 2-D pixel tile (x and y) lets the unrolled broadcasts use
-// fixed offsets; a 1 x 5 row made LLVM vectorize the address math.
+// 16 vector registers on AVX2 and SSE4.1 (2 x 3 x 2: 12 + 2 weights + 1 broadcast),
+// 32 on AVX-512 (2 x 7 x 2: 28 + 2 + 1). Seven columns divide the widths of the
+// common feature maps (56, 28, 14, 7), so no edge tile computes wasted columns
+// (a 4-wide tile wastes 12 % of a 14-wide map). A 2-D pixel tile lets the unrolled
+// broadcasts use fixed offsets; a 1 x 5 row made LLVM vectorize the address math.
+// Depthwise runs 4 vectors per row and pointwise 4 channels x 4 vectors on
+// AVX-512: the best on Zen 4 at batch 1 and 8 (docs/tuning.md), as 4 vectors were
+// for depthwise on Zen 3.
 KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
     const bool avx512 = facts.vector_registers == 32;
     return cpu_conv_knob_space(facts, path,
-                               {{"channel_vectors", 2}, {"tile_x", avx512 ? 4 : 3}, {"tile_y", avx512 ? 3 : 2},
-                                {"grouped_vectors", 2}, {"pointwise_channels", 8}, {"pointwise_vectors", avx512 ? 2 : 1}});
+                               {{"channel_vectors", 2}, {"tile_x", avx512 ? 7 : 3}, {"tile_y", 2}, {"grouped_vectors", 4},
+                                {"pointwise_channels", avx512 ? 4 : 8}, {"pointwise_vectors", avx512 ? 4 : 1}});
 }
 
 void schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) { schedule_conv_cpu(s, k, facts); }

@@ -68,14 +68,20 @@ Contender timed(std::function<void()> body) {
     };
 }
 
-// Times several contenders in interleaved rounds (one run of each per round), so a
-// noisy stretch of the machine hits all of them alike; returns each median in ms.
+// Times several contenders in interleaved rounds, so a noisy stretch of the machine
+// hits all of them alike; returns each median in ms. In each round every contender
+// runs twice and its second run is timed: a small layer whose data fits in cache
+// would otherwise run cold after a large contender and warm after one that shares
+// its tensors, and the order of the contenders would show in their times.
 std::vector<double> interleaved_medians_ms(const std::vector<Contender> &contenders, int rounds) {
     for (const auto &fn : contenders)
-        for (int i = 0; i < 3; ++i) fn();
+        for (int i = 0; i < 2; ++i) fn();
     std::vector<std::vector<double>> times(contenders.size());
     for (int r = 0; r < rounds; ++r) {
-        for (size_t c = 0; c < contenders.size(); ++c) times[c].push_back(contenders[c]());
+        for (size_t c = 0; c < contenders.size(); ++c) {
+            contenders[c]();
+            times[c].push_back(contenders[c]());
+        }
     }
     std::vector<double> medians;
     for (auto &t : times) {

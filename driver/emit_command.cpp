@@ -15,7 +15,7 @@ CLI::App *add_emit_command(CLI::App &app, EmitOptions &o) {
     cmd->add_option("--target", o.targets, target_help)->required();
     cmd->add_option("--out", o.out_dir, "output directory (one sub-directory per target)")->required();
     cmd->add_option("--name", o.name, "function and file name (default: the spec file's stem)");
-    cmd->add_option("--schedule-db", o.schedule_db, "schedule database JSON")->capture_default_str();
+    cmd->add_option("--schedule-db,--db", o.schedule_db, "schedule database JSON")->capture_default_str();
     cmd->add_option("--builtin", o.builtin_kernel,
                     "instead of --spec: a shape-generic kernel the runtime links, by name (convforge list)");
     cmd->add_flag("!--no-runtime", o.with_runtime, "do not emit the Halide runtime library");

@@ -49,6 +49,8 @@ std::string this_machine_target_impl() {
 // Runs a command with its output in `log`; kills it past `timeout` seconds.
 // Returns its exit status, or -1 when it was killed.
 int run_child(const std::vector<std::string> &args, double timeout, const std::string &log) {
+    // The child inherits unwritten stdio buffers; its freopen would write them a second time.
+    std::fflush(nullptr);
     const pid_t pid = fork();
     if (pid < 0) throw Error("tune: cannot start a child process");
     if (pid == 0) {

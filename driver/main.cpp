@@ -286,7 +286,7 @@ int main(int argc, char **argv) {
 
     std::string list_db = CONVFORGE_SCHEDULE_DB;
     CLI::App *list_cmd = app.add_subcommand("list", "List variants, targets and schedule records");
-    list_cmd->add_option("--schedule-db", list_db, "schedule database JSON")->capture_default_str();
+    list_cmd->add_option("--schedule-db,--db", list_db, "schedule database JSON")->capture_default_str();
 
     std::string keys_spec;
     bool keys_json = false;

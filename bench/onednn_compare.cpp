@@ -38,6 +38,7 @@
 #include "convforge/convforge.h"
 #include "fp32_peak.h"
 #include "../driver/kernel_loader.h"
+#include "../schedules/schedule_database.h"
 #include "../runtime/src/random_weights.h"
 
 namespace {
@@ -307,6 +308,22 @@ Tensor constant_input(const Shape &s, int batch) {
     return x;
 }
 
+// convforge's contenders and the anchors timed in the same rounds: their medians
+// (convforge's first, in order) and the fastest anchor's.
+struct RowTimes {
+    std::vector<double> convforge_ms, anchor_ms;
+    double fastest_anchor_ms;
+};
+
+RowTimes time_beside_anchors(std::vector<Contender> contenders, Anchors &anchors, int repeats) {
+    const size_t own = contenders.size();
+    for (Contender &c : anchors.contenders()) contenders.push_back(std::move(c));
+    const std::vector<double> ms = interleaved_medians_ms(contenders, repeats);
+    RowTimes t{{ms.begin(), ms.begin() + own}, {ms.begin() + own, ms.end()}, 0};
+    t.fastest_anchor_ms = *std::min_element(t.anchor_ms.begin(), t.anchor_ms.end());
+    return t;
+}
+
 // Times one shape: convforge's built-in conv, the same layer as DO-Conv (folded), and the anchors.
 void print_builtin_row(const Shape &s, int batch, int threads, double peak, int repeats, std::mt19937 &rng,
                        PyTorchWorker *torch_nchw, PyTorchWorker *torch_cl) {
@@ -323,16 +340,13 @@ void print_builtin_row(const Shape &s, int batch, int threads, double peak, int 
     const Tensor x = constant_input(s, batch);
     Tensor y;  // preallocated, as oneDNN's destination is
     Anchors anchors(s, batch, threads, w.at("weight").as_float(), torch_nchw, torch_cl);
-    std::vector<Contender> contenders = {timed([&] { run_layer(conv, x, y); }), timed([&] { run_layer(doconv, x, y); })};
-    for (Contender &c : anchors.contenders()) contenders.push_back(std::move(c));
-    const auto ms = interleaved_medians_ms(contenders, repeats);
-    const std::vector<double> anchor_ms(ms.begin() + 2, ms.end());
-    const double conv_ms = ms[0], doconv_ms = ms[1];
-    const double fastest = *std::min_element(anchor_ms.begin(), anchor_ms.end());
+    const RowTimes t = time_beside_anchors(
+        {timed([&] { run_layer(conv, x, y); }), timed([&] { run_layer(doconv, x, y); })}, anchors, repeats);
+    const double conv_ms = t.convforge_ms[0], doconv_ms = t.convforge_ms[1];
     const double gflops = gflop(s, batch) / (conv_ms * 1e-3);
     std::printf("| %s | %d | %d | %.3f | %.1f | %.0f%% | %.3f%s | %s | %.2f× |\n", s.name().c_str(), batch, threads, conv_ms,
-                gflops, 100.0 * gflops / peak, doconv_ms, anchors.cells(anchor_ms).c_str(),
-                ratio(conv_ms, Anchors::pytorch_nchw_ms(anchor_ms, torch_nchw)).c_str(), conv_ms / fastest);
+                gflops, 100.0 * gflops / peak, doconv_ms, anchors.cells(t.anchor_ms).c_str(),
+                ratio(conv_ms, Anchors::pytorch_nchw_ms(t.anchor_ms, torch_nchw)).c_str(), conv_ms / t.fastest_anchor_ms);
     std::fflush(stdout);
 }
 
@@ -349,7 +363,7 @@ struct EmittedKernels {
                             << ", \"kernel_size\": " << s.kernel << ", \"stride\": " << s.stride << ", \"padding\": "
                             << (s.kernel - 1) / 2 << ", \"groups\": " << s.groups << ", \"bias\": true}";
         std::ofstream(empty_db) << "{\"records\": []}";
-        const std::string size = std::to_string(batch) + "," + std::to_string(s.size) + "," + std::to_string(s.size);
+        const std::string size = run_size_text({batch, s.size, s.size});
         const KernelBuild build{convforge_bin, "c++", 900};
         const std::string target = this_machine_target();
         fallback = std::make_unique<LoadedKernel>(build, spec, target, empty_db, scratch.path(), "fallback");
@@ -373,16 +387,13 @@ void print_emitted_row(const Shape &s, int batch, int threads, double peak, int 
     std::vector<Contender> contenders;
     for (const LoadedKernel *k : {kernels.fallback.get(), kernels.tuned.get(), kernels.adams2019.get()})
         contenders.push_back(timed([&conv, &x, &y, k] { run_layer_with(conv, x, y, k->kernel()); }));
-    for (Contender &c : anchors.contenders()) contenders.push_back(std::move(c));
-    const auto ms = interleaved_medians_ms(contenders, repeats);
-    const std::vector<double> anchor_ms(ms.begin() + 3, ms.end());
-    const double fallback_ms = ms[0], tuned_ms = ms[1], adams_ms = ms[2];
-    const double fastest = *std::min_element(anchor_ms.begin(), anchor_ms.end());
+    const RowTimes t = time_beside_anchors(std::move(contenders), anchors, repeats);
+    const double fallback_ms = t.convforge_ms[0], tuned_ms = t.convforge_ms[1], adams_ms = t.convforge_ms[2];
     const double gflops = gflop(s, batch) / (tuned_ms * 1e-3);
     std::printf("| %s | %d | %d | %.3f | %.3f | %.1f | %.0f%% | %.3f%s | %s | %s | %s | %.2f× |\n", s.name().c_str(), batch,
-                threads, fallback_ms, tuned_ms, gflops, 100.0 * gflops / peak, adams_ms, anchors.cells(anchor_ms).c_str(),
+                threads, fallback_ms, tuned_ms, gflops, 100.0 * gflops / peak, adams_ms, anchors.cells(t.anchor_ms).c_str(),
                 ratio(fallback_ms, tuned_ms).c_str(), ratio(adams_ms, tuned_ms).c_str(),
-                ratio(tuned_ms, Anchors::pytorch_nchw_ms(anchor_ms, torch_nchw)).c_str(), tuned_ms / fastest);
+                ratio(tuned_ms, Anchors::pytorch_nchw_ms(t.anchor_ms, torch_nchw)).c_str(), tuned_ms / t.fastest_anchor_ms);
     std::fflush(stdout);
 }
 

@@ -52,7 +52,8 @@ struct EmittedForBench {
         const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
         const std::string key = target_facts(Halide::Target(target)).database_key;
         const ScheduleDatabase db = ScheduleDatabase::load(o.db);
-        const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload, {o.batch, o.height, o.width});
+        const RunSize size{o.batch, o.height, o.width};
+        const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload, size);
         schedule = !rec ? "fallback knobs (no record for " + key + "/" + plan.variant + "/" + plan.shape_class + ")"
                         : (rec->workload.empty() ? "shape-class record " : "workload record ") + key + "/" + plan.variant +
                               "/" + plan.shape_class + (rec->workload.empty() ? "" : "/" + rec->workload) +
@@ -60,10 +61,9 @@ struct EmittedForBench {
                                                 std::to_string(rec->height) + "x" + std::to_string(rec->width)
                                           : "");
         // The record emit picks when told the size the layer runs at.
-        const std::string size = std::to_string(o.batch) + "," + std::to_string(o.height) + "," + std::to_string(o.width);
         const KernelBuild build{std::filesystem::read_symlink("/proc/self/exe").string(), o.linker, 300};
         loaded = std::make_unique<LoadedKernel>(build, o.spec, target, o.db, scratch.path(), "bench_layer",
-                                                std::vector<std::string>{"--estimate", size});
+                                                std::vector<std::string>{"--estimate", run_size_text(size)});
     }
 };
 

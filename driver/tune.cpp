@@ -184,21 +184,16 @@ private:
         const bool wrong = o_.test_wrong_candidate && compiled_ == 2;
         try {
             const std::string name = "candidate_" + std::to_string(compiled_);
-            const std::string base = dir_ + "/" + name;
-            std::filesystem::create_directory(base);
-            ScheduleDatabase db;
-            db.put(record_for(knobs));
-            db.save(base + "/db.json");
-            const LoadedKernel loaded({o_.self, o_.linker, o_.compile_timeout_seconds},
-                                      wrong ? wrong_spec(base) : o_.spec_path, target_, base + "/db.json", base, name);
+            const auto loaded = compile(name, &knobs, wrong);
+            const EmittedKernel &kernel = loaded->kernel();
             Tensor y;
-            run_layer_with(layer_, input_, y, loaded.kernel());
+            run_layer_with(layer_, input_, y, kernel);
             if (is_fallback) {
                 reference_ = y;
             } else if (const std::string bad = mismatch(y); !bad.empty()) {
                 throw Error("output differs from the fallback schedule's: " + bad);
             }
-            r.ms = time_kernel(loaded.kernel(), y);
+            r.ms = time_kernel(kernel, y);
             r.ok = true;
         } catch (const std::exception &e) {
             r.note = e.what();
@@ -216,19 +211,32 @@ private:
         return r;
     }
 
+    // The layer compiled and loaded in its own scratch directory `name`, with
+    // `knobs` as its one record (none: an empty database). `wrong`: another
+    // epilogue's kernel (--test-wrong-candidate); an autoscheduled one instead of
+    // convforge's schedule for the baseline.
+    std::unique_ptr<LoadedKernel> compile(const std::string &name, const KnobValues *knobs, bool wrong = false,
+                                          bool autoscheduled = false) {
+        const std::string base = dir_ + "/" + name;
+        std::filesystem::create_directory(base);
+        ScheduleDatabase db;
+        if (knobs) db.put(record_for(*knobs));
+        db.save(base + "/db.json");
+        std::vector<std::string> extra;
+        if (autoscheduled)
+            extra = {"--autoscheduler", o_.baseline, "--estimate", run_size_text({o_.batch, o_.height, o_.width})};
+        const double timeout = autoscheduled ? o_.baseline_timeout_seconds : o_.compile_timeout_seconds;
+        return std::make_unique<LoadedKernel>(KernelBuild{o_.self, o_.linker, timeout},
+                                              wrong ? wrong_spec(base) : o_.spec_path, target_, base + "/db.json", base,
+                                              name, extra);
+    }
+
     // The same layer scheduled by the autoscheduler, checked like a candidate and
     // timed in the confirmation rounds beside the tuned and fallback kernels.
     void load_baseline() {
         std::cerr << "convforge tune: compiling the " << o_.baseline << " baseline (its search takes a while)\n";
-        const std::string base = dir_ + "/baseline";
-        std::filesystem::create_directory(base);
-        ScheduleDatabase().save(base + "/db.json");
-        char estimate[64];
-        std::snprintf(estimate, sizeof estimate, "%d,%d,%d", o_.batch, o_.height, o_.width);
         try {
-            baseline_ = std::make_unique<LoadedKernel>(KernelBuild{o_.self, o_.linker, o_.baseline_timeout_seconds},
-                                                       o_.spec_path, target_, base + "/db.json", base, "baseline",
-                                                       std::vector<std::string>{"--autoscheduler", o_.baseline, "--estimate", estimate});
+            baseline_ = compile("baseline", nullptr, false, true);
             Tensor y;
             run_layer_with(layer_, input_, y, baseline_->kernel());
             if (const std::string bad = mismatch(y); !bad.empty()) throw Error("output differs: " + bad);
@@ -253,13 +261,7 @@ private:
         std::vector<std::unique_ptr<LoadedKernel>> loaded;
         std::vector<const EmittedKernel *> kernels;
         for (size_t i = 0; i < finalists.size(); ++i) {
-            const std::string base = dir_ + "/finalist_" + std::to_string(i);
-            std::filesystem::create_directory(base);
-            ScheduleDatabase db;
-            db.put(record_for(finalists[i]));
-            db.save(base + "/db.json");
-            loaded.push_back(std::make_unique<LoadedKernel>(KernelBuild{o_.self, o_.linker, o_.compile_timeout_seconds},
-                                                            o_.spec_path, target_, base + "/db.json", base, "finalist"));
+            loaded.push_back(compile("finalist_" + std::to_string(i), &finalists[i]));
             kernels.push_back(&loaded.back()->kernel());
         }
         if (baseline_) kernels.push_back(&baseline_->kernel());

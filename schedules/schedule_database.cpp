@@ -117,6 +117,10 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
 
 }  // namespace
 
+std::string run_size_text(const RunSize &size) {
+    return std::to_string(size.batch) + "," + std::to_string(size.height) + "," + std::to_string(size.width);
+}
+
 ScheduleDatabase ScheduleDatabase::load(const std::string &path) {
     return parse(read_text_file(path, "schedule database", limits::kMaxScheduleDatabaseBytes),
                  "schedule database '" + path_text(path) + "'");

@@ -30,6 +30,8 @@ struct RunSize {
     int batch = 0, height = 0, width = 0;
     double work() const { return double(batch) * height * width; }
 };
+// "N,H,W", as `emit --estimate` takes it.
+std::string run_size_text(const RunSize &size);
 
 class ScheduleDatabase {
 public:

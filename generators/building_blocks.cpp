@@ -52,6 +52,34 @@ Func epilogue(Func acc, ActivationKind act) {
     return out;
 }
 
+namespace {
+
+// PyTorch's reflect index of i in [-extent + 1, 2 extent - 2]; clamped so bounds
+// inference sees it stay inside [0, extent).
+Expr reflect_index(Expr i, Expr extent) {
+    return clamp(select(i < 0, -i, i >= extent, 2 * (extent - 1) - i, i), 0, extent - 1);
+}
+
+}  // namespace
+
+Func reflect_padded(Func t, int pad, Expr width, Expr height) {
+    Var x("x"), y("y");
+    Func out("reflect_padded");
+    out(x, y, _) = t(reflect_index(x - pad, width), reflect_index(y - pad, height), _);
+    return out;
+}
+
+Func average_pool(Func t, int size, Expr stride) {
+    Var x("x"), y("y");
+    Func out("average_pool");
+    // A sum of size^2 loads, unrolled: no reduction loop for a small window.
+    Expr sum = 0.0f;
+    for (int dy = 0; dy < size; ++dy)
+        for (int dx = 0; dx < size; ++dx) sum += t(x * stride + dx, y * stride + dy, _);
+    out(x, y, _) = sum / float(size * size);
+    return out;
+}
+
 Func global_average_pool(Func t, Expr width, Expr height) {
     Var c("c"), n("n");
     RDom r(0, width, 0, height, "gap_r");

@@ -1,5 +1,6 @@
-// Building blocks shared by every convforge variant: zero padding, the direct
-// convolution core, the activation epilogue and global average pooling.
+// Building blocks shared by every convforge variant: zero and reflect padding, the
+// direct convolution core, the activation epilogue, average and global average
+// pooling.
 // Halide dimension order is innermost first, so an NCHW tensor is (x, y, c, n).
 #pragma once
 
@@ -34,6 +35,16 @@ Halide::Expr activate(Halide::Expr v, ActivationKind act);
 
 // out(x, y, o, n) = act(acc(o, x, y, n)): the NCHW epilogue every variant ends with.
 Halide::Func epilogue(Halide::Func acc, ActivationKind act);
+
+// t mirrored across its edges by `pad` pixels, as PyTorch's "reflect" padding
+// (the edge itself is not repeated; needs width and height > pad), shifted so
+// that out(0, 0, ...) is t(pad, pad, ...). Any dimensions after x and y pass
+// through.
+Halide::Func reflect_padded(Halide::Func t, int pad, Halide::Expr width, Halide::Expr height);
+
+// out(x, y, ...) = mean of t over the size x size window at (x * stride,
+// y * stride): average pooling without padding (pad t first).
+Halide::Func average_pool(Halide::Func t, int size, Halide::Expr stride);
 
 // gap(c, n) = mean over (x, y) of t(x, y, c, n).
 Halide::Func global_average_pool(Halide::Func t, Halide::Expr width, Halide::Expr height);

@@ -28,14 +28,23 @@ void check_spec_sizes(const LayerSpec &s, const std::string &origin) {
 void check_activation_sizes(const LayerSpec &s, const std::vector<int64_t> &in, const std::vector<int64_t> &out) {
     const int64_t input = kernel_tensor_floats(in, "input");
     const int64_t output = kernel_tensor_floats(out, "output");
-    const int64_t padded_h = checked_add(in[2], 2 * int64_t(s.padding), "padded height");
-    const int64_t padded_w = checked_add(in[3], 2 * int64_t(s.padding), "padded width");
-    const int64_t padded = kernel_tensor_floats({in[0], in[1], padded_h, padded_w}, "padded input");
+    const VariantDefinition &variant = find_variant(s.variant);
     int64_t total = 0;
-    for (int64_t floats : {input, output, padded, find_variant(s.variant).prepared_floats(s)})
+    for (int64_t floats : {input, output, variant.working_floats(s, in), variant.prepared_floats(s)})
         total = checked_add(total, bytes_of_floats(floats, "buffers"), "buffers of one forward pass");
-    require_at_most(total, limits::kMaxLayerBytes, "one forward pass (input, output, padded input, prepared weights)",
+    require_at_most(total, limits::kMaxLayerBytes,
+                    "one forward pass (input, output, working buffers such as the padded input, prepared weights)",
                     "bytes", "a layer may hold (8 GiB)");
+}
+
+int64_t padded_input_floats(const std::vector<int64_t> &in, int64_t padding) {
+    const int64_t padded_h = checked_add(in[2], checked_mul(padding, 2, "padding"), "padded height");
+    const int64_t padded_w = checked_add(in[3], checked_mul(padding, 2, "padding"), "padded width");
+    return kernel_tensor_floats({in[0], in[1], padded_h, padded_w}, "padded input");
+}
+
+int64_t VariantDefinition::working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const {
+    return padded_input_floats(in, s.padding);
 }
 
 }  // namespace convforge

@@ -14,9 +14,13 @@ namespace convforge {
 // Kernel reach, every weight tensor and what prepare allocates; throws naming `origin`.
 void check_spec_sizes(const LayerSpec &spec, const std::string &origin);
 
-// Input, output and the padded copy of the input each fit a kernel buffer, and a
-// forward pass's buffers (prepared constants included) together fit
-// limits::kMaxLayerBytes.
+// An NCHW input of shape `in` zero-padded by `padding` on every side, in floats
+// (each side checked against the kernel buffer limits).
+int64_t padded_input_floats(const std::vector<int64_t> &in, int64_t padding);
+
+// Input, output and the variant's working buffers (by default the padded copy of
+// the input) each fit a kernel buffer, and a forward pass's buffers (prepared
+// constants included) together fit limits::kMaxLayerBytes.
 void check_activation_sizes(const LayerSpec &spec, const std::vector<int64_t> &input_shape,
                             const std::vector<int64_t> &output_shape);
 

@@ -10,17 +10,13 @@ namespace convforge {
 
 namespace {
 
-// BN(z) = gamma (z - mean) / sqrt(var + eps) + beta, an affine map per channel.
+// Scales a kernel's output channels and its bias by the epilogue's BatchNorm.
 void fold_batchnorm(const LayerSpec &s, const WeightMap &w, std::vector<float> &kernel, std::vector<float> &bias) {
-    const auto gamma = w.at("bn.weight").as_float(), beta = w.at("bn.bias").as_float();
-    const auto mean = w.at("bn.running_mean").as_float(), var = w.at("bn.running_var").as_float();
+    const BatchNormAffine bn = batchnorm_affine(s, w);
     const size_t per_channel = kernel.size() / size_t(s.out_channels);
     for (int o = 0; o < s.out_channels; ++o) {
-        if (!(var[o] + s.epilogue.bn_eps > 0))
-            throw Error("weights: key 'bn.running_var' entry " + std::to_string(o) + " makes var + eps non-positive");
-        const double scale = gamma[o] / std::sqrt(double(var[o]) + s.epilogue.bn_eps);
-        for (size_t j = 0; j < per_channel; ++j) kernel[o * per_channel + j] = float(kernel[o * per_channel + j] * scale);
-        bias[o] = float((double(bias[o]) - mean[o]) * scale + beta[o]);
+        for (size_t j = 0; j < per_channel; ++j) kernel[o * per_channel + j] = float(kernel[o * per_channel + j] * bn.scale[o]);
+        bias[o] = float(double(bias[o]) * bn.scale[o] + bn.shift[o]);
     }
 }
 
@@ -43,6 +39,40 @@ std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &s) {
     return {{"bias", {s.out_channels}}};
 }
 
+// BN(z) = gamma (z - mean) / sqrt(var + eps) + beta, an affine map per channel.
+BatchNormAffine batchnorm_affine(const LayerSpec &s, const WeightMap &w) {
+    BatchNormAffine bn{std::vector<double>(size_t(s.out_channels), 1.0), std::vector<double>(size_t(s.out_channels), 0.0)};
+    if (!s.epilogue.batchnorm) return bn;
+    const auto gamma = w.at("bn.weight").as_float(), beta = w.at("bn.bias").as_float();
+    const auto mean = w.at("bn.running_mean").as_float(), var = w.at("bn.running_var").as_float();
+    for (int o = 0; o < s.out_channels; ++o) {
+        if (!(var[o] + s.epilogue.bn_eps > 0))
+            throw Error("weights: key 'bn.running_var' entry " + std::to_string(o) + " makes var + eps non-positive");
+        bn.scale[o] = gamma[o] / std::sqrt(double(var[o]) + s.epilogue.bn_eps);
+        bn.shift[o] = beta[o] - mean[o] * bn.scale[o];
+    }
+    return bn;
+}
+
+ProgramConstant packed_conv_weights(const std::vector<float> &kernel, int out_channels, int in_channels_per_group,
+                                    int kernel_size, int out_channels_per_call) {
+    const int k = kernel_size, cg = in_channels_per_group, calls = out_channels / out_channels_per_call;
+    const PackedWeightLayout layout(out_channels_per_call, cg, k);
+    // Written in place (zero bytes are 0.0f: the padded channels), never copied.
+    ProgramConstant packed;
+    packed.bytes.assign(layout.floats() * size_t(calls) * sizeof(float), 0);
+    for (int o = 0; o < out_channels; ++o) {
+        const int call = o / out_channels_per_call, oc = o % out_channels_per_call;
+        uint8_t *tile = packed.bytes.data() + call * layout.floats() * sizeof(float);
+        for (int c = 0; c < cg; ++c)
+            for (int ky = 0; ky < k; ++ky)
+                for (int kx = 0; kx < k; ++kx)
+                    std::memcpy(tile + layout.offset(oc, c, kx, ky) * sizeof(float),
+                                &kernel[((size_t(o) * cg + c) * k + ky) * k + kx], sizeof(float));
+    }
+    return packed;
+}
+
 LayerProgram prepare_plain_conv(const LayerSpec &s, const WeightMap &w, std::vector<float> kernel) {
     std::vector<float> bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
     if (s.epilogue.batchnorm) fold_batchnorm(s, w, kernel, bias);
@@ -52,18 +82,7 @@ LayerProgram prepare_plain_conv(const LayerSpec &s, const WeightMap &w, std::vec
     // [j * O / calls, (j + 1) * O / calls). Its size passed the spec checks.
     const PackedWeightLayout layout(split.out_channels, cg, k);
     LayerProgram program;
-    // Written in place (zero bytes are 0.0f: the padded channels), never copied.
-    ProgramConstant packed;
-    packed.bytes.assign(layout.floats() * size_t(split.calls) * sizeof(float), 0);
-    for (int o = 0; o < s.out_channels; ++o) {
-        const int call = o / split.out_channels, oc = o % split.out_channels;
-        uint8_t *tile = packed.bytes.data() + call * layout.floats() * sizeof(float);
-        for (int c = 0; c < cg; ++c)
-            for (int ky = 0; ky < k; ++ky)
-                for (int kx = 0; kx < k; ++kx)
-                    std::memcpy(tile + layout.offset(oc, c, kx, ky) * sizeof(float),
-                                &kernel[((size_t(o) * cg + c) * k + ky) * k + kx], sizeof(float));
-    }
+    ProgramConstant packed = packed_conv_weights(kernel, s.out_channels, cg, k, split.out_channels);
     program.constants.push_back(std::move(packed));
     program.constants.push_back(ProgramConstant::of_floats(bias));
     const std::array<int, 5> w_extents = layout.extents();
@@ -108,18 +127,22 @@ std::vector<BuiltinKernel> plain_conv_builtin_kernels() {
     return kernels;
 }
 
+void fix_layer_geometry(KernelPlan &plan, const LayerSpec &s, int groups, int in_channels, int out_channels) {
+    for (const auto &[name, value] :
+         {std::pair<const char *, int>{"fixed_kernel_size", s.kernel_size}, {"fixed_stride", s.stride},
+          {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", groups},
+          {"fixed_in_channels", in_channels}, {"fixed_out_channels", out_channels}})
+        plan.params.push_back(std::string(name) + "=" + std::to_string(value));
+    plan.workload = "c" + std::to_string(in_channels) + "-o" + std::to_string(out_channels) + "-k" +
+                    std::to_string(s.kernel_size) + "-s" + std::to_string(s.stride) + "-p" + std::to_string(s.padding) +
+                    "-d" + std::to_string(s.dilation) + "-g" + std::to_string(groups);
+}
+
 KernelPlan plain_conv_layer_kernel(const LayerSpec &s) {
     // The kernel of one call: wide groups are separate calls (conv_contract.h).
     const KernelSplit split = split_of(s);
     KernelPlan plan = generic_conv_kernel(conv_path_name(split.path), activation_name(s.epilogue.activation));
-    for (const auto &[name, value] :
-         {std::pair<const char *, int>{"fixed_kernel_size", s.kernel_size}, {"fixed_stride", s.stride},
-          {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", split.groups},
-          {"fixed_in_channels", split.in_channels}, {"fixed_out_channels", split.out_channels}})
-        plan.params.push_back(std::string(name) + "=" + std::to_string(value));
-    plan.workload = "c" + std::to_string(split.in_channels) + "-o" + std::to_string(split.out_channels) + "-k" +
-                    std::to_string(s.kernel_size) + "-s" + std::to_string(s.stride) + "-p" + std::to_string(s.padding) +
-                    "-d" + std::to_string(s.dilation) + "-g" + std::to_string(split.groups);
+    fix_layer_geometry(plan, s, split.groups, split.in_channels, split.out_channels);
     return plan;
 }
 

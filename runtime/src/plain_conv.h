@@ -11,6 +11,18 @@ namespace convforge {
 // "bias" [O] when the spec has one.
 std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &spec);
 
+// The epilogue's BatchNorm as y = scale z + shift per output channel (1 and 0
+// without one); throws naming an entry with var + eps <= 0.
+struct BatchNormAffine {
+    std::vector<double> scale, shift;
+};
+BatchNormAffine batchnorm_affine(const LayerSpec &spec, const WeightMap &weights);
+
+// `kernel` [O, C/g, k, k] in the conv generator's PackedWeightLayout, one block
+// per `out_channels_per_call` output channels (a kernel call each).
+ProgramConstant packed_conv_weights(const std::vector<float> &kernel, int out_channels, int in_channels_per_group,
+                                    int kernel_size, int out_channels_per_call);
+
 // The conv kernel calls of a layer whose plain kernel is `kernel` [O, C/g, k, k]:
 // its bias (zeros when the spec has none) and the epilogue's BatchNorm folded in,
 // packed for one call, or one per group when groups are wide, each on its
@@ -22,6 +34,10 @@ int64_t plain_conv_prepared_floats(const LayerSpec &spec);
 
 // The conv kernel for exactly this layer's geometry (of one call, for wide groups).
 KernelPlan plain_conv_layer_kernel(const LayerSpec &spec);
+// Bakes the layer's geometry into a kernel plan (the fixed_* generator parameters
+// of conv_layer_generator.h) for a call seeing `groups`, `in_channels` and
+// `out_channels`, and names that workload for the schedule database.
+void fix_layer_geometry(KernelPlan &plan, const LayerSpec &spec, int groups, int in_channels, int out_channels);
 double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape);
 
 // The conv generator's shape-generic kernels, one per kernel path x activation

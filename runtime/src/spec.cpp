@@ -231,6 +231,7 @@ std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t>
         throw Error("input " + std::to_string(in[2]) + "x" + std::to_string(in[3]) +
                     " is too small for kernel_size " + std::to_string(s.kernel_size) + " with dilation " +
                     std::to_string(s.dilation) + " and padding " + std::to_string(s.padding) + " (empty output)");
+    find_variant(s.variant).check_input(s, in);
     const std::vector<int64_t> out = {in[0], s.out_channels, out_h, out_w};
     check_activation_sizes(s, in, out);
     return out;

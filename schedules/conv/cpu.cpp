@@ -16,10 +16,9 @@ namespace {
 // Whichever of weights and image is larger streams past the other: with large
 // weights the channel-tile loop is outermost (its weights stay in cache while
 // every pixel streams past), with small weights it is inside each row task.
-void schedule_dense(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    Func out = s.output, acc = s.acc;
+ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    Func out = s.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
-    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), task("task");
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
     const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
@@ -41,10 +40,17 @@ void schedule_dense(const ConvStages &s, const KnobValues &k, const TargetFacts 
     Expr weight_floats = g.out_channels * g.in_channels_per_group() * g.kernel_size * g.kernel_size;
     Expr image_floats = g.in_channels * g.in_width * g.in_height;
     s.specialize_output(weight_floats < image_floats).reorder(oi, xi, yi, xo, oo, task);
+    return {LoopLevel(out, xo), LoopLevel(out, task)};
+}
 
-    // The register tile is always whole: bounding acc to constant extents lets
-    // LLVM keep it in registers; edge tiles read zero-padded weights and padding.
-    acc.compute_at(out, xo)
+// The register tile is always whole: bounding acc to constant extents lets
+// LLVM keep it in registers; edge tiles read zero-padded weights and padding.
+void schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
+                                const TargetFacts &facts) {
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
+    acc.compute_at(tile)
         .bound_extent(ao, tile_o)
         .bound_extent(ax, tile_x)
         .bound_extent(ay, tile_y)
@@ -53,16 +59,18 @@ void schedule_dense(const ConvStages &s, const KnobValues &k, const TargetFacts 
         .unroll(ax)
         .unroll(ay);
     acc.update()
-        .reorder(ao, ax, ay, s.r.z, s.r.x, s.r.y, an)
+        .reorder(ao, ax, ay, r.z, r.x, r.y, an)
         .vectorize(ao, vec)
         .unroll(ao)
         .unroll(ax)
         .unroll(ay);
+}
 
-    // Channels innermost (NHWC) so the reduction's innermost loop over input
-    // channels broadcasts from one cache line for many steps; built in channel x
-    // column tiles so both the gather and the store stay local.
-    Func padded = s.padded;
+// Channels innermost (NHWC) so the reduction's innermost loop over input
+// channels broadcasts from one cache line for many steps; built in channel x
+// column tiles so both the gather and the store stay local.
+void schedule_nhwc_padded(Func padded, const TargetFacts &facts) {
+    const int vec = facts.vector_floats;
     Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2], pn = padded.args()[3];
     Var pco("pco"), pci("pci"), pxo("pxo"), pxi("pxi"), pyn("pyn");
     padded.compute_root()
@@ -81,27 +89,29 @@ void schedule_dense(const ConvStages &s, const KnobValues &k, const TargetFacts 
 // registers over the whole (c, ky, kx) reduction. The padded input planes of one
 // output channel's group are built per (channel, image) task, so they are still in
 // cache when read (the reduction reads each of them k*k times).
-void schedule_grouped(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    Func out = s.output, acc = s.acc, padded = s.padded;
+ConvTileLevels tile_grouped_output(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    Func out = s.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
-    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var on("on"), xo("xo"), xi("xi");
     const int vec = facts.vector_floats, width = vec * k.at("grouped_vectors");
-
     out.reorder(x, y, o, n)
         .fuse(o, n, on)
         .parallel(on)
         .split(x, xo, xi, width, TailStrategy::GuardWithIf)
         .vectorize(xi, vec);
-    acc.compute_at(out, xo).bound_extent(ax, width).vectorize(ax, vec).unroll(ax);
-    acc.update().reorder(ax, s.r.x, s.r.y, s.r.z, ay, ao, an).vectorize(ax, vec).unroll(ax);
+    return {LoopLevel(out, xo), LoopLevel(out, on)};
+}
+
+void schedule_grouped_accumulator(const ConvStages &s, Func acc, const RDom &r, const LoopLevel &tile,
+                                  const KnobValues &k, const TargetFacts &facts) {
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    const int vec = facts.vector_floats, width = vec * k.at("grouped_vectors");
+    acc.compute_at(tile).bound_extent(ax, width).vectorize(ax, vec).unroll(ax);
+    acc.update().reorder(ax, r.x, r.y, r.z, ay, ao, an).vectorize(ax, vec).unroll(ax);
     // A runtime stride makes the row load a gather; common strides get dense
     // (stride 1) or deinterleaving (stride 2) vector loads.
     acc.update().specialize(s.geometry.stride == 1);
     acc.update().specialize(s.geometry.stride == 2);
-
-    Var px = padded.args()[0];
-    padded.compute_at(out, on).vectorize(px, vec);
 }
 
 // Pointwise (1x1, stride 1, no padding, groups == 1): out = W x in per image, a
@@ -111,13 +121,11 @@ void schedule_grouped(const ConvStages &s, const KnobValues &k, const TargetFact
 // and broadcasts one weight per channel. One task is an image row; that row of
 // every input channel is staged first, so it stays in cache while all channel
 // tiles pass over it.
-void schedule_pointwise(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    Func out = s.output, acc = s.acc, padded = s.padded;
+ConvTileLevels tile_pointwise_output(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    Func out = s.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
-    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
     Var xo("xo"), xi("xi"), oo("oo"), oi("oi"), task("task");
     const int vec = facts.vector_floats, tile_x = vec * k.at("pointwise_vectors"), tile_o = k.at("pointwise_channels");
-
     out.split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
         .split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
         .reorder(xi, oi, xo, oo, y, n)
@@ -126,8 +134,14 @@ void schedule_pointwise(const ConvStages &s, const KnobValues &k, const TargetFa
         .unroll(oi)
         .fuse(y, n, task)
         .parallel(task);
+    return {LoopLevel(out, xo), LoopLevel(out, task)};
+}
 
-    acc.compute_at(out, xo)
+void schedule_pointwise_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
+                                    const TargetFacts &facts) {
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    const int vec = facts.vector_floats, tile_x = vec * k.at("pointwise_vectors"), tile_o = k.at("pointwise_channels");
+    acc.compute_at(tile)
         .bound_extent(ao, tile_o)
         .bound_extent(ax, tile_x)
         .reorder_storage(ax, ao, ay, an)
@@ -135,10 +149,7 @@ void schedule_pointwise(const ConvStages &s, const KnobValues &k, const TargetFa
         .vectorize(ax, vec)
         .unroll(ax)
         .unroll(ao);
-    acc.update().reorder(ax, ao, s.r.z, s.r.x, s.r.y, ay, an).vectorize(ax, vec).unroll(ax).unroll(ao);
-
-    Var px = padded.args()[0];
-    padded.compute_at(out, task).vectorize(px, vec);
+    acc.update().reorder(ax, ao, r.z, r.x, r.y, ay, an).vectorize(ax, vec).unroll(ax).unroll(ao);
 }
 
 int fallback_of(const KnobValues &fallback, const std::string &name) {
@@ -196,18 +207,44 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
     return space;
 }
 
-void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+ConvTileLevels tile_conv_output_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     switch (s.path) {
     case ConvPath::Pointwise:
-        schedule_pointwise(s, k, facts);
-        break;
+        return tile_pointwise_output(s, k, facts);
     case ConvPath::Dense:
-        schedule_dense(s, k, facts);
-        break;
+        return tile_dense_output(s, k, facts);
     case ConvPath::Grouped:
-        schedule_grouped(s, k, facts);
         break;
     }
+    return tile_grouped_output(s, k, facts);
+}
+
+void schedule_conv_accumulator_cpu(const ConvStages &s, Func acc, const RDom &r, const ConvTileLevels &at,
+                                   const KnobValues &k, const TargetFacts &facts) {
+    switch (s.path) {
+    case ConvPath::Pointwise:
+        return schedule_pointwise_accumulator(acc, r, at.tile, k, facts);
+    case ConvPath::Dense:
+        return schedule_dense_accumulator(acc, r, at.tile, k, facts);
+    case ConvPath::Grouped:
+        return schedule_grouped_accumulator(s, acc, r, at.tile, k, facts);
+    }
+}
+
+void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts) {
+    Func padded = s.padded;
+    if (s.path == ConvPath::Dense) return schedule_nhwc_padded(padded, facts);
+    // Grouped: the planes of one output channel's group, built per (channel,
+    // image) task, are still in cache when the reduction reads them k*k times.
+    // Pointwise: the row of every input channel, staged per row task, stays in
+    // cache while all channel tiles pass over it.
+    padded.compute_at(at.task).vectorize(padded.args()[0], facts.vector_floats);
+}
+
+void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    const ConvTileLevels at = tile_conv_output_cpu(s, k, facts);
+    schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
+    schedule_conv_padded_cpu(s, at, facts);
 }
 
 }  // namespace convforge

@@ -13,4 +13,19 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
 
 void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
+// Where the loop nest of s.output holds one register tile (its accumulators
+// compute there) and one parallel task.
+struct ConvTileLevels {
+    Halide::LoopLevel tile, task;
+};
+
+// schedule_conv_cpu in its three pieces, for a pipeline whose output tile reads
+// more than one accumulator of the conv core (SAConv's two branches): the
+// output's tiling, the register tile of one accumulator `acc` (reduction `r`)
+// inside it, called once per accumulator, and the padded input's placement.
+ConvTileLevels tile_conv_output_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+void schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func acc, const Halide::RDom &r,
+                                   const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
+void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts);
+
 }  // namespace convforge

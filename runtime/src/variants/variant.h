@@ -54,6 +54,12 @@ public:
     // The variant's own rules, after the shared geometry checks passed; throws
     // Error prefixed with `origin`.
     virtual void check(const LayerSpec &, const std::string & /*origin*/) const {}
+    // The variant's own rules on an NCHW input shape that passed the shared
+    // checks (channels, a non-empty output); throws Error naming the size.
+    virtual void check_input(const LayerSpec &, const std::vector<int64_t> & /*input_shape*/) const {}
+    // 4-byte elements a forward pass's kernels allocate besides input, output and
+    // the prepared constants: by default one zero-padded copy of the input.
+    virtual int64_t working_floats(const LayerSpec &spec, const std::vector<int64_t> &input_shape) const;
     // Its own state_dict entries, bias included; the epilogue's are added by
     // expected_weights().
     virtual std::vector<ExpectedTensor> weights(const LayerSpec &spec) const = 0;

@@ -1,0 +1,96 @@
+// CUDA SAConv schedule (hand-written: Halide 14's autoschedulers emit CPU-only
+// schedules). The conv pass gives each thread a register tile of gpu_tile_channels
+// output channels x gpu_tile_x columns for both branches (computed one after the
+// other, so the tile's input is in L1 for the second); a block is gpu_threads_x x
+// gpu_threads_y such threads. The small stages are one GPU pass each.
+// Not yet: staging the input in shared memory per reduction chunk (apps/conv_layer
+// stages it per warp); reads go through L1.
+// Measured: not yet (no GPU lent to this project so far); compiled in every build.
+#include "../saconv/stages.h"
+
+namespace convforge {
+
+using namespace Halide;
+
+KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath) {
+    KnobSpace space;
+    space.knob("gpu_threads_x", "thread block columns (threads)", 16, {8, 16, 32})
+        .knob("gpu_threads_y", "thread block rows", 8, {1, 2, 4, 8, 16})
+        .knob("gpu_tile_channels", "output channels per thread (register tile)", 4, {1, 2, 4, 8})
+        .knob("gpu_tile_x", "output columns per thread (register tile)", 2, {1, 2, 4})
+        .rule("32 <= gpu_threads_x * gpu_threads_y <= 1024 (a warp, and CUDA's block limit)",
+              [](const KnobValues &k) {
+                  const int threads = k.at("gpu_threads_x") * k.at("gpu_threads_y");
+                  return threads >= 32 && threads <= 1024;
+              })
+        .rule("2 branches x gpu_tile_channels x gpu_tile_x accumulators <= 64 registers of a thread's 255",
+              [](const KnobValues &k) { return 2 * k.at("gpu_tile_channels") * k.at("gpu_tile_x") <= 64; });
+    return space;
+}
+
+namespace {
+
+// A compute_root stage over (x, y, rest...) as 2-D thread blocks, or one thread
+// per element of a small vector stage.
+void gpu_image_stage(Func f, int threads_x, int threads_y) {
+    Var x = f.args()[0], y = f.args()[1], xo("xo"), yo("yo"), xi("xi"), yi("yi");
+    f.compute_root().gpu_tile(x, y, xo, yo, xi, yi, threads_x, threads_y, TailStrategy::GuardWithIf);
+}
+
+void gpu_vector_stage(Func f) {
+    Var v = f.args()[0], vo("vo"), vi("vi");
+    f.compute_root().gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
+}
+
+}  // namespace
+
+void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &) {
+    const int threads_x = k.at("gpu_threads_x"), threads_y = k.at("gpu_threads_y");
+    const int tile_o = k.at("gpu_tile_channels"), tile_x = k.at("gpu_tile_x");
+    Func out = s.conv.output;
+    Var x = out.args()[0], y = out.args()[1], o = out.args()[2];
+    Var xo("xo"), xi("xi"), oo("oo"), oi("oi"), bx("bx"), by("by"), bo("bo"), tx("tx"), ty("ty"), to("to");
+    out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
+        .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+        .reorder(oi, xi, xo, y, oo)
+        .unroll(oi)
+        .unroll(xi)
+        .gpu_tile(xo, y, oo, bx, by, bo, tx, ty, to, threads_x, threads_y, 1, TailStrategy::GuardWithIf);
+    for (const auto &[acc, r] : {std::pair<Func, RDom>{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}}) {
+        Func a = acc;
+        Var ao = a.args()[0], ax = a.args()[1];
+        a.compute_at(out, tx)
+            .store_in(MemoryType::Register)
+            .bound_extent(ao, tile_o)
+            .bound_extent(ax, tile_x)
+            .unroll(ao)
+            .unroll(ax);
+        a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ao).unroll(ax);
+    }
+    gpu_image_stage(s.conv.padded, 32, 8);
+    gpu_image_stage(s.switch_input, 32, 8);
+    gpu_image_stage(s.switch_map, 32, 8);
+    {
+        // One thread per (channel, tap); each walks every output pixel.
+        Func t = s.tap_sums;
+        Var c = t.args()[0], kx = t.args()[1], co("co"), ci("ci");
+        t.compute_root().gpu_tile(c, co, ci, 32, TailStrategy::GuardWithIf);
+        t.update().gpu_tile(c, co, ci, 32, TailStrategy::GuardWithIf);
+    }
+    for (Func f : {s.gap_x, s.pre_context, s.blended_sum, s.output_shift}) gpu_vector_stage(f);
+    {
+        Func f = s.switch_offset;
+        f.compute_root().gpu_single_thread();
+    }
+    for (Func f : {s.pre_context, s.blended_sum}) {
+        Var v = f.args()[0], vo("vo"), vi("vi");
+        f.update().gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
+    }
+    {
+        Func f = s.switch_input;
+        Var fx = f.args()[0], fy = f.args()[1], fxo("fxo"), fyo("fyo"), fxi("fxi"), fyi("fyi");
+        f.update().gpu_tile(fx, fy, fxo, fyo, fxi, fyi, 32, 8, TailStrategy::GuardWithIf);
+    }
+}
+
+}  // namespace convforge

@@ -1,0 +1,41 @@
+// The stages of the SAConv pipeline (generators/saconv.cpp) a schedule may
+// touch, and the SAConv schedules and knob spaces each target's file defines.
+#pragma once
+
+#include "../conv/stages.h"
+
+namespace convforge {
+
+struct SaconvStages {
+    // The conv pass: `conv.output` is the layer output, `conv.acc` and `conv.r`
+    // the small branch (dilation d), `conv.padded` the input padded once by 3p
+    // (with the pre-context added) that both branches read.
+    ConvStages conv;
+    Halide::Func acc_large;  // the large branch (dilation 3d)
+    Halide::RDom r_large;
+    // Input-dependent vectors and maps, each small next to the conv pass.
+    Halide::Func gap_x;           // (c, n) mean of the input
+    Halide::Func pre_context;     // (c, n) the vector added to x
+    Halide::Func switch_offset;   // (n) the switch's bias plus its weights times pre_context
+    Halide::Func switch_input;    // (x, y, n) the switch's weighted channel sum of x
+    Halide::RDom channel_r;       // its reduction over input channels
+    Halide::Func switch_map;      // (x, y, n) S at output resolution
+    Halide::Func tap_sums;        // (c, kx, ky, n) Tuple: sum of S x' and of (1 - S) x' per tap
+    Halide::RDom tap_sums_r;      // its reduction over output pixels
+    Halide::Func blended_sum;     // (o, n) sum of z over the output pixels, from tap_sums
+    Halide::Func output_shift;    // (o, n) BN scale * (bias + post-context) + BN shift
+};
+
+KnobSpace saconv_knob_space_x86(const TargetFacts &facts, ConvPath path);
+KnobSpace saconv_knob_space_arm(const TargetFacts &facts, ConvPath path);
+KnobSpace saconv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
+void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+// The CPU schedule x86 and ARM share (schedules/saconv/cpu.cpp).
+void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+// The space of the target's family, and its schedule.
+KnobSpace saconv_knob_space(const TargetFacts &facts, ConvPath path);
+void schedule_saconv(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+}  // namespace convforge

@@ -17,7 +17,6 @@
 // usage: convforge_vs_onednn [--quick] [--no-pytorch] [--emitted [--convforge PATH] [--db PATH]]
 #include <omp.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +36,8 @@
 
 #include "convforge/convforge.h"
 #include "fp32_peak.h"
+#include "interleaved.h"
+#include "python_worker.h"
 #include "../driver/kernel_loader.h"
 #include "../schedules/schedule_database.h"
 #include "../runtime/src/random_weights.h"
@@ -58,93 +59,23 @@ struct Shape {
     int out_size() const { return (size + 2 * ((kernel - 1) / 2) - kernel) / stride + 1; }
 };
 
-// One run of a contender, returning its time in ms.
-using Contender = std::function<double()>;
-
-Contender timed(std::function<void()> body) {
-    return [body] {
-        const auto t0 = std::chrono::steady_clock::now();
-        body();
-        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    };
-}
-
-// Times several contenders in interleaved rounds, so a noisy stretch of the machine
-// hits all of them alike; returns each median in ms. In each round every contender
-// runs twice and its second run is timed: a small layer whose data fits in cache
-// would otherwise run cold after a large contender and warm after one that shares
-// its tensors, and the order of the contenders would show in their times.
-std::vector<double> interleaved_medians_ms(const std::vector<Contender> &contenders, int rounds) {
-    for (const auto &fn : contenders)
-        for (int i = 0; i < 2; ++i) fn();
-    std::vector<std::vector<double>> times(contenders.size());
-    for (int r = 0; r < rounds; ++r) {
-        for (size_t c = 0; c < contenders.size(); ++c) {
-            contenders[c]();
-            times[c].push_back(contenders[c]());
-        }
-    }
-    std::vector<double> medians;
-    for (auto &t : times) {
-        std::sort(t.begin(), t.end());
-        medians.push_back(t[t.size() / 2]);
-    }
-    return medians;
-}
-
 // PyTorch's nn.Conv2d in a python3 worker kept for the whole run: it builds the
 // layer when told a shape, then runs one forward pass per request and reports the
 // time it measured itself (so the pipe's latency is not counted).
 class PyTorchWorker {
 public:
-    PyTorchWorker() {
-        int to_child[2], from_child[2];
-        if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe");
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(to_child[0], 0);
-            dup2(from_child[1], 1);
-            close(to_child[1]);
-            close(from_child[0]);
-            execl("/usr/bin/python3", "python3", "-c", kScript, (char *)nullptr);
-            _exit(127);
-        }
-        close(to_child[0]);
-        close(from_child[1]);
-        to_ = fdopen(to_child[1], "w");
-        from_ = fdopen(from_child[0], "r");
-        try {
-            ok_ = request("hello") == "ready";
-        } catch (const std::exception &) {
-            ok_ = false;
-        }
-    }
-    ~PyTorchWorker() {
-        if (to_) fclose(to_);
-        if (from_) fclose(from_);
-        if (pid_ > 0) waitpid(pid_, nullptr, 0);
-    }
-    bool ok() const { return ok_; }
-    std::string version() { return request("version"); }
+    PyTorchWorker() : worker_(kScript) {}
+    bool ok() const { return worker_.ok(); }
+    std::string version() { return worker_.request("version"); }
     // channels_last: PyTorch's NHWC memory format for input, weights and output.
     void setup(const Shape &s, int batch, int threads, bool channels_last) {
-        request("setup " + std::to_string(s.channels) + " " + std::to_string(s.size) + " " + std::to_string(s.stride) +
-                " " + std::to_string(s.kernel) + " " + std::to_string(s.groups) + " " + std::to_string(batch) + " " +
-                std::to_string(threads) + " " + (channels_last ? "1" : "0"));
+        worker_.request("setup " + std::to_string(s.channels) + " " + std::to_string(s.size) + " " +
+                        std::to_string(s.stride) + " " + std::to_string(s.kernel) + " " + std::to_string(s.groups) + " " +
+                        std::to_string(batch) + " " + std::to_string(threads) + " " + (channels_last ? "1" : "0"));
     }
-    double run() { return std::stod(request("run")); }
+    double run() { return std::stod(worker_.request("run")); }
 
 private:
-    std::string request(const std::string &line) {
-        std::fprintf(to_, "%s\n", line.c_str());
-        std::fflush(to_);
-        char reply[256];
-        if (!std::fgets(reply, sizeof reply, from_)) throw std::runtime_error("the PyTorch worker stopped");
-        std::string text = reply;
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-        return text;
-    }
-
     static constexpr const char *kScript = R"PY(
 import sys, time, torch
 conv = x = None
@@ -172,9 +103,7 @@ for line in sys.stdin:
     sys.stdout.flush()
 )PY";
 
-    pid_t pid_ = -1;
-    FILE *to_ = nullptr, *from_ = nullptr;
-    bool ok_ = false;
+    PythonWorker worker_;
 };
 
 // oneDNN forward inference on NCHW or NHWC user tensors. With `layout` given, the

@@ -1,5 +1,8 @@
 #include "kernel_loader.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -125,6 +128,11 @@ ScratchDirectory::ScratchDirectory() {
 }
 
 ScratchDirectory::~ScratchDirectory() {
+    // For profiling a loaded kernel (perf resolves its symbols from the file).
+    if (std::getenv("CONVFORGE_KEEP_SCRATCH")) {
+        std::fprintf(stderr, "convforge: kept %s (CONVFORGE_KEEP_SCRATCH)\n", path_.c_str());
+        return;
+    }
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
 }

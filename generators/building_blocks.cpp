@@ -80,14 +80,16 @@ Func average_pool(Func t, int size, Expr stride) {
     return out;
 }
 
-Func global_average_pool(Func t, Expr width, Expr height) {
-    Var c("c"), n("n");
-    RDom r(0, width, 0, height, "gap_r");
-    Func sum("gap_sum"), gap("gap");
-    sum(c, n) = 0.0f;
-    sum(c, n) += t(r.x, r.y, c, n);
-    gap(c, n) = sum(c, n) / cast<float>(width * height);
-    return gap;
+GlobalAveragePool global_average_pool(Func t, Expr width, Expr height) {
+    Var x("x"), c("c"), n("n");
+    RDom ry(0, height, "gap_ry"), rx(0, width, "gap_rx");
+    GlobalAveragePool pool{Func("gap_column_sums"), Func("gap")};
+    pool.column_sums(x, c, n) = 0.0f;
+    pool.column_sums(x, c, n) += t(x, ry, c, n);
+    pool.mean(c, n) = 0.0f;
+    pool.mean(c, n) += pool.column_sums(rx, c, n);
+    pool.mean(c, n) = pool.mean(c, n) / cast<float>(width * height);
+    return pool;
 }
 
 }  // namespace convforge

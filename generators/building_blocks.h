@@ -46,7 +46,12 @@ Halide::Func reflect_padded(Halide::Func t, int pad, Halide::Expr width, Halide:
 // y * stride): average pooling without padding (pad t first).
 Halide::Func average_pool(Halide::Func t, int size, Halide::Expr stride);
 
-// gap(c, n) = mean over (x, y) of t(x, y, c, n).
-Halide::Func global_average_pool(Halide::Func t, Halide::Expr width, Halide::Expr height);
+// mean(c, n) = mean over (x, y) of t(x, y, c, n), in two reductions a schedule can
+// vectorize over NCHW rows: column_sums(x, c, n) sums each column down its rows
+// (contiguous along x), mean sums those W values.
+struct GlobalAveragePool {
+    Halide::Func column_sums, mean;
+};
+GlobalAveragePool global_average_pool(Halide::Func t, Halide::Expr width, Halide::Expr height);
 
 }  // namespace convforge

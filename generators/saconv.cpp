@@ -18,8 +18,8 @@
 // W^ packed, `bias` the conv bias or zeros), then
 //   weights_large         W^ + weight_diff, packed as `weights`
 //   switch_weight (c), switch_bias (1)
-//   pre_context_weight (c_in, c_out), pre_context_bias (c)     (state_dict [C, C, 1, 1], [C])
-//   post_context_weight (o_in, o_out), post_context_bias (o)   ([O, O, 1, 1], [O])
+//   pre_context_weight (c_out, c_in), pre_context_bias (c)     (state_dict [C, C, 1, 1] transposed:
+//   post_context_weight (o_out, o_in), post_context_bias (o)   c_out innermost, so each matvec is vectorized)
 //   bn_scale (o), bn_shift (o)   the epilogue's BatchNorm as an affine map (1 and 0 without)
 //   output  float32 NCHW (x, y, o, n)
 // The runtime checks k odd, padding = d (k - 1) / 2 and H, W >= 3; the kernel
@@ -60,10 +60,11 @@ public:
 
         // The pre-context, and x' padded once for both branches.
         st.gap_x = global_average_pool(input, small.in_width, small.in_height);
+        const Func gap_x = st.gap_x.mean;
         RDom rc(0, C, "rc");
         st.channel_r = rc;
         st.pre_context(c, n) = pre_context_bias(c);
-        st.pre_context(c, n) += pre_context_weight(rc, c) * st.gap_x(rc, n);
+        st.pre_context(c, n) += pre_context_weight(c, rc) * gap_x(rc, n);
         Func x_prime("x_prime");
         x_prime(x, y, c, n) = input(x, y, c, n) + st.pre_context(c, n);
         Func padded = zero_padded(x_prime, large);
@@ -75,7 +76,8 @@ public:
         st.switch_input(x, y, n) += switch_weight(rc) * input(x, y, rc, n);
         st.switch_offset(n) = switch_bias(0);
         st.switch_offset(n) += switch_weight(rc) * st.pre_context(rc, n);
-        Func pooled = average_pool(reflect_padded(st.switch_input, 2, small.in_width, small.in_height), 5, s);
+        st.switch_padded = reflect_padded(st.switch_input, 2, small.in_width, small.in_height);
+        Func pooled = average_pool(st.switch_padded, 5, s);
         st.switch_map(x, y, n) = pooled(x, y, n) + st.switch_offset(n);
 
         // The two branches and their blend.
@@ -100,6 +102,7 @@ public:
                   st.tap_sums(c, kx, ky, n)[1] +
                       (1.0f - S) * padded(px * s + kx * large.dilation, py * s + ky * large.dilation, c, n));
         RDom rw(0, small.kernel_size, 0, small.kernel_size, 0, small.in_channels_per_group(), "rw");
+        st.blended_sum_r = rw;
         Func w_small = unpacked(weights), w_large = unpacked(weights_large);
         Expr in_c = select(small.groups == 1, rw.z, o / small.out_channels_per_group() * small.in_channels_per_group() + rw.z);
         st.blended_sum(o, n) = 0.0f;
@@ -108,10 +111,9 @@ public:
         Func gap_z("gap_z");
         gap_z(o, n) = st.blended_sum(o, n) / cast<float>(out_w * out_h) + bias(o);
         RDom ro(0, O, "ro");
-        Func post("post_context");
-        post(o, n) = post_context_bias(o);
-        post(o, n) += post_context_weight(ro, o) * gap_z(ro, n);
-        st.output_shift(o, n) = bn_scale(o) * (bias(o) + post(o, n)) + bn_shift(o);
+        st.post_context(o, n) = post_context_bias(o);
+        st.post_context(o, n) += post_context_weight(o, ro) * gap_z(ro, n);
+        st.output_shift(o, n) = bn_scale(o) * (bias(o) + st.post_context(o, n)) + bn_shift(o);
 
         Func shifted("shifted");
         shifted(o, x, y, n) = bn_scale(o) * blend(o, x, y, n) + st.output_shift(o, n);
@@ -153,6 +155,7 @@ private:
         s.switch_map = Func("switch_map");
         s.tap_sums = Func("tap_sums");
         s.blended_sum = Func("blended_sum");
+        s.post_context = Func("post_context");
         s.output_shift = Func("output_shift");
         return s;
     }

@@ -135,4 +135,31 @@ else
     fail "missing record"; cat "$work/stdout"
 fi
 
+# SAConv through the driver: a run matches PyTorch, emit and bench take its specs,
+# and its own rules are errors that leave nothing behind.
+sac="$golden/saconv_k3"
+if run "$sac/spec.json" "$sac/weights.safetensors" "$sac/input.npy" "$work/y.npy" &&
+   matches_reference "$work/y.npy" "$sac/expected.npy"; then
+    echo "ok   saconv run matches PyTorch"
+else
+    fail "saconv run"
+fi
+rm -f "$work/y.npy"
+if "$cf" emit --spec "$sac/spec.json" --target host --out "$work/sac_emitted" --name sac_layer >/dev/null 2>&1 &&
+   [ -s "$work/sac_emitted/host/sac_layer.a" ] && [ -s "$work/sac_emitted/host/sac_layer.h" ] &&
+   "$cf" bench --spec "$sac/spec.json" --batch 1 --height 9 --width 11 --threads 1 --repeats 2 --builtin >/dev/null; then
+    echo "ok   saconv emit and bench"
+else
+    fail "saconv emit and bench"
+fi
+printf '{"variant": "saconv", "in_channels": 6, "out_channels": 10, "kernel_size": 4, "padding": 1}' >"$work/sac_even.json"
+check_fails "saconv even kernel" "odd kernel_size" "$work/emitted/host/sac.a" \
+    "$cf" emit --spec "$work/sac_even.json" --target host --out "$work/emitted" --name sac
+printf '{"variant": "saconv", "in_channels": 6, "out_channels": 10, "kernel_size": 3, "dilation": 2, "padding": 1}' >"$work/sac_pad.json"
+check_fails "saconv padding" "padding = dilation * (kernel_size - 1) / 2 = 2" "$work/y.npy" \
+    run "$work/sac_pad.json" "$sac/weights.safetensors" "$sac/input.npy" "$work/y.npy"
+"$py" -c "import numpy as np; np.save('$work/small.npy', np.zeros((1, 6, 2, 9), np.float32))"
+check_fails "saconv input below 3 rows" "height and width >= 3" "$work/y.npy" \
+    run "$sac/spec.json" "$sac/weights.safetensors" "$work/small.npy" "$work/y.npy"
+
 finish CLI

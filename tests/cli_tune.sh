@@ -64,4 +64,16 @@ if ! "$cf" list --schedule-db "$work/bad.json" >/dev/null 2>"$work/stderr" && gr
 else
     fail "list refuses an unknown shape class"; cat "$work/stderr"
 fi
+# tune takes saconv specs: a record under the saconv variant for the exact layer.
+printf '{"variant":"saconv","in_channels":8,"out_channels":16,"kernel_size":3}' >"$work/sac.json"
+if "$cf" tune --spec "$work/sac.json" --batch 1 --height 10 --width 10 --budget 10 --repeats 3 --db "$work/sac_db.json" \
+        >/dev/null 2>"$work/sac_err" &&
+   "$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"]; assert len(r)==1; r=r[0]
+assert r["variant"]=="saconv" and r["shape_class"]=="dense" and r["workload"]=="c8-o16-k3-s1-p1-d1-g1" and r["median_ms"]>0' \
+        "$work/sac_db.json"; then
+    echo "ok   tune writes a saconv record"
+else
+    fail "tune writes a saconv record"; tr '\r' '\n' <"$work/sac_err" | tail -5
+fi
+
 finish tune

@@ -31,15 +31,19 @@ KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath) {
 namespace {
 
 // A compute_root stage over (x, y, rest...) as 2-D thread blocks, or one thread
-// per element of a small vector stage.
+// per element of a small vector stage; its update definitions alike (each
+// thread runs its point's reduction).
 void gpu_image_stage(Func f, int threads_x, int threads_y) {
     Var x = f.args()[0], y = f.args()[1], xo("xo"), yo("yo"), xi("xi"), yi("yi");
     f.compute_root().gpu_tile(x, y, xo, yo, xi, yi, threads_x, threads_y, TailStrategy::GuardWithIf);
+    for (int u = 0; u < f.num_update_definitions(); ++u)
+        f.update(u).gpu_tile(x, y, xo, yo, xi, yi, threads_x, threads_y, TailStrategy::GuardWithIf);
 }
 
 void gpu_vector_stage(Func f) {
     Var v = f.args()[0], vo("vo"), vi("vi");
     f.compute_root().gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
+    for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
 }
 
 }  // namespace
@@ -67,30 +71,12 @@ void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const Targ
             .unroll(ax);
         a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ao).unroll(ax);
     }
-    gpu_image_stage(s.conv.padded, 32, 8);
-    gpu_image_stage(s.switch_input, 32, 8);
-    gpu_image_stage(s.switch_map, 32, 8);
-    {
-        // One thread per (channel, tap); each walks every output pixel.
-        Func t = s.tap_sums;
-        Var c = t.args()[0], kx = t.args()[1], co("co"), ci("ci");
-        t.compute_root().gpu_tile(c, co, ci, 32, TailStrategy::GuardWithIf);
-        t.update().gpu_tile(c, co, ci, 32, TailStrategy::GuardWithIf);
-    }
-    for (Func f : {s.gap_x, s.pre_context, s.blended_sum, s.output_shift}) gpu_vector_stage(f);
-    {
-        Func f = s.switch_offset;
-        f.compute_root().gpu_single_thread();
-    }
-    for (Func f : {s.pre_context, s.blended_sum}) {
-        Var v = f.args()[0], vo("vo"), vi("vi");
-        f.update().gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
-    }
-    {
-        Func f = s.switch_input;
-        Var fx = f.args()[0], fy = f.args()[1], fxo("fxo"), fyo("fyo"), fxi("fxi"), fyi("fyi");
-        f.update().gpu_tile(fx, fy, fxo, fyo, fxi, fyi, 32, 8, TailStrategy::GuardWithIf);
-    }
+    // One thread per (channel, tap); each walks every output pixel.
+    for (Func f : {s.tap_sums, s.gap_x.mean, s.pre_context, s.blended_sum, s.post_context, s.output_shift}) gpu_vector_stage(f);
+    for (Func f : {s.gap_x.column_sums, s.switch_input, s.switch_padded, s.switch_map, s.conv.padded}) gpu_image_stage(f, 32, 8);
+    Func offset = s.switch_offset;
+    offset.compute_root().gpu_single_thread();
+    offset.update().gpu_single_thread();
 }
 
 }  // namespace convforge

@@ -11,17 +11,57 @@ using namespace Halide;
 
 namespace {
 
+// The tap sums in register tiles, as the conv's accumulators: a task owns one
+// channel vector of one image, keeps its 2 k^2 sums (both branches, every tap) in
+// registers while it walks every output pixel, and loads one contiguous NHWC
+// vector of x' per multiply-add. Unrolled where the kernel size is a constant
+// and the sums fit the registers; otherwise the sums live in L1.
+void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
+    const int vec = facts.vector_floats;
+    Func sums = s.tap_sums;
+    Func total = sums.in();
+    Var c = sums.args()[0], kx = sums.args()[1], ky = sums.args()[2], n = sums.args()[3];
+    Var tc = total.args()[0], tkx = total.args()[1], tky = total.args()[2], tn = total.args()[3];
+    Var co("co"), ci("ci"), task("task");
+    total.compute_root()
+        .split(tc, co, ci, vec, TailStrategy::GuardWithIf)
+        .reorder(ci, tkx, tky, co, tn)
+        .vectorize(ci)
+        .fuse(co, tn, task)
+        .parallel(task);
+    const ConvGeometry &g = s.conv.geometry;
+    const int64_t *k = Internal::as_const_int(g.kernel_size);
+    const bool in_registers = k && 2 * *k * *k + 2 <= facts.vector_registers;
+    sums.compute_at(total, task).bound_extent(c, vec).vectorize(c);
+    sums.update().reorder(c, kx, ky, s.tap_sums_r.x, s.tap_sums_r.y, n).vectorize(c);
+    if (in_registers) {
+        sums.bound_extent(kx, int(*k)).bound_extent(ky, int(*k)).unroll(kx).unroll(ky);
+        sums.update().unroll(kx).unroll(ky);
+    }
+}
+
 // The pre-passes over the input: GAP(x) (a read of x), the switch's channel sum
 // (another read of x), the 5 x 5 average of that one-channel map, and the tap
 // sums over the padded x' (2 C k^2 multiply-adds per output pixel).
 void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     {
-        Func gap = s.gap_x;
-        Var c = gap.args()[0], n = gap.args()[1], cn("cn");
-        gap.compute_root().fuse(c, n, cn).parallel(cn);
+        // Column sums a channel plane at a time (one task each), rows vectorized.
+        Func columns = s.gap_x.column_sums, mean = s.gap_x.mean;
+        Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn");
+        mean.compute_root();
+        columns.compute_root().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::GuardWithIf);
+        columns.update().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::GuardWithIf);
     }
-    for (Func f : {s.pre_context, s.switch_offset}) f.compute_root();
+    // The matvecs of the two contexts (C^2 and O^2 per image, weights transposed
+    // so output channels are contiguous) and the switch's offset, per image.
+    for (Func f : {s.pre_context, s.post_context}) {
+        Var c = f.args()[0], n = f.args()[1];
+        f.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf).parallel(n);
+        f.update().vectorize(c, vec, TailStrategy::GuardWithIf).parallel(n);
+    }
+    Func offset = s.switch_offset;
+    offset.compute_root();
     {
         Func u = s.switch_input;
         Var x = u.args()[0], y = u.args()[1], n = u.args()[2], yn("yn");
@@ -29,28 +69,32 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
         u.update().reorder(x, s.channel_r.x, y, n).fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
     }
     {
+        // Reflected once (the edges gather), so the 5 x 5 average reads dense rows.
+        Func padded = s.switch_padded;
+        Var x = padded.args()[0], y = padded.args()[1], n = padded.args()[2], yn("yn");
+        padded.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
+    }
+    {
         Func m = s.switch_map;
         Var x = m.args()[0], y = m.args()[1], n = m.args()[2], yn("yn");
         m.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
     }
+    schedule_tap_sums(s, facts);
     {
-        Func t = s.tap_sums;
-        Var c = t.args()[0], kx = t.args()[1], ky = t.args()[2], n = t.args()[3], co("co"), ci("ci"), task("task");
-        t.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf);
-        // Each task owns one channel vector's k^2 tap sums of both branches and
-        // walks every output pixel: the padded row it reads is contiguous in c.
-        t.update()
-            .split(c, co, ci, vec, TailStrategy::GuardWithIf)
-            .reorder(ci, kx, ky, s.tap_sums_r.x, s.tap_sums_r.y, co, n)
-            .vectorize(ci)
-            .fuse(co, n, task)
-            .parallel(task);
-    }
-    {
+        // Every image inside each weight vector's loop: the weights (2 O C k^2
+        // floats) are read once per call, not once per image. Channels start at 0
+        // so each vector is one packed weight tile's line (a dense load, not a
+        // gather); input channels innermost, as both the weights and the tap sums
+        // are contiguous along them.
         Func b = s.blended_sum;
-        Var o = b.args()[0];
-        b.compute_root().vectorize(o, vec, TailStrategy::GuardWithIf);
-        b.update().vectorize(o, vec, TailStrategy::GuardWithIf);
+        Var o = b.args()[0], n = b.args()[1], oo("oo"), oi("oi");
+        const RDom &r = s.blended_sum_r;
+        b.compute_root().bound(o, 0, s.conv.geometry.out_channels).vectorize(o, vec, TailStrategy::GuardWithIf);
+        b.update()
+            .split(o, oo, oi, vec, TailStrategy::GuardWithIf)
+            .reorder(oi, n, r.z, r.x, r.y, oo)
+            .vectorize(oi)
+            .parallel(oo);
     }
     Func shift = s.output_shift;
     shift.compute_root();

@@ -14,15 +14,18 @@ struct SaconvStages {
     Halide::Func acc_large;  // the large branch (dilation 3d)
     Halide::RDom r_large;
     // Input-dependent vectors and maps, each small next to the conv pass.
-    Halide::Func gap_x;           // (c, n) mean of the input
+    GlobalAveragePool gap_x;      // (c, n) mean of the input
     Halide::Func pre_context;     // (c, n) the vector added to x
     Halide::Func switch_offset;   // (n) the switch's bias plus its weights times pre_context
     Halide::Func switch_input;    // (x, y, n) the switch's weighted channel sum of x
     Halide::RDom channel_r;       // its reduction over input channels
+    Halide::Func switch_padded;   // (x, y, n) switch_input reflect-padded by 2
     Halide::Func switch_map;      // (x, y, n) S at output resolution
     Halide::Func tap_sums;        // (c, kx, ky, n) Tuple: sum of S x' and of (1 - S) x' per tap
     Halide::RDom tap_sums_r;      // its reduction over output pixels
     Halide::Func blended_sum;     // (o, n) sum of z over the output pixels, from tap_sums
+    Halide::RDom blended_sum_r;   // its reduction over (kx, ky, c) of a group
+    Halide::Func post_context;    // (o, n) the vector added to z
     Halide::Func output_shift;    // (o, n) BN scale * (bias + post-context) + BN shift
 };
 

@@ -118,7 +118,7 @@ public:
     }
 
     // Two packed kernels (each padded to the channel alignment), W^ and W^ +
-    // weight_diff as working copies, and the vectors.
+    // weight_diff as working copies, the vectors and the context matrices.
     int64_t prepared_floats(const LayerSpec &s) const override {
         const PackedWeightLayout layout(s.out_channels, s.in_channels / s.groups, s.kernel_size);
         const int64_t packed = kernel_tensor_floats(
@@ -129,7 +129,10 @@ public:
         int64_t floats = checked_add(checked_mul(packed, 2, "packed weights"), checked_mul(kernel_floats(s), 2, "kernels"),
                                      "prepared weights");
         floats = checked_add(floats, vectors, "prepared weights");
-        return floats;
+        // Both context matrices, transposed from a working copy each.
+        const int64_t contexts = checked_add(checked_mul(s.in_channels, s.in_channels, "pre_context"),
+                                             checked_mul(s.out_channels, s.out_channels, "post_context"), "contexts");
+        return checked_add(floats, checked_mul(contexts, 2, "contexts"), "prepared weights");
     }
 
     LayerProgram prepare(const LayerSpec &s, const WeightMap &w) const override {
@@ -149,6 +152,14 @@ public:
         small.clear();
         large.clear();
         auto floats_of = [&](const char *key) { return constant(ProgramConstant::of_floats(w.at(key).as_float())); };
+        // A context's [out, in, 1, 1] weight with `out` innermost (the kernel's layout).
+        auto transposed = [&](const char *key, int channels) {
+            const std::vector<float> m = w.at(key).as_float();
+            std::vector<float> t(m.size());
+            for (int out = 0; out < channels; ++out)
+                for (int in = 0; in < channels; ++in) t[size_t(in) * channels + out] = m[size_t(out) * channels + in];
+            return constant(ProgramConstant::of_floats(t));
+        };
         const int bias_id = constant(ProgramConstant::of_floats(
             s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(O), 0.0f)));
 
@@ -163,10 +174,9 @@ public:
             Arg::constant_slice("bias", bias_id, 0, {O}),
             Arg::constant_slice("switch_weight", floats_of("switch.weight"), 0, {C}),
             Arg::constant_slice("switch_bias", floats_of("switch.bias"), 0, {1}),
-            // [C_out, C_in, 1, 1] row-major: c_in innermost.
-            Arg::constant_slice("pre_context_weight", floats_of("pre_context.weight"), 0, {C, C}),
+            Arg::constant_slice("pre_context_weight", transposed("pre_context.weight", C), 0, {C, C}),
             Arg::constant_slice("pre_context_bias", floats_of("pre_context.bias"), 0, {C}),
-            Arg::constant_slice("post_context_weight", floats_of("post_context.weight"), 0, {O, O}),
+            Arg::constant_slice("post_context_weight", transposed("post_context.weight", O), 0, {O, O}),
             Arg::constant_slice("post_context_bias", floats_of("post_context.bias"), 0, {O}),
             Arg::constant_slice("bn_scale", constant(ProgramConstant::of_floats(as_floats(bn.scale))), 0, {O}),
             Arg::constant_slice("bn_shift", constant(ProgramConstant::of_floats(as_floats(bn.shift))), 0, {O}),

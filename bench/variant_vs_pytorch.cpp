@@ -1,0 +1,196 @@
+// A variant's kernel against what its users run today and against convforge's own
+// plain conv, in one run: the repo's PyTorch module of the variant
+// (reference/variants/<variant>.py: eval, no_grad, Debian's python3-torch, the same
+// threads) and PyTorch's conv of the same shape, each in a worker process timing
+// itself; convforge's variant and plain conv as a user links them (emitted for
+// this machine with the schedule database's record for that batch and size, by
+// the `convforge` executable, and loaded into this process). All four run in
+// interleaved rounds on the same random weights (every key, the optional ones
+// too). At the four benchmark shapes (C -> C, 3 x 3: 64 56x56, 128 28x28,
+// 256 14x14, 128 56x56 stride 2), batch 1 and 8, 1 and 2 threads; prints a
+// markdown table of medians in ms and their ratios.
+//
+// usage: convforge_vs_pytorch --variant NAME [--quick] [--convforge PATH] [--db PATH]
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "convforge/convforge.h"
+#include "interleaved.h"
+#include "python_worker.h"
+#include "../driver/kernel_loader.h"
+#include "../runtime/src/random_weights.h"
+#include "../schedules/schedule_database.h"
+
+namespace {
+
+using namespace convforge;
+
+struct Shape {
+    int channels, size, stride;
+    std::string name() const {
+        return std::to_string(channels) + "→" + std::to_string(channels) + " " + std::to_string(size) + "x" +
+               std::to_string(size) + " s" + std::to_string(stride);
+    }
+};
+
+const Shape kShapes[] = {{64, 56, 1}, {128, 28, 1}, {256, 14, 1}, {128, 56, 2}};
+
+std::string spec_json(const std::string &variant, const Shape &s) {
+    return "{\"variant\": \"" + variant + "\", \"in_channels\": " + std::to_string(s.channels) +
+           ", \"out_channels\": " + std::to_string(s.channels) + ", \"kernel_size\": 3, \"stride\": " +
+           std::to_string(s.stride) + ", \"bias\": true}";
+}
+
+// Runs reference/torch_reference.forward on a spec and weights it is told of.
+std::string worker_script() {
+    return std::string(R"PY(
+import json, struct, sys, time
+import numpy as np, torch
+sys.path.insert(0, ")PY") + CONVFORGE_SOURCE_DIR + R"PY(/reference")
+import torch_reference
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    types = {"F32": np.float32, "I8": np.int8, "I64": np.int64, "I32": np.int32}
+    out = {}
+    for key, e in header.items():
+        if key == "__metadata__":
+            continue
+        a, b = e["data_offsets"]
+        out[key] = torch.from_numpy(np.frombuffer(data[8 + n + a:8 + n + b], dtype=types[e["dtype"]]).reshape(e["shape"]).copy())
+    return out
+
+spec = w = x = None
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "hello":
+        out = "ready"
+    elif cmd[0] == "version":
+        out = torch.__version__
+    elif cmd[0] == "setup":
+        with open(cmd[1]) as f:
+            spec = json.load(f)
+        w = load_safetensors(cmd[2])
+        n, h, width, threads = (int(v) for v in cmd[3:7])
+        torch.set_num_threads(threads)
+        x = torch.rand(n, spec["in_channels"], h, width)
+        out = "ok"
+    else:
+        with torch.no_grad():
+            t0 = time.perf_counter()
+            torch_reference.forward(spec, w, x)
+            out = "%.6f" % ((time.perf_counter() - t0) * 1e3)
+    sys.stdout.write(out + "\n")
+    sys.stdout.flush()
+)PY";
+}
+
+// One layer's side of the comparison: its spec and weights on disk (for
+// PyTorch), prepared, and its kernel emitted for this machine at one batch.
+struct Layer {
+    std::string spec_path, weights_path;
+    PreparedLayer prepared;
+    std::unique_ptr<LoadedKernel> kernel;
+
+    Layer(const std::string &variant, const Shape &s, int batch, const std::string &dir, const KernelBuild &build,
+          const std::string &db) {
+        spec_path = dir + "/" + variant + ".json";
+        weights_path = dir + "/" + variant + ".safetensors";
+        std::ofstream(spec_path) << spec_json(variant, s);
+        const LayerSpec spec = load_layer_spec(spec_path);
+        const WeightMap w = random_weights(spec, 20261202, true);
+        save_safetensors(weights_path, w);
+        prepared = prepare_layer(spec, w);
+        kernel = std::make_unique<LoadedKernel>(build, spec_path, this_machine_target(), db, dir, variant,
+                                                std::vector<std::string>{"--estimate", run_size_text({batch, s.size, s.size})});
+    }
+};
+
+std::string ratio(double a, double b) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f×", a / b);
+    return text;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::string variant, convforge_bin, db = CONVFORGE_SCHEDULE_DB;
+    bool quick = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--variant" && i + 1 < argc) {
+            variant = argv[++i];
+        } else if (a == "--quick") {
+            quick = true;
+        } else if (a == "--convforge" && i + 1 < argc) {
+            convforge_bin = argv[++i];
+        } else if (a == "--db" && i + 1 < argc) {
+            db = argv[++i];
+        } else {
+            std::fprintf(stderr, "usage: %s --variant NAME [--quick] [--convforge PATH] [--db PATH]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (variant.empty() || variant == "conv") {
+        std::fprintf(stderr, "convforge_vs_pytorch: give --variant, a variant other than conv (known: ");
+        for (const std::string &v : variant_names()) std::fprintf(stderr, "%s ", v.c_str());
+        std::fprintf(stderr, ")\n");
+        return 2;
+    }
+    if (convforge_bin.empty())
+        convforge_bin = (std::filesystem::path(argv[0]).parent_path() / "convforge").string();
+    try {
+        PythonWorker torch_variant(worker_script().c_str()), torch_conv(worker_script().c_str());
+        if (!torch_variant.ok() || !torch_conv.ok()) throw Error("python3 with torch is not available");
+        const int rounds = quick ? 5 : 21;
+        std::printf("%s against PyTorch %s (python3-torch) and convforge's conv; kernels emitted for %s, records "
+                    "from %s; medians of %d interleaved rounds\n\n",
+                    variant.c_str(), torch_variant.request("version").c_str(), this_machine_target().c_str(), db.c_str(),
+                    rounds);
+        std::printf("| layer | batch | threads | convforge %s ms | convforge conv ms | %s / conv | PyTorch %s ms | "
+                    "PyTorch conv ms | PyTorch %s / convforge %s |\n|---|---|---|---|---|---|---|---|---|\n",
+                    variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str());
+        const KernelBuild build{convforge_bin, "c++", 900};
+        for (const Shape &s : kShapes) {
+            for (int batch : {1, 8}) {
+                ScratchDirectory scratch;
+                const Layer mine(variant, s, batch, scratch.path(), build, db);
+                const Layer conv("conv", s, batch, scratch.path(), build, db);
+                Tensor x;
+                x.shape = {batch, s.channels, s.size, s.size};
+                x.data.assign(size_t(batch) * s.channels * s.size * s.size, 0.0f);
+                for (size_t i = 0; i < x.data.size(); ++i) x.data[i] = float(i % 97) / 97.0f - 0.5f;
+                Tensor y;
+                for (int threads : {1, 2}) {
+                    set_num_threads(threads);
+                    for (auto [worker, layer] : {std::pair{&torch_variant, &mine}, {&torch_conv, &conv}})
+                        worker->request("setup " + layer->spec_path + " " + layer->weights_path + " " +
+                                        std::to_string(batch) + " " + std::to_string(s.size) + " " +
+                                        std::to_string(s.size) + " " + std::to_string(threads));
+                    const std::vector<double> ms = interleaved_medians_ms(
+                        {timed([&] { run_layer_with(mine.prepared, x, y, mine.kernel->kernel()); }),
+                         timed([&] { run_layer_with(conv.prepared, x, y, conv.kernel->kernel()); }),
+                         [&] { return std::stod(torch_variant.request("run")); },
+                         [&] { return std::stod(torch_conv.request("run")); }},
+                        rounds);
+                    std::printf("| %s | %d | %d | %.3f | %.3f | %s | %.3f | %.3f | %s |\n", s.name().c_str(), batch,
+                                threads, ms[0], ms[1], ratio(ms[0], ms[1]).c_str(), ms[2], ms[3],
+                                ratio(ms[2], ms[0]).c_str());
+                    std::fflush(stdout);
+                }
+            }
+        }
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "convforge_vs_pytorch: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -6,7 +6,7 @@
 //         the switch is linear, so S = avgpool5(reflect(sum_c w_c x_c)) + sum_c w_c pre_c + b
 //   ys  = conv(x', W^;  s, p,  d)    yl = conv(x', W^l; s, 3p, 3d)    (the conv core, twice;
 //         both read one copy of x' padded by 3p, the small branch at an offset of 2p)
-//   z   = yl + S (ys - yl) + bias
+//   z   = S ys + (1 - S) yl + bias
 //   out = act(scale (z + post_context(GAP(z))) + shift)   (scale, shift: BatchNorm, or 1 and 0)
 // GAP(z) is known before z is: the convolutions are linear, so the sum of S ys over
 // the output pixels is sum over (c, tap) of W^(o, c, tap) times the sum of S x'(tap),
@@ -87,9 +87,11 @@ public:
         st.r_large = conv_reduction_domain(large);
         st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r);
         st.acc_large = conv_core(padded, unpacked(weights_large), no_bias, large, st.r_large);
-        Func blend("blend");
-        blend(o, x, y, n) = st.acc_large(o, x, y, n) + st.switch_map(x, y, n) * (st.conv.acc(o, x, y, n) -
-                                                                              st.acc_large(o, x, y, n));
+        // The blend in two steps, one per branch, so a schedule may run each
+        // branch over a whole channel tile before the other (one branch's weights
+        // in cache at a time) or both within one register tile.
+        st.small_blend(o, x, y, n) = st.switch_map(x, y, n) * st.conv.acc(o, x, y, n);
+        st.blend(o, x, y, n) = st.small_blend(o, x, y, n) + (1.0f - st.switch_map(x, y, n)) * st.acc_large(o, x, y, n);
 
         // GAP(z) through the tap sums; then the post-context and the epilogue's shift.
         st.tap_sums_r = RDom(0, out_w, 0, out_h, "tap_r");
@@ -116,7 +118,7 @@ public:
         st.output_shift(o, n) = bn_scale(o) * (bias(o) + st.post_context(o, n)) + bn_shift(o);
 
         Func shifted("shifted");
-        shifted(o, x, y, n) = bn_scale(o) * blend(o, x, y, n) + st.output_shift(o, n);
+        shifted(o, x, y, n) = bn_scale(o) * st.blend(o, x, y, n) + st.output_shift(o, n);
         Func result = epilogue(shifted, activation);
         output(x, y, o, n) = result(x, y, o, n);
 
@@ -155,6 +157,8 @@ private:
         s.switch_map = Func("switch_map");
         s.tap_sums = Func("tap_sums");
         s.blended_sum = Func("blended_sum");
+        s.small_blend = Func("small_blend");
+        s.blend = Func("blend");
         s.post_context = Func("post_context");
         s.output_shift = Func("output_shift");
         return s;

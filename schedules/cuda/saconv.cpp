@@ -60,6 +60,7 @@ void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const Targ
         .unroll(oi)
         .unroll(xi)
         .gpu_tile(xo, y, oo, bx, by, bo, tx, ty, to, threads_x, threads_y, 1, TailStrategy::GuardWithIf);
+    for (Func f : {s.small_blend, s.blend}) f.compute_at(out, tx).store_in(MemoryType::Register);
     for (const auto &[acc, r] : {std::pair<Func, RDom>{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}}) {
         Func a = acc;
         Var ao = a.args()[0], ax = a.args()[1];

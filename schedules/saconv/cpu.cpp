@@ -102,13 +102,62 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 
 }  // namespace
 
+// The blend of the dense path, one channel tile at a time over every pixel the
+// tile's loop covers: first the small branch's register tiles over all of them
+// (its weights alone in cache), then the large branch's. With the weights larger
+// than an image that is the whole batch per channel tile (the two branches'
+// weights of one tile together would not fit in L2 at 256 channels), otherwise
+// one task's row band.
+void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
+    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
+    const std::pair<Func, RDom> branches[2] = {{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}};
+    const Func steps[2] = {s.small_blend, s.blend};
+    for (int step = 0; step < 2; ++step) {
+        Func blend = steps[step];
+        Var o = blend.args()[0], x = blend.args()[1], y = blend.args()[2], n = blend.args()[3];
+        Var ov("ov"), oc("oc"), xo("xo"), xi("xi"), yo("yo"), yi("yi"), task("task");
+        // Whole channel tiles: the last reads zero-padded weights past the channels.
+        blend.compute_at(at.channels)
+            .bound_extent(o, tile_o)
+            .split(o, oc, ov, vec)
+            .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+            .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
+            .reorder(ov, oc, xi, yi, xo, yo, n)
+            .vectorize(ov)
+            .unroll(oc)
+            .unroll(xi)
+            .unroll(yi)
+            .fuse(yo, n, task)
+            .parallel(task);
+        ConvTileLevels tile = at;
+        tile.tile = LoopLevel(blend, xo);
+        schedule_conv_accumulator_cpu(s.conv, branches[step].first, branches[step].second, tile, k, facts);
+    }
+}
+
+// The grouped path's blend: one run of a row per output tile, each branch's
+// register run in turn.
+void schedule_grouped_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
+    const int vec = facts.vector_floats;
+    const std::pair<Func, RDom> branches[2] = {{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}};
+    const Func steps[2] = {s.small_blend, s.blend};
+    for (int step = 0; step < 2; ++step) {
+        Func blend = steps[step];
+        blend.compute_at(at.tile).vectorize(blend.args()[1], vec, TailStrategy::GuardWithIf);
+        ConvTileLevels tile = at;
+        tile.tile = LoopLevel(blend, Var::outermost());
+        schedule_conv_accumulator_cpu(s.conv, branches[step].first, branches[step].second, tile, k, facts);
+    }
+}
+
 void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvTileLevels at = tile_conv_output_cpu(s.conv, k, facts);
-    schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, at, k, facts);
-    schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
     if (s.conv.path == ConvPath::Dense) {
+        schedule_dense_blend(s, at, k, facts);
         schedule_conv_padded_cpu(s.conv, at, facts);
     } else {
+        schedule_grouped_blend(s, at, k, facts);
         // The tap sums read the padded input outside the output's loops, so it is
         // built once, whole, rather than per task as the conv's grouped path does.
         Func padded = s.conv.padded;

@@ -13,6 +13,8 @@ struct SaconvStages {
     ConvStages conv;
     Halide::Func acc_large;  // the large branch (dilation 3d)
     Halide::RDom r_large;
+    Halide::Func small_blend;  // (o, x, y, n) S ys
+    Halide::Func blend;        // (o, x, y, n) small_blend + (1 - S) yl
     // Input-dependent vectors and maps, each small next to the conv pass.
     GlobalAveragePool gap_x;      // (c, n) mean of the input
     Halide::Func pre_context;     // (c, n) the vector added to x

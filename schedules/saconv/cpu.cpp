@@ -42,7 +42,9 @@ void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
 
 // The pre-passes over the input: GAP(x) (a read of x), the switch's channel sum
 // (another read of x), the 5 x 5 average of that one-channel map, and the tap
-// sums over the padded x' (2 C k^2 multiply-adds per output pixel).
+// sums over the padded x' (2 C k^2 multiply-adds per output pixel). Rows are
+// vectorized with predicated tails: a 14-wide map is shorter than one AVX-512
+// vector, and a guarded tail would run it scalar.
 void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     {
@@ -50,8 +52,8 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
         Func columns = s.gap_x.column_sums, mean = s.gap_x.mean;
         Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn");
         mean.compute_root();
-        columns.compute_root().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::GuardWithIf);
-        columns.update().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::GuardWithIf);
+        columns.compute_root().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
+        columns.update().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
     }
     // The matvecs of the two contexts (C^2 and O^2 per image, weights transposed
     // so output channels are contiguous) and the switch's offset, per image.
@@ -64,20 +66,23 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
     offset.compute_root();
     {
         Func u = s.switch_input;
-        Var x = u.args()[0], y = u.args()[1], n = u.args()[2], yn("yn");
-        u.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
-        u.update().reorder(x, s.channel_r.x, y, n).fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
+        Var x = u.args()[0], y = u.args()[1], n = u.args()[2];
+        // One image per task, its channel planes read one after the other (front
+        // to back: row-wise, 256 planes of a 14-wide map are 256 streams the
+        // prefetchers lose), into one map that stays in L1.
+        u.compute_root().parallel(n).vectorize(x, vec, TailStrategy::Predicate);
+        u.update().reorder(x, y, s.channel_r.x, n).parallel(n).vectorize(x, vec, TailStrategy::Predicate);
     }
     {
         // Reflected once (the edges gather), so the 5 x 5 average reads dense rows.
         Func padded = s.switch_padded;
         Var x = padded.args()[0], y = padded.args()[1], n = padded.args()[2], yn("yn");
-        padded.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
+        padded.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::Predicate);
     }
     {
         Func m = s.switch_map;
         Var x = m.args()[0], y = m.args()[1], n = m.args()[2], yn("yn");
-        m.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::GuardWithIf);
+        m.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::Predicate);
     }
     schedule_tap_sums(s, facts);
     {
@@ -102,38 +107,36 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 
 }  // namespace
 
-// The blend of the dense path, one channel tile at a time over every pixel the
-// tile's loop covers: first the small branch's register tiles over all of them
-// (its weights alone in cache), then the large branch's. With the weights larger
-// than an image that is the whole batch per channel tile (the two branches'
-// weights of one tile together would not fit in L2 at 256 channels), otherwise
-// one task's row band.
+// The dense path, one channel tile at a time over every pixel the tile's loop
+// covers: first the small branch's register tiles over all of them into
+// small_blend (its weights alone in cache), then the output's own tiles, each
+// computing the large branch's register tile and blending it with small_blend.
+// With the weights larger than an image the channel tile covers the whole batch
+// (both branches' weights of one tile together would not fit in L2 at 256
+// channels); otherwise it covers one task's row band.
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
     const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
-    const std::pair<Func, RDom> branches[2] = {{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}};
-    const Func steps[2] = {s.small_blend, s.blend};
-    for (int step = 0; step < 2; ++step) {
-        Func blend = steps[step];
-        Var o = blend.args()[0], x = blend.args()[1], y = blend.args()[2], n = blend.args()[3];
-        Var ov("ov"), oc("oc"), xo("xo"), xi("xi"), yo("yo"), yi("yi"), task("task");
-        // Whole channel tiles: the last reads zero-padded weights past the channels.
-        blend.compute_at(at.channels)
-            .bound_extent(o, tile_o)
-            .split(o, oc, ov, vec)
-            .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
-            .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
-            .reorder(ov, oc, xi, yi, xo, yo, n)
-            .vectorize(ov)
-            .unroll(oc)
-            .unroll(xi)
-            .unroll(yi)
-            .fuse(yo, n, task)
-            .parallel(task);
-        ConvTileLevels tile = at;
-        tile.tile = LoopLevel(blend, xo);
-        schedule_conv_accumulator_cpu(s.conv, branches[step].first, branches[step].second, tile, k, facts);
-    }
+    Func small = s.small_blend;
+    Var o = small.args()[0], x = small.args()[1], y = small.args()[2], n = small.args()[3];
+    Var ov("ov"), oc("oc"), xo("xo"), xi("xi"), yo("yo"), yi("yi"), task("task");
+    // Whole channel tiles: the last reads zero-padded weights past the channels.
+    small.compute_at(at.channels)
+        .bound_extent(o, tile_o)
+        .split(o, oc, ov, vec)
+        .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+        .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
+        .reorder(ov, oc, xi, yi, xo, yo, n)
+        .vectorize(ov)
+        .unroll(oc)
+        .unroll(xi)
+        .unroll(yi)
+        .fuse(yo, n, task)
+        .parallel(task);
+    ConvTileLevels small_tile = at;
+    small_tile.tile = LoopLevel(small, xo);
+    schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, small_tile, k, facts);
+    schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
 }
 
 // The grouped path's blend: one run of a row per output tile, each branch's

@@ -1,7 +1,8 @@
-// The CPU SAConv schedule x86 and ARM share: the conv pass is the conv's own loop
-// nest (schedules/conv/cpu.cpp) with both branches' register tiles computed, one
-// after the other, inside each output tile, so the tile's input is in cache for
-// the second; the small stages before it are each one vectorized pass.
+// The CPU SAConv schedule x86 and ARM share. The conv pass is the conv's own loop
+// nest (schedules/conv/cpu.cpp): per channel tile the small branch's register
+// tiles first (into small_blend), then the output's tiles, each computing the
+// large branch's register tile and the blend; the small stages before it are
+// each one vectorized pass.
 #include "stages.h"
 #include "../conv/cpu.h"
 

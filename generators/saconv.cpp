@@ -11,8 +11,8 @@
 // GAP(z) is known before z is: the convolutions are linear, so the sum of S ys over
 // the output pixels is sum over (c, tap) of W^(o, c, tap) times the sum of S x'(tap),
 // and likewise for (1 - S) yl. Those tap sums cost 2 C k^2 multiply-adds per output
-// pixel (the conv costs O C k^2 per branch), so z is never stored: the conv pass
-// writes the output, once.
+// pixel (the conv costs O C k^2 per branch), so z is never a tensor: the conv pass
+// writes the output once (a schedule may stage S ys for one channel tile).
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h; `weights` is
 // W^ packed, `bias` the conv bias or zeros), then

@@ -50,7 +50,10 @@ void gpu_vector_stage(Func f) {
 
 void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &) {
     const int threads_x = k.at("gpu_threads_x"), threads_y = k.at("gpu_threads_y");
-    const int tile_o = k.at("gpu_tile_channels"), tile_x = k.at("gpu_tile_x");
+    // A grouped layer's channel past the last would read an input channel past
+    // the last: its register tiles hold one channel (dense tiles run into the
+    // zero-padded weights instead, reading real input channels).
+    const int tile_o = s.conv.path == ConvPath::Grouped ? 1 : k.at("gpu_tile_channels"), tile_x = k.at("gpu_tile_x");
     Func out = s.conv.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2];
     Var xo("xo"), xi("xi"), oo("oo"), oi("oi"), bx("bx"), by("by"), bo("bo"), tx("tx"), ty("ty"), to("to");
@@ -72,7 +75,9 @@ void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const Targ
             .unroll(ax);
         a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ao).unroll(ax);
     }
-    // One thread per (channel, tap); each walks every output pixel.
+    // The small stages: vectors one thread per element of their first dimension
+    // (the tap sums: per channel, each thread walking every output pixel; the
+    // other dimensions are host loops of launches), images in 32 x 8 blocks.
     for (Func f : {s.tap_sums, s.gap_x.mean, s.pre_context, s.blended_sum, s.post_context, s.output_shift}) gpu_vector_stage(f);
     for (Func f : {s.gap_x.column_sums, s.switch_input, s.switch_padded, s.switch_map, s.conv.padded}) gpu_image_stage(f, 32, 8);
     Func offset = s.switch_offset;

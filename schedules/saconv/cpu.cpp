@@ -14,9 +14,10 @@ namespace {
 
 // The tap sums in register tiles, as the conv's accumulators: a task owns one
 // channel vector of one image, keeps its 2 k^2 sums (both branches, every tap) in
-// registers while it walks every output pixel, and loads one contiguous NHWC
-// vector of x' per multiply-add. Unrolled where the kernel size is a constant
-// and the sums fit the registers; otherwise the sums live in L1.
+// registers while it walks every output pixel, and loads one vector of x' per
+// multiply-add (contiguous on the dense path's NHWC copy, a gather across the
+// grouped path's planes). Unrolled where the kernel size is a constant and the
+// sums fit the registers; otherwise the sums live in L1.
 void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     Func sums = s.tap_sums;
@@ -33,8 +34,11 @@ void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
     const ConvGeometry &g = s.conv.geometry;
     const int64_t *k = Internal::as_const_int(g.kernel_size);
     const bool in_registers = k && 2 * *k * *k + 2 <= facts.vector_registers;
-    sums.compute_at(total, task).bound_extent(c, vec).vectorize(c);
-    sums.update().reorder(c, kx, ky, s.tap_sums_r.x, s.tap_sums_r.y, n).vectorize(c);
+    // No bound on c: a channel vector past the last channel would read past the
+    // padded input (it holds exactly C channels); the last, partial vector runs
+    // guarded instead.
+    sums.compute_at(total, task).vectorize(c, vec, TailStrategy::GuardWithIf);
+    sums.update().reorder(c, kx, ky, s.tap_sums_r.x, s.tap_sums_r.y, n).vectorize(c, vec, TailStrategy::GuardWithIf);
     if (in_registers) {
         sums.bound_extent(kx, int(*k)).bound_extent(ky, int(*k)).unroll(kx).unroll(ky);
         sums.update().unroll(kx).unroll(ky);

@@ -91,12 +91,14 @@ public:
                         " is too small for saconv: its switch reflect-pads by 2, which needs height and width >= 3");
     }
 
-    // The input padded by 3p once, for both branches; the switch map (one channel)
-    // and the tap sums are small beside it.
+    // The input padded by 3p once, for both branches; the switch's maps (its
+    // channel sum, reflect-padded by 2, and S); the small branch staged for one
+    // channel tile (at most 64 channels) over the whole output.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
         const int64_t padded = padded_input_floats(in, 3 * int64_t(s.padding));
-        const int64_t maps = kernel_tensor_floats({in[0], 2, in[2], in[3]}, "switch maps");
-        return checked_add(padded, maps, "working buffers");
+        const int64_t maps = kernel_tensor_floats({in[0], 3, in[2] + 4, in[3] + 4}, "switch maps");
+        const int64_t staged = kernel_tensor_floats({in[0], kPackedChannelAlignment, in[2], in[3]}, "staged branch");
+        return checked_add(checked_add(padded, maps, "working buffers"), staged, "working buffers");
     }
 
     std::vector<ExpectedTensor> weights(const LayerSpec &s) const override {
@@ -124,7 +126,8 @@ public:
         const int64_t packed = kernel_tensor_floats(
             {layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
             "packed weights");
-        const int64_t vectors = checked_add(checked_mul(s.out_channels, 6, "vectors"), 2 * int64_t(s.in_channels) + 1,
+        // bias, the contexts' biases, BN's scale and shift (as doubles, then floats).
+        const int64_t vectors = checked_add(checked_mul(s.out_channels, 10, "vectors"), 2 * int64_t(s.in_channels) + 1,
                                             "vectors");
         int64_t floats = checked_add(checked_mul(packed, 2, "packed weights"), checked_mul(kernel_floats(s), 2, "kernels"),
                                      "prepared weights");
@@ -149,8 +152,8 @@ public:
         };
         const int small_id = constant(packed_conv_weights(small, O, cg, k, O));
         const int large_id = constant(packed_conv_weights(large, O, cg, k, O));
-        small.clear();
-        large.clear();
+        std::vector<float>().swap(small);  // packed now: free the working copies
+        std::vector<float>().swap(large);
         auto floats_of = [&](const char *key) { return constant(ProgramConstant::of_floats(w.at(key).as_float())); };
         // A context's [out, in, 1, 1] weight with `out` innermost (the kernel's layout).
         auto transposed = [&](const char *key, int channels) {

@@ -26,9 +26,12 @@ void schedule_saconv(const SaconvStages &s, const KnobValues &k, const TargetFac
 
 namespace {
 
-// Shape classes are the conv paths SAConv takes: dense (groups 1, 1x1 included)
-// and grouped.
-const std::vector<std::string> kShapeClasses = {"dense", "grouped"};
+// Shape classes are the conv paths SAConv takes.
+const std::vector<std::string> kShapeClasses = {
+#define CONVFORGE_SACONV_PATH(kind, name) #name,
+#include "../../generators/saconv_paths.def"
+#undef CONVFORGE_SACONV_PATH
+};
 
 KnobSpace saconv_space_for_class(const TargetFacts &facts, const std::string &shape_class) {
     for (const std::string &name : kShapeClasses) {

@@ -201,7 +201,11 @@ public:
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
         std::vector<BuiltinKernel> kernels;
-        for (ConvPath path : {ConvPath::Dense, ConvPath::Grouped})
+        for (ConvPath path : {
+#define CONVFORGE_SACONV_PATH(kind, name) ConvPath::kind,
+#include "../../../generators/saconv_paths.def"
+#undef CONVFORGE_SACONV_PATH
+             })
             for (const auto &[activation, kind] : activation_kinds())
                 kernels.push_back({builtin_name(path, kind), builtin_plan(path, kind)});
         return kernels;

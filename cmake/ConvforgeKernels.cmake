@@ -90,6 +90,20 @@ function(convforge_add_builtin_kernel set_target name)
     set_property(GLOBAL PROPERTY CONVFORGE_BUILTIN_KERNEL_DIR${K_SUFFIX} "${K_DIR}")
 endfunction()
 
+# The shape-generic kernels of generator convforge_<stem>: one per path in PATHS x
+# activation, named convforge_<stem>_<path>_<act> (runtime/src/plain_conv.h's
+# path_kernel() names them alike), each emitted with --builtin <its name>.
+function(convforge_add_path_kernels set_target stem)
+    cmake_parse_arguments(K "" "TARGET;SUFFIX;DIR" "PATHS" ${ARGN})
+    foreach (path IN LISTS K_PATHS)
+        foreach (act IN LISTS CONVFORGE_ACTIVATIONS)
+            convforge_add_builtin_kernel(${set_target} convforge_${stem}_${path}_${act} TARGET ${K_TARGET}
+                                         SUFFIX "${K_SUFFIX}" DIR "${K_DIR}"
+                                         EMIT_ARGS --builtin convforge_${stem}_${path}_${act})
+        endforeach ()
+    endforeach ()
+endfunction()
+
 # convforge_generic_kernels<SUFFIX>.h: the headers of every built-in kernel of that
 # suffix and CONVFORGE_GENERIC_KERNELS<SUFFIX>, the table of them by name
 # (runtime/src/kernel_table.cpp reads it).

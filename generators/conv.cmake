@@ -4,12 +4,5 @@
 _convforge_read_list("${CMAKE_CURRENT_LIST_DIR}/conv_paths.def" CONVFORGE_CONV_PATH CONVFORGE_CONV_PATHS)
 
 function(convforge_conv_builtin_kernels set_target)
-    cmake_parse_arguments(G "" "TARGET;SUFFIX;DIR" "" ${ARGN})
-    foreach (path IN LISTS CONVFORGE_CONV_PATHS)
-        foreach (act IN LISTS CONVFORGE_ACTIVATIONS)
-            convforge_add_builtin_kernel(${set_target} convforge_conv_${path}_${act} TARGET ${G_TARGET}
-                                         SUFFIX "${G_SUFFIX}" DIR "${G_DIR}"
-                                         EMIT_ARGS --builtin convforge_conv_${path}_${act})
-        endforeach ()
-    endforeach ()
+    convforge_add_path_kernels(${set_target} conv PATHS ${CONVFORGE_CONV_PATHS} ${ARGN})
 endfunction()

@@ -4,12 +4,5 @@
 _convforge_read_list("${CMAKE_CURRENT_LIST_DIR}/saconv_paths.def" CONVFORGE_SACONV_PATH CONVFORGE_SACONV_PATHS)
 
 function(convforge_saconv_builtin_kernels set_target)
-    cmake_parse_arguments(G "" "TARGET;SUFFIX;DIR" "" ${ARGN})
-    foreach (path IN LISTS CONVFORGE_SACONV_PATHS)
-        foreach (act IN LISTS CONVFORGE_ACTIVATIONS)
-            convforge_add_builtin_kernel(${set_target} convforge_saconv_${path}_${act} TARGET ${G_TARGET}
-                                         SUFFIX "${G_SUFFIX}" DIR "${G_DIR}"
-                                         EMIT_ARGS --builtin convforge_saconv_${path}_${act})
-        endforeach ()
-    endforeach ()
+    convforge_add_path_kernels(${set_target} saconv PATHS ${CONVFORGE_SACONV_PATHS} ${ARGN})
 endfunction()

@@ -24,12 +24,8 @@ KernelSplit split_of(const LayerSpec &s) {
     return kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
 }
 
-std::string generic_kernel_name(const std::string &path, const std::string &activation) {
-    return "convforge_conv_" + path + "_" + activation;
-}
-
-KernelPlan generic_conv_kernel(const std::string &path, const std::string &activation) {
-    return {"convforge_conv", "conv", path, "", {"path=" + path, "activation=" + activation}};
+BuiltinKernel conv_kernel(ConvPath path, ActivationKind activation) {
+    return path_kernel("conv", conv_path_name(path), activation_name(activation));
 }
 
 }  // namespace
@@ -87,7 +83,7 @@ LayerProgram prepare_plain_conv(const LayerSpec &s, const WeightMap &w, std::vec
     program.constants.push_back(ProgramConstant::of_floats(bias));
     const std::array<int, 5> w_extents = layout.extents();
     using Arg = KernelArgument;
-    const std::string kernel_name = generic_kernel_name(conv_path_name(split.path), activation_name(s.epilogue.activation));
+    const std::string kernel_name = conv_kernel(split.path, s.epilogue.activation).name;
     for (int call = 0; call < split.calls; ++call) {
         KernelCall c;
         c.kernel = kernel_name;
@@ -119,11 +115,15 @@ int64_t plain_conv_prepared_floats(const LayerSpec &s) {
     return checked_add(checked_add(packed, kernel, "prepared weights"), s.out_channels, "prepared weights");
 }
 
+BuiltinKernel path_kernel(const std::string &stem, const std::string &path, const std::string &activation) {
+    return {"convforge_" + stem + "_" + path + "_" + activation,
+            {"convforge_" + stem, stem, path, "", {"path=" + path, "activation=" + activation}}};
+}
+
 std::vector<BuiltinKernel> plain_conv_builtin_kernels() {
     std::vector<BuiltinKernel> kernels;
     for (const auto &[path, p] : conv_path_names())
-        for (const auto &[activation, a] : activation_kinds())
-            kernels.push_back({generic_kernel_name(path, activation), generic_conv_kernel(path, activation)});
+        for (const auto &[activation, a] : activation_kinds()) kernels.push_back(path_kernel("conv", path, activation));
     return kernels;
 }
 
@@ -141,7 +141,7 @@ void fix_layer_geometry(KernelPlan &plan, const LayerSpec &s, int groups, int in
 KernelPlan plain_conv_layer_kernel(const LayerSpec &s) {
     // The kernel of one call: wide groups are separate calls (conv_contract.h).
     const KernelSplit split = split_of(s);
-    KernelPlan plan = generic_conv_kernel(conv_path_name(split.path), activation_name(s.epilogue.activation));
+    KernelPlan plan = conv_kernel(split.path, s.epilogue.activation).plan;
     fix_layer_geometry(plan, s, split.groups, split.in_channels, split.out_channels);
     return plan;
 }

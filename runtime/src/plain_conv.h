@@ -40,6 +40,11 @@ KernelPlan plain_conv_layer_kernel(const LayerSpec &spec);
 void fix_layer_geometry(KernelPlan &plan, const LayerSpec &spec, int groups, int in_channels, int out_channels);
 double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape);
 
+// The shape-generic kernel of generator convforge_<stem> (schedule-database
+// variant key <stem>) for one path x activation: convforge_<stem>_<path>_<act>,
+// as the generator's .cmake names it (convforge_add_path_kernels).
+BuiltinKernel path_kernel(const std::string &stem, const std::string &path, const std::string &activation);
+
 // The conv generator's shape-generic kernels, one per kernel path x activation
 // (generators/conv.cmake builds the same set).
 std::vector<BuiltinKernel> plain_conv_builtin_kernels();

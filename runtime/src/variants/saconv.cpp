@@ -17,13 +17,8 @@ namespace {
 // are then the same tap), grouped otherwise.
 ConvPath path_of(const LayerSpec &s) { return s.groups == 1 ? ConvPath::Dense : ConvPath::Grouped; }
 
-std::string builtin_name(ConvPath path, ActivationKind activation) {
-    return std::string("convforge_saconv_") + conv_path_name(path) + "_" + activation_name(activation);
-}
-
-KernelPlan builtin_plan(ConvPath path, ActivationKind activation) {
-    return {"convforge_saconv", "saconv", conv_path_name(path), "",
-            {std::string("path=") + conv_path_name(path), std::string("activation=") + activation_name(activation)}};
+BuiltinKernel saconv_kernel(ConvPath path, ActivationKind activation) {
+    return path_kernel("saconv", conv_path_name(path), activation_name(activation));
 }
 
 int64_t kernel_floats(const LayerSpec &s) {
@@ -169,7 +164,7 @@ public:
         const std::array<int, 5> extents = PackedWeightLayout(O, cg, k).extents();
         using Arg = KernelArgument;
         KernelCall call;
-        call.kernel = builtin_name(path_of(s), s.epilogue.activation);
+        call.kernel = saconv_kernel(path_of(s), s.epilogue.activation).name;
         call.args = {
             Arg::input("input", 0, C),
             Arg::constant_slice("weights", small_id, 0, {extents.begin(), extents.end()}),
@@ -194,7 +189,7 @@ public:
     }
 
     KernelPlan layer_kernel(const LayerSpec &s) const override {
-        KernelPlan plan = builtin_plan(path_of(s), s.epilogue.activation);
+        KernelPlan plan = saconv_kernel(path_of(s), s.epilogue.activation).plan;
         fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
         return plan;
     }
@@ -207,7 +202,7 @@ public:
 #undef CONVFORGE_SACONV_PATH
              })
             for (const auto &[activation, kind] : activation_kinds())
-                kernels.push_back({builtin_name(path, kind), builtin_plan(path, kind)});
+                kernels.push_back(saconv_kernel(path, kind));
         return kernels;
     }
 

@@ -126,6 +126,7 @@ public:
         st.conv.geometry = small;
         st.conv.valid = call_is_valid();  // after the geometry, which it reads
         st.conv.padded = padded;
+        st.padded_small = padded_small;
         st.conv.output = output;
         constrain_conv_buffers(output);
         constrain_packed_weights(weights_large);

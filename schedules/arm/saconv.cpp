@@ -5,6 +5,8 @@
 
 namespace convforge {
 
-KnobSpace saconv_knob_space_arm(const TargetFacts &facts, ConvPath path) { return conv_knob_space_arm(facts, path); }
+KnobSpace saconv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
+    return saconv_cpu_knob_space(conv_knob_space_arm(facts, path), path);
+}
 
 }  // namespace convforge

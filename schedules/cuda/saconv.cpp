@@ -1,10 +1,14 @@
 // CUDA SAConv schedule (hand-written: Halide 14's autoschedulers emit CPU-only
-// schedules). The conv pass gives each thread a register tile of gpu_tile_channels
-// output channels x gpu_tile_x columns for both branches (computed one after the
-// other, so the tile's input is in L1 for the second); a block is gpu_threads_x x
-// gpu_threads_y such threads. The small stages are one GPU pass each.
-// Not yet: staging the input in shared memory per reduction chunk (apps/conv_layer
-// stages it per warp); reads go through L1.
+// schedules). Dense path, in the style of apps/conv_layer: a thread block is one
+// warp, its 32 lanes 32 output channels, each lane a register tile of
+// gpu_tile_x x gpu_tile_y pixels of both branches; per chunk of
+// gpu_channel_chunk input channels the warp stages the tile's input window of
+// each branch in shared memory (all lanes load, every lane reads it all), so an
+// input value is fetched from global memory once per block instead of once per
+// lane and tap. Grouped path: a lane's channels read their own group's inputs,
+// so no window is shared; each thread keeps a register tile of gpu_tile_x
+// columns of one channel, blocks of gpu_threads_x x gpu_threads_y threads.
+// The small stages are one GPU pass each.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
 #include "../saconv/stages.h"
 
@@ -12,19 +16,29 @@ namespace convforge {
 
 using namespace Halide;
 
-KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath) {
+namespace {
+
+constexpr int kWarpLanes = 32;
+
+}  // namespace
+
+KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath path) {
     KnobSpace space;
+    if (path == ConvPath::Dense) {
+        space.knob("gpu_tile_x", "output columns per lane (register tile)", 4, {1, 2, 3, 4, 5, 7})
+            .knob("gpu_tile_y", "output rows per lane (register tile)", 4, {1, 2, 3, 4, 5, 7})
+            .knob("gpu_channel_chunk", "input channels staged in shared memory at a time", 8, {4, 8, 16})
+            .rule("2 branches x gpu_tile_x x gpu_tile_y accumulators <= 64 registers of a lane's 255",
+                  [](const KnobValues &k) { return 2 * k.at("gpu_tile_x") * k.at("gpu_tile_y") <= 64; });
+        return space;
+    }
     space.knob("gpu_threads_x", "thread block columns (threads)", 16, {8, 16, 32})
         .knob("gpu_threads_y", "thread block rows", 8, {1, 2, 4, 8, 16})
-        .knob("gpu_tile_channels", "output channels per thread (register tile)", 4, {1, 2, 4, 8})
         .knob("gpu_tile_x", "output columns per thread (register tile)", 2, {1, 2, 4})
-        .rule("32 <= gpu_threads_x * gpu_threads_y <= 1024 (a warp, and CUDA's block limit)",
-              [](const KnobValues &k) {
-                  const int threads = k.at("gpu_threads_x") * k.at("gpu_threads_y");
-                  return threads >= 32 && threads <= 1024;
-              })
-        .rule("2 branches x gpu_tile_channels x gpu_tile_x accumulators <= 64 registers of a thread's 255",
-              [](const KnobValues &k) { return 2 * k.at("gpu_tile_channels") * k.at("gpu_tile_x") <= 64; });
+        .rule("32 <= gpu_threads_x * gpu_threads_y <= 1024 (a warp, and CUDA's block limit)", [](const KnobValues &k) {
+            const int threads = k.at("gpu_threads_x") * k.at("gpu_threads_y");
+            return threads >= 32 && threads <= 1024;
+        });
     return space;
 }
 
@@ -46,35 +60,84 @@ void gpu_vector_stage(Func f) {
     for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
 }
 
-}  // namespace
+// One branch's accumulators in the lanes' registers at the warp's level `at`,
+// the input window of each channel chunk staged in shared memory. The taps are
+// unrolled where the kernel size is a constant; the tile's pixels always are
+// (its extents are bound, so a tile past the image's edge computes into the
+// padding, and one past the last channel into the zero-padded weights).
+void schedule_warp_branch(Func acc, const RDom &r, Func input, const ConvGeometry &g, const LoopLevel &at, int tile_x,
+                          int tile_y, int chunk) {
+    Var o = acc.args()[0], x = acc.args()[1], y = acc.args()[2];
+    acc.compute_at(at)
+        .store_in(MemoryType::Register)
+        .bound_extent(o, kWarpLanes)
+        .bound_extent(x, tile_x)
+        .bound_extent(y, tile_y)
+        .gpu_lanes(o)
+        .unroll(x)
+        .unroll(y);
+    RVar rco("rco"), rci("rci");
+    Stage update = acc.update();
+    update.split(r.z, rco, rci, chunk, TailStrategy::GuardWithIf).reorder(o, x, y, r.x, r.y, rci, rco).gpu_lanes(o).unroll(x).unroll(y);
+    if (Internal::as_const_int(g.kernel_size)) update.unroll(r.x).unroll(r.y);
 
-void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &) {
-    const int threads_x = k.at("gpu_threads_x"), threads_y = k.at("gpu_threads_y");
-    // A grouped layer's channel past the last would read an input channel past
-    // the last: its register tiles hold one channel (dense tiles run into the
-    // zero-padded weights instead, reading real input channels).
-    const int tile_o = s.conv.path == ConvPath::Grouped ? 1 : k.at("gpu_tile_channels"), tile_x = k.at("gpu_tile_x");
+    Func window = input.in(acc);
+    Var wx = window.args()[0], wy = window.args()[1], wc = window.args()[2], wxy("wxy"), i("i"), io("io"), lane("lane");
+    window.compute_at(acc, rco)
+        .store_in(MemoryType::GPUShared)
+        .fuse(wx, wy, wxy)
+        .fuse(wxy, wc, i)
+        .split(i, io, lane, kWarpLanes, TailStrategy::GuardWithIf)
+        .gpu_lanes(lane);
+}
+
+void schedule_dense_warps(const SaconvStages &s, const KnobValues &k) {
+    const int tile_x = k.at("gpu_tile_x"), tile_y = k.at("gpu_tile_y"), chunk = k.at("gpu_channel_chunk");
+    Func out = s.conv.output;
+    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
+    Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), block("block");
+    out.compute_root()
+        .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+        .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
+        .split(o, oo, oi, kWarpLanes, TailStrategy::GuardWithIf)
+        .reorder(xi, yi, oi, xo, yo, oo, n)
+        .gpu_lanes(oi)
+        .unroll(xi)
+        .unroll(yi)
+        .fuse(oo, n, block)
+        .gpu_blocks(xo, yo, block);
+    const LoopLevel warp(out, xo);
+    schedule_warp_branch(s.conv.acc, s.conv.r, s.padded_small, s.conv.geometry, warp, tile_x, tile_y, chunk);
+    schedule_warp_branch(s.acc_large, s.r_large, s.conv.padded, s.conv.geometry, warp, tile_x, tile_y, chunk);
+}
+
+// A grouped layer's channel past the last would read an input channel past the
+// last: a register tile holds one channel (and gpu_tile_x columns).
+void schedule_grouped_threads(const SaconvStages &s, const KnobValues &k) {
+    const int threads_x = k.at("gpu_threads_x"), threads_y = k.at("gpu_threads_y"), tile_x = k.at("gpu_tile_x");
     Func out = s.conv.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2];
-    Var xo("xo"), xi("xi"), oo("oo"), oi("oi"), bx("bx"), by("by"), bo("bo"), tx("tx"), ty("ty"), to("to");
-    out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
-        .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
-        .reorder(oi, xi, xo, y, oo)
-        .unroll(oi)
+    Var xo("xo"), xi("xi"), bx("bx"), by("by"), bo("bo"), tx("tx"), ty("ty"), to("to");
+    out.split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
+        .reorder(xi, xo, y, o)
         .unroll(xi)
-        .gpu_tile(xo, y, oo, bx, by, bo, tx, ty, to, threads_x, threads_y, 1, TailStrategy::GuardWithIf);
+        .gpu_tile(xo, y, o, bx, by, bo, tx, ty, to, threads_x, threads_y, 1, TailStrategy::GuardWithIf);
     for (Func f : {s.small_blend, s.blend}) f.compute_at(out, tx).store_in(MemoryType::Register);
     for (const auto &[acc, r] : {std::pair<Func, RDom>{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}}) {
         Func a = acc;
         Var ao = a.args()[0], ax = a.args()[1];
-        a.compute_at(out, tx)
-            .store_in(MemoryType::Register)
-            .bound_extent(ao, tile_o)
-            .bound_extent(ax, tile_x)
-            .unroll(ao)
-            .unroll(ax);
-        a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ao).unroll(ax);
+        a.compute_at(out, tx).store_in(MemoryType::Register).bound_extent(ao, 1).bound_extent(ax, tile_x).unroll(ax);
+        a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ax);
     }
+}
+
+}  // namespace
+
+void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &) {
+    if (s.conv.path == ConvPath::Dense)
+        schedule_dense_warps(s, k);
+    else
+        schedule_grouped_threads(s, k);
     // The small stages: vectors one thread per element of their first dimension
     // (the tap sums: per channel, each thread walking every output pixel; the
     // other dimensions are host loops of launches), images in 32 x 8 blocks.

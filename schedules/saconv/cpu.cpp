@@ -112,14 +112,21 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 
 }  // namespace
 
-// The dense path, one channel tile at a time over every pixel the tile's loop
-// covers: first the small branch's register tiles over all of them into
-// small_blend (its weights alone in cache), then the output's own tiles, each
-// computing the large branch's register tile and blending it with small_blend.
-// With the weights larger than an image the channel tile covers the whole batch
-// (both branches' weights of one tile together would not fit in L2 at 256
-// channels); otherwise it covers one task's row band.
+// The dense path. In two passes (branch_passes = 2): one channel tile at a time
+// over every pixel the tile's loop covers, first the small branch's register
+// tiles over all of them into small_blend (its weights alone in cache), then the
+// output's own tiles, each computing the large branch's register tile and
+// blending it with small_blend. With the weights larger than an image the
+// channel tile covers the whole batch; otherwise it covers one task's row band.
+// In one pass (1): each output tile computes both branches' register tiles in turn
+// and blends them; no buffer between the branches, but both branches' weights of
+// a channel tile share the L2 (1.2 MB at 256 channels, 64-channel tiles).
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
+    if (k.at("branch_passes") == 1) {
+        for (const auto &[acc, r] : {std::pair<Func, RDom>{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}})
+            schedule_conv_accumulator_cpu(s.conv, acc, r, at, k, facts);
+        return;
+    }
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
     const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
     Func small = s.small_blend;
@@ -157,6 +164,15 @@ void schedule_grouped_blend(const SaconvStages &s, const ConvTileLevels &at, con
         tile.tile = LoopLevel(blend, Var::outermost());
         schedule_conv_accumulator_cpu(s.conv, branches[step].first, branches[step].second, tile, k, facts);
     }
+}
+
+KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
+    if (path == ConvPath::Dense)
+        conv_space.knob("branch_passes",
+                        "passes over a channel tile's pixels: 2, the small branch's then the large branch's; 1, both "
+                        "branches in every register tile",
+                        2, {1, 2});
+    return conv_space;
 }
 
 void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts) {

@@ -11,7 +11,8 @@ struct SaconvStages {
     // the small branch (dilation d), `conv.padded` the input padded once by 3p
     // (with the pre-context added) that both branches read.
     ConvStages conv;
-    Halide::Func acc_large;  // the large branch (dilation 3d)
+    Halide::Func padded_small;  // the small branch's view of conv.padded (offset by 2p)
+    Halide::Func acc_large;     // the large branch (dilation 3d)
     Halide::RDom r_large;
     Halide::Func small_blend;  // (o, x, y, n) S ys
     Halide::Func blend;        // (o, x, y, n) small_blend + (1 - S) yl
@@ -36,8 +37,11 @@ KnobSpace saconv_knob_space_arm(const TargetFacts &facts, ConvPath path);
 KnobSpace saconv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
 void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
 
-// The CPU schedule x86 and ARM share (schedules/saconv/cpu.cpp).
+// The CPU schedule x86 and ARM share (schedules/saconv/cpu.cpp), and its space:
+// `conv_space` (the target's conv knobs, which each branch's register tile
+// reads) with the knobs of SAConv's own loops.
 void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
+KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path);
 
 // The space of the target's family, and its schedule.
 KnobSpace saconv_knob_space(const TargetFacts &facts, ConvPath path);

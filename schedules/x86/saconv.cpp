@@ -8,6 +8,8 @@ namespace convforge {
 
 // Each branch's register tile is computed on its own (never both at once), so it
 // keeps the register budget of one conv tile: the conv's space and fallbacks apply.
-KnobSpace saconv_knob_space_x86(const TargetFacts &facts, ConvPath path) { return conv_knob_space_x86(facts, path); }
+KnobSpace saconv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
+    return saconv_cpu_knob_space(conv_knob_space_x86(facts, path), path);
+}
 
 }  // namespace convforge

@@ -39,8 +39,9 @@ ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const
     const ConvGeometry &g = s.geometry;
     Expr weight_floats = g.out_channels * g.in_channels_per_group() * g.kernel_size * g.kernel_size;
     Expr image_floats = g.in_channels * g.in_width * g.in_height;
-    s.specialize_output(weight_floats < image_floats).reorder(oi, xi, yi, xo, oo, task);
-    return {LoopLevel(out, xo), LoopLevel(out, task), LoopLevel(out, oo)};
+    const Expr weights_smaller = weight_floats < image_floats;
+    s.specialize_output(weights_smaller).reorder(oi, xi, yi, xo, oo, task);
+    return {LoopLevel(out, xo), LoopLevel(out, task), LoopLevel(out, oo), weights_smaller};
 }
 
 // The register tile is always whole: bounding acc to constant extents lets
@@ -99,7 +100,7 @@ ConvTileLevels tile_grouped_output(const ConvStages &s, const KnobValues &k, con
         .parallel(on)
         .split(x, xo, xi, width, TailStrategy::GuardWithIf)
         .vectorize(xi, vec);
-    return {LoopLevel(out, xo), LoopLevel(out, on), LoopLevel(out, on)};
+    return {LoopLevel(out, xo), LoopLevel(out, on), LoopLevel(out, on), Expr(true)};
 }
 
 void schedule_grouped_accumulator(const ConvStages &s, Func acc, const RDom &r, const LoopLevel &tile,
@@ -134,7 +135,7 @@ ConvTileLevels tile_pointwise_output(const ConvStages &s, const KnobValues &k, c
         .unroll(oi)
         .fuse(y, n, task)
         .parallel(task);
-    return {LoopLevel(out, xo), LoopLevel(out, task), LoopLevel(out, oo)};
+    return {LoopLevel(out, xo), LoopLevel(out, task), LoopLevel(out, oo), Expr(true)};
 }
 
 void schedule_pointwise_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,

@@ -19,6 +19,9 @@ void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFac
 // when the weights are larger than an image, inside each task otherwise).
 struct ConvTileLevels {
     Halide::LoopLevel tile, task, channels;
+    // Whether `channels` lies inside `task` (a stage computed there must not be
+    // parallel: it would nest in a parallel task); a condition on the layer.
+    Halide::Expr channels_in_task;
 };
 
 // schedule_conv_cpu in its three pieces, for a pipeline whose output tile reads

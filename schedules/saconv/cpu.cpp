@@ -143,8 +143,16 @@ void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const
         .unroll(oc)
         .unroll(xi)
         .unroll(yi)
-        .fuse(yo, n, task)
-        .parallel(task);
+        .fuse(yo, n, task);
+    // Parallel only where the channel tile is outside the output's tasks (over
+    // the whole batch); inside one it covers that task's row band, serially.
+    const Expr in_task = Internal::simplify(at.channels_in_task);
+    if (Internal::is_const_zero(in_task)) {
+        small.parallel(task);
+    } else if (!Internal::is_const_one(in_task)) {
+        small.specialize(in_task);
+        small.parallel(task);
+    }
     ConvTileLevels small_tile = at;
     small_tile.tile = LoopLevel(small, xo);
     schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, small_tile, k, facts);

@@ -1,9 +1,11 @@
 # CMake functions that run `convforge emit` at build time and wrap the output as
 # linkable targets. Used by convforge itself and by applications (examples/).
 #
-#   convforge_add_layer_library(<target> SPEC <layer.json> [TARGET <convforge target>] [NAME <function>])
+#   convforge_add_layer_library(<target> SPEC <layer.json> [TARGET <convforge target>] [NAME <function>]
+#                               [DB <schedule database>])
 #
-# emits the layer's kernel for TARGET (default x86-64-linux) and defines the
+# emits the layer's kernel for TARGET (default x86-64-linux) with the records of
+# DB (default CONVFORGE_SCHEDULE_DB, else the shipped one) and defines the
 # INTERFACE library <target> carrying the static library and its header directory.
 # Link it together with convforge::runtime, which supplies the Halide runtime and
 # the weight loading / folding the kernel needs.
@@ -27,7 +29,7 @@ _convforge_read_list("${CMAKE_CURRENT_LIST_DIR}/../runtime/include/convforge/act
                      CONVFORGE_ACTIVATIONS)
 
 function(_convforge_emit lib_target)
-    cmake_parse_arguments(E "RUNTIME_ONLY" "NAME;TARGET;DIR" "EMIT_ARGS;DEPENDS" ${ARGN})
+    cmake_parse_arguments(E "RUNTIME_ONLY" "NAME;TARGET;DIR;DB" "EMIT_ARGS;DEPENDS" ${ARGN})
     if (E_RUNTIME_ONLY)
         set(outputs "${E_DIR}/convforge_halide_runtime.a")
         set(mode --runtime-only)
@@ -38,9 +40,12 @@ function(_convforge_emit lib_target)
         set(name ${E_NAME})
     endif ()
     set(db_args)
-    if (CONVFORGE_SCHEDULE_DB)
-        set(db_args --schedule-db "${CONVFORGE_SCHEDULE_DB}")
-        list(APPEND E_DEPENDS "${CONVFORGE_SCHEDULE_DB}")
+    if (NOT E_DB)
+        set(E_DB "${CONVFORGE_SCHEDULE_DB}")
+    endif ()
+    if (E_DB)
+        set(db_args --schedule-db "${E_DB}")
+        list(APPEND E_DEPENDS "${E_DB}")
     endif ()
     add_custom_command(
         OUTPUT ${outputs}
@@ -58,7 +63,7 @@ function(_convforge_emit lib_target)
 endfunction()
 
 function(convforge_add_layer_library lib_target)
-    cmake_parse_arguments(L "" "SPEC;TARGET;NAME" "" ${ARGN})
+    cmake_parse_arguments(L "" "SPEC;TARGET;NAME;DB" "" ${ARGN})
     if (NOT L_SPEC)
         message(FATAL_ERROR "convforge_add_layer_library(${lib_target}): SPEC is required")
     endif ()
@@ -69,7 +74,11 @@ function(convforge_add_layer_library lib_target)
         set(L_NAME ${lib_target})
     endif ()
     get_filename_component(spec "${L_SPEC}" ABSOLUTE)
-    _convforge_emit(${lib_target} NAME ${L_NAME} TARGET ${L_TARGET}
+    set(db "")
+    if (L_DB)
+        get_filename_component(db "${L_DB}" ABSOLUTE)
+    endif ()
+    _convforge_emit(${lib_target} NAME ${L_NAME} TARGET ${L_TARGET} DB "${db}"
                     DIR "${CMAKE_CURRENT_BINARY_DIR}/convforge/${lib_target}"
                     EMIT_ARGS --spec "${spec}" DEPENDS "${spec}")
 endfunction()

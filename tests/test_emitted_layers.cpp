@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "emitted_dense_layer.h"
+#include "emitted_saconv_one_pass_layer.h"
 #include "emitted_wide_groups_layer.h"
 #include "naive_reference.h"
 
@@ -25,6 +26,11 @@ TEST(EmittedLayer, DenseMatchesReference) { expect_matches_reference("dense.json
 
 TEST(EmittedLayer, WideGroupsMatchReference) {
     expect_matches_reference("wide_groups.json", CONVFORGE_EMITTED_KERNEL(emitted_wide_groups_layer), {2, 32, 13, 11});
+}
+
+TEST(EmittedLayer, SaconvInOnePassMatchesReference) {
+    expect_matches_reference("saconv_one_pass.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_one_pass_layer),
+                             {2, 24, 13, 11});
 }
 
 TEST(EmittedLayer, RefusesAnotherLayer) {

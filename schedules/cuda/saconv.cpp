@@ -123,8 +123,9 @@ void schedule_grouped_threads(const SaconvStages &s, const KnobValues &k) {
         .unroll(xi)
         .gpu_tile(xo, y, o, bx, by, bo, tx, ty, to, threads_x, threads_y, 1, TailStrategy::GuardWithIf);
     for (Func f : {s.small_blend, s.blend}) f.compute_at(out, tx).store_in(MemoryType::Register);
-    for (const auto &[acc, r] : {std::pair<Func, RDom>{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}}) {
-        Func a = acc;
+    for (const SaconvBranch &branch : s.branches()) {
+        Func a = branch.acc;
+        const RDom &r = branch.r;
         Var ao = a.args()[0], ax = a.args()[1];
         a.compute_at(out, tx).store_in(MemoryType::Register).bound_extent(ao, 1).bound_extent(ax, tile_x).unroll(ax);
         a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ax);

@@ -123,8 +123,8 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 // a channel tile share the L2 (1.2 MB at 256 channels, 64-channel tiles).
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
     if (k.at("branch_passes") == 1) {
-        for (const auto &[acc, r] : {std::pair<Func, RDom>{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}})
-            schedule_conv_accumulator_cpu(s.conv, acc, r, at, k, facts);
+        for (const SaconvBranch &branch : s.branches())
+            schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
         return;
     }
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
@@ -163,14 +163,14 @@ void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const
 // register run in turn.
 void schedule_grouped_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
-    const std::pair<Func, RDom> branches[2] = {{s.conv.acc, s.conv.r}, {s.acc_large, s.r_large}};
+    const std::array<SaconvBranch, 2> branches = s.branches();
     const Func steps[2] = {s.small_blend, s.blend};
     for (int step = 0; step < 2; ++step) {
         Func blend = steps[step];
         blend.compute_at(at.tile).vectorize(blend.args()[1], vec, TailStrategy::GuardWithIf);
         ConvTileLevels tile = at;
         tile.tile = LoopLevel(blend, Var::outermost());
-        schedule_conv_accumulator_cpu(s.conv, branches[step].first, branches[step].second, tile, k, facts);
+        schedule_conv_accumulator_cpu(s.conv, branches[step].acc, branches[step].r, tile, k, facts);
     }
 }
 

@@ -2,9 +2,17 @@
 // touch, and the SAConv schedules and knob spaces each target's file defines.
 #pragma once
 
+#include <array>
+
 #include "../conv/stages.h"
 
 namespace convforge {
+
+// One branch's accumulator and its reduction.
+struct SaconvBranch {
+    Halide::Func acc;
+    Halide::RDom r;
+};
 
 struct SaconvStages {
     // The conv pass: `conv.output` is the layer output, `conv.acc` and `conv.r`
@@ -30,6 +38,9 @@ struct SaconvStages {
     Halide::RDom blended_sum_r;   // its reduction over (kx, ky, c) of a group
     Halide::Func post_context;    // (o, n) the vector added to z
     Halide::Func output_shift;    // (o, n) BN scale * (bias + post-context) + BN shift
+
+    // Both branches, the small one first.
+    std::array<SaconvBranch, 2> branches() const { return {{{conv.acc, conv.r}, {acc_large, r_large}}}; }
 };
 
 KnobSpace saconv_knob_space_x86(const TargetFacts &facts, ConvPath path);

@@ -172,6 +172,8 @@ private:
 
     // The search stops early enough to leave the confirmation its share.
     bool out_of_budget() const {
+        // The planted wrong candidate (the second compiled) is always tried, on any machine speed.
+        if (o_.test_wrong_candidate && compiled_ < 2) return false;
         const double spent = seconds_since(t0_);
         const double per_candidate = results_.empty() ? 0 : spent / double(results_.size());
         const double finalists = double(std::min(results_.size() + 1, kConfirmed + 1));

@@ -7,7 +7,7 @@
 printf '{"variant":"conv","in_channels":16,"out_channels":32,"kernel_size":3,"bias":true}' >"$work/layer.json"
 db="$work/db.json"
 
-if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 60 --repeats 6 --db "$db" \
+if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 25 --repeats 6 --db "$db" \
         --test-wrong-candidate >"$work/stdout" 2>"$work/stderr"; then
     echo "ok   tune exits 0"
 else

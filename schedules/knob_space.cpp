@@ -103,8 +103,8 @@ KnobValues parse_knob_text(const std::string &text) {
         } catch (const std::exception &) {
             used = 0;
         }
-        if (name.empty() || used != value.size() || parsed <= 0)
-            throw std::invalid_argument("knob '" + item + "' needs a name and a positive integer");
+        if (name.empty() || used != value.size() || parsed < 0)
+            throw std::invalid_argument("knob '" + item + "' needs a name and a non-negative integer");
         if (!values.emplace(name, parsed).second) throw std::invalid_argument("knob '" + name + "' given twice");
         values[name] = parsed;
     }

@@ -106,9 +106,9 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
     for (const auto &[name, value] : r.at("knobs").items()) {
         if (!is_plain_name(name, ""))
             throw Error(at + ": knob " + excerpt(name) + " is not a name of lowercase letters, digits and '_'");
-        const bool in_range = value.is_number_integer() && value.get<int64_t>() >= 1 && value.get<int64_t>() <= kMaxKnobValue;
+        const bool in_range = value.is_number_integer() && value.get<int64_t>() >= 0 && value.get<int64_t>() <= kMaxKnobValue;
         if (!in_range)
-            throw Error(at + ": knob " + excerpt(name) + " must be an integer from 1 to " + std::to_string(kMaxKnobValue) +
+            throw Error(at + ": knob " + excerpt(name) + " must be an integer from 0 to " + std::to_string(kMaxKnobValue) +
                         ", got " + json_excerpt(value));
         rec.knobs[name] = value.get<int>();
     }

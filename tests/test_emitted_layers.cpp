@@ -2,7 +2,9 @@
 // run through the runtime against the naive reference, and refusing other layers.
 #include <gtest/gtest.h>
 
+#include "emitted_dense_chunked_layer.h"
 #include "emitted_dense_layer.h"
+#include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
 #include "emitted_wide_groups_layer.h"
 #include "naive_reference.h"
@@ -29,7 +31,18 @@ TEST(EmittedLayer, WideGroupsMatchReference) {
 }
 
 TEST(EmittedLayer, SaconvInOnePassMatchesReference) {
-    expect_matches_reference("saconv_one_pass.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_one_pass_layer),
+    expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_one_pass_layer),
+                             {2, 24, 13, 11});
+}
+
+// 17 x 19 at stride 2 is 9 x 10 output: register tiles of 3 x 2 and bands of 2
+// tile rows leave partial tiles and a partial band.
+TEST(EmittedLayer, DenseInChunksMatchesReference) {
+    expect_matches_reference("dense.json", CONVFORGE_EMITTED_KERNEL(emitted_dense_chunked_layer), {2, 12, 17, 19});
+}
+
+TEST(EmittedLayer, SaconvInChunksMatchesReference) {
+    expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_chunked_layer),
                              {2, 24, 13, 11});
 }
 

@@ -222,8 +222,8 @@ TEST(ScheduleDatabaseParser, IsStrict) {
     EXPECT_EQ(ScheduleDatabase::parse(R"({"records":[)" + rec + "]}", "db").records().size(), 1u);
     const std::vector<std::pair<std::string, std::string>> cases = {
         {R"({"records":[)" + rec + "," + rec + "]}", "repeats the key"},
-        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x":0}}]})", "from 1 to 4096"},
-        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x":3.5}}]})", "from 1 to 4096"},
+        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x":-1}}]})", "from 0 to 4096"},
+        {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{"tile_x":3.5}}]})", "from 0 to 4096"},
         {R"({"records":[{"target":"x","variant":"conv","shape_class":"dense","knobs":{},"note":""}]})", "unknown field 'note'"},
         {R"({"records":[{"variant":"conv","shape_class":"dense","knobs":{}}]})", "missing field 'target'"},
         {R"({"records":{}})", "'records', is an array"},

@@ -10,12 +10,26 @@ namespace {
 
 // Dense (groups == 1): output channels innermost in registers, as in Halide's
 // apps/conv_layer. A tile of channel_vectors x tile_x x tile_y accumulators stays in
-// registers across the whole reduction, input channels innermost (ky, kx outside);
-// each step loads channel_vectors weight vectors (one packed-tile cache line) and
+// registers across the reduction, input channels innermost (ky, kx outside); each
+// step loads channel_vectors weight vectors (one packed-tile cache line) and
 // broadcasts one input value per pixel of the tile from the NHWC padded input.
-// Whichever of weights and image is larger streams past the other: with large
-// weights the channel-tile loop is outermost (its weights stay in cache while
-// every pixel streams past), with small weights it is inside each row task.
+//
+// Unchunked (input_channel_chunk = 0), a register tile runs the whole reduction,
+// so it streams all of its channel tile's weights (tile_o C k^2 floats: 295 KB at
+// 256 -> 256, 3 x 3, 32 channels) through L1 once per tile of pixels. Whichever of
+// weights and image is larger streams past the other: with large weights the
+// channel-tile loop is outermost (its weights stay in L2 while every pixel streams
+// past), with small weights it is inside each row task.
+//
+// Chunked (input_channel_chunk > 0), a task is one band of task_tile_rows register-
+// tile rows (0: the whole image) of one image and channel tile; its accumulators
+// live in a buffer the size of that band, and the reduction runs a chunk of input
+// channels at a time over every register tile of the band (the register tile is
+// the chunk's partial sum, an rfactor of the reduction). The chunk's weights
+// (tile_o x chunk x k^2 floats: 36 KB at 32 x 32 x 9) then stay in L1 across the
+// band instead of streaming from L2 once per register tile.
+bool chunked(const KnobValues &k) { return k.at("input_channel_chunk") > 0; }
+
 ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     Func out = s.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
@@ -31,9 +45,20 @@ ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const
         .vectorize(oi, vec)
         .unroll(oi)
         .unroll(xi)
-        .unroll(yi)
-        .fuse(yo, n, task)
-        .parallel(task);
+        .unroll(yi);
+    if (chunked(k)) {
+        Var band("band"), band_n("band_n");
+        if (const int band_tiles = k.at("task_tile_rows")) {
+            Var yb("yb");
+            out.split(yo, band, yb, band_tiles, TailStrategy::GuardWithIf).reorder(oi, xi, yi, xo, yb, band, n, oo);
+            out.fuse(band, n, band_n).fuse(band_n, oo, task).parallel(task);
+        } else {
+            out.fuse(n, oo, task).parallel(task);
+        }
+        const LoopLevel at_task(out, task);
+        return {at_task, at_task, at_task, Expr(true)};
+    }
+    out.fuse(yo, n, task).parallel(task);
     // When the weights are smaller than one image, keep a row band's input hot and
     // stream the weights past it instead (all channel tiles inside each row task).
     const ConvGeometry &g = s.geometry;
@@ -44,27 +69,51 @@ ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const
     return {LoopLevel(out, xo), LoopLevel(out, task), LoopLevel(out, oo), weights_smaller};
 }
 
-// The register tile is always whole: bounding acc to constant extents lets
-// LLVM keep it in registers; edge tiles read zero-padded weights and padding.
+// One register tile of `f` (o, x, y, ...) computed at `at`: bounding it to
+// constant extents lets LLVM keep it in registers (edge tiles read zero-padded
+// weights and padding); its update reduces `channels` innermost, then r.x, r.y.
+void schedule_register_tile(Func f, const RVar &channels, const RDom &r, const LoopLevel &at, const KnobValues &k,
+                            const TargetFacts &facts) {
+    Var fo = f.args()[0], fx = f.args()[1], fy = f.args()[2];
+    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    f.compute_at(at)
+        .bound_extent(fo, tile_o)
+        .bound_extent(fx, k.at("tile_x"))
+        .bound_extent(fy, k.at("tile_y"))
+        .vectorize(fo, vec)
+        .unroll(fo)
+        .unroll(fx)
+        .unroll(fy);
+    f.update().reorder(fo, fx, fy, channels, r.x, r.y).vectorize(fo, vec).unroll(fo).unroll(fx).unroll(fy);
+}
+
 void schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
                                 const TargetFacts &facts) {
-    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2], an = acc.args()[3];
+    if (!chunked(k)) return schedule_register_tile(acc, r.z, r, tile, k, facts);
+    // The band's accumulators (whole register tiles: aligned bounds), then per chunk
+    // of input channels one pass of register tiles adding their partial sums.
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
+    Var axo("axo"), axi("axi"), ayo("ayo"), ayi("ayi"), chunk_index("chunk_index");
+    RVar rzo("rzo"), rzi("rzi");
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
     const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
     acc.compute_at(tile)
         .bound_extent(ao, tile_o)
-        .bound_extent(ax, tile_x)
-        .bound_extent(ay, tile_y)
+        .align_bounds(ax, tile_x)
+        .align_bounds(ay, tile_y)
         .vectorize(ao, vec)
-        .unroll(ao)
-        .unroll(ax)
-        .unroll(ay);
+        .unroll(ao);
+    acc.update().split(r.z, rzo, rzi, k.at("input_channel_chunk"), TailStrategy::GuardWithIf);
+    Func partial = acc.update().rfactor(rzo, chunk_index);
     acc.update()
-        .reorder(ao, ax, ay, r.z, r.x, r.y, an)
+        .split(ax, axo, axi, tile_x)
+        .split(ay, ayo, ayi, tile_y)
+        .reorder(ao, axi, ayi, axo, ayo, rzo)
         .vectorize(ao, vec)
         .unroll(ao)
-        .unroll(ax)
-        .unroll(ay);
+        .unroll(axi)
+        .unroll(ayi);
+    schedule_register_tile(partial, rzi, r, LoopLevel(acc, axo), k, facts);
 }
 
 // Channels innermost (NHWC) so the reduction's innermost loop over input
@@ -176,6 +225,10 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
         declare("channel_vectors", "output-channel vectors per register tile", {1, 2, 3, 4});
         declare("tile_x", "output columns per register tile", {1, 2, 3, 4, 5, 6, 7, 8});
         declare("tile_y", "output rows per register tile", {1, 2, 3, 4, 5, 6});
+        declare("input_channel_chunk", "input channels per pass over a task's register tiles (0: all in one pass)",
+                {0, 8, 16, 32, 64});
+        declare("task_tile_rows", "register-tile rows per task when the reduction is chunked (0: the whole image)",
+                {0, 2, 4, 8});
         space.rule("channel_vectors * tile_x * tile_y accumulators + channel_vectors weight vectors + 1 broadcast <= " +
                        std::to_string(registers) + " vector registers",
                    [registers](const KnobValues &k) {
@@ -185,6 +238,8 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
         space.rule("channel_vectors * " + std::to_string(vec) + " lanes divides the packed alignment (" +
                        std::to_string(kPackedChannelAlignment) + " channels)",
                    [vec](const KnobValues &k) { return kPackedChannelAlignment % (vec * k.at("channel_vectors")) == 0; });
+        space.rule("task_tile_rows is 0 unless input_channel_chunk > 0 (only chunked tasks are banded)",
+                   [](const KnobValues &k) { return k.at("input_channel_chunk") > 0 || k.at("task_tile_rows") == 0; });
         break;
     case ConvPath::Grouped:
         declare("grouped_vectors", "width vectors per register run", {1, 2, 3, 4, 5, 6, 7, 8});

@@ -121,8 +121,11 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 // In one pass (1): each output tile computes both branches' register tiles in turn
 // and blends them; no buffer between the branches, but both branches' weights of
 // a channel tile share the L2 (1.2 MB at 256 channels, 64-channel tiles).
+// Chunked (the conv's input_channel_chunk > 0), each branch's accumulators cover a
+// whole task, so the branches already run one after the other over it: two
+// passes, with no small_blend buffer between them.
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
-    if (k.at("branch_passes") == 1) {
+    if (k.at("branch_passes") == 1 || k.at("input_channel_chunk") > 0) {
         for (const SaconvBranch &branch : s.branches())
             schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
         return;
@@ -175,12 +178,14 @@ void schedule_grouped_blend(const SaconvStages &s, const ConvTileLevels &at, con
 }
 
 KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
-    if (path == ConvPath::Dense)
-        conv_space.knob("branch_passes",
-                        "passes over a channel tile's pixels: 2, the small branch's then the large branch's; 1, both "
-                        "branches in every register tile",
-                        2, {1, 2});
-    return conv_space;
+    if (path != ConvPath::Dense) return conv_space;
+    conv_space.knob("branch_passes",
+                    "passes over a channel tile's pixels: 2, the small branch's then the large branch's; 1, both "
+                    "branches in every register tile",
+                    2, {1, 2});
+    return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "
+                           "other over each task)",
+                           [](const KnobValues &k) { return k.at("branch_passes") == 2 || k.at("input_channel_chunk") == 0; });
 }
 
 void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts) {

@@ -1,5 +1,5 @@
 // x86 conv schedule: the shared CPU loop nest (conv/cpu.cpp) with x86 knobs.
-// Measured: AMD EPYC Zen 4 (AVX-512), 2 threads, batch 8: dense 2x7x2 took 0.97x the time of 2x4x3 (geomean, four benchmark shapes); Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time.
+// Measured: Sapphire Rapids class Xeon, 2 threads, batch 8: dense 2x7x2 in 32-channel chunks took 0.63-0.86x the unchunked time (four benchmark shapes); Zen 4, 2 threads: unchunked 2x7x2 0.97x 2x4x3; Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time.
 #include "../conv/cpu.h"
 
 namespace convforge {
@@ -13,11 +13,16 @@ namespace convforge {
 // broadcasts use fixed offsets; a 1 x 5 row made LLVM vectorize the address math.
 // Depthwise runs 4 vectors per row and pointwise 4 channels x 4 vectors on
 // AVX-512: the best on Zen 4 at batch 1 and 8 (docs/tuning.md), as 4 vectors were
-// for depthwise on Zen 3.
+// for depthwise on Zen 3. On AVX-512 the dense reduction runs in chunks of 32
+// input channels over bands of 8 register-tile rows: on a Sapphire Rapids class
+// Xeon (2 threads, batch 8) that took 0.63-0.86x the unchunked time at the four
+// benchmark shapes (docs/tuning.md); AVX2 keeps one pass until measured there.
 KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
     const bool avx512 = facts.vector_registers == 32;
     return cpu_conv_knob_space(facts, path,
-                               {{"channel_vectors", 2}, {"tile_x", avx512 ? 7 : 3}, {"tile_y", 2}, {"grouped_vectors", 4},
+                               {{"channel_vectors", 2}, {"tile_x", avx512 ? 7 : 3}, {"tile_y", 2},
+                                {"input_channel_chunk", avx512 ? 32 : 0}, {"task_tile_rows", avx512 ? 8 : 0},
+                                {"grouped_vectors", 4},
                                 {"pointwise_channels", avx512 ? 4 : 8}, {"pointwise_vectors", avx512 ? 4 : 1}});
 }
 

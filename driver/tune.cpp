@@ -155,6 +155,9 @@ private:
         std::cerr << "\n";
     }
 
+    // One knob one candidate step away; where that step alone breaks a rule (say,
+    // turning chunking off while its band knob is set), the point keeping the rules
+    // with that knob at that value that differs from `at` in the fewest other knobs.
     std::vector<KnobValues> neighbours(const KnobValues &at, const std::vector<KnobValues> &points) const {
         std::vector<KnobValues> out;
         for (const Knob &k : space_.knobs()) {
@@ -162,9 +165,16 @@ private:
             for (long step : {-1L, 1L}) {
                 const long i = long(pos) + step;
                 if (i < 0 || i >= long(k.candidates.size())) continue;
-                KnobValues n = at;
-                n[k.name] = k.candidates[size_t(i)];
-                if (std::find(points.begin(), points.end(), n) != points.end()) out.push_back(n);
+                const int value = k.candidates[size_t(i)];
+                const KnobValues *nearest = nullptr;
+                size_t nearest_changes = 0;
+                for (const KnobValues &p : points) {
+                    if (p.at(k.name) != value) continue;
+                    size_t changes = 0;
+                    for (const auto &[name, v] : p) changes += at.at(name) != v;
+                    if (!nearest || changes < nearest_changes) nearest = &p, nearest_changes = changes;
+                }
+                if (nearest) out.push_back(*nearest);
             }
         }
         return out;

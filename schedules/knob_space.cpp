@@ -17,12 +17,13 @@ std::string candidates_text(const Knob &k) {
 }  // namespace
 
 KnobSpace &KnobSpace::knob(const std::string &name, const std::string &meaning, int default_value,
-                           std::vector<int> candidates) {
-    if (std::find(candidates.begin(), candidates.end(), default_value) == candidates.end())
-        candidates.push_back(default_value);
+                           std::vector<int> candidates, std::optional<int> in_older_records) {
+    const int older = in_older_records.value_or(default_value);
+    for (int v : {default_value, older})
+        if (std::find(candidates.begin(), candidates.end(), v) == candidates.end()) candidates.push_back(v);
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-    knobs_.push_back({name, meaning, std::move(candidates), default_value});
+    knobs_.push_back({name, meaning, std::move(candidates), default_value, older});
     return *this;
 }
 
@@ -39,6 +40,8 @@ KnobValues KnobSpace::defaults() const {
 
 KnobValues KnobSpace::resolve(const KnobValues &given) const {
     KnobValues values = defaults();
+    if (!given.empty())
+        for (const Knob &k : knobs_) values[k.name] = k.value_in_older_records;
     for (const auto &[name, value] : given) {
         const auto k = std::find_if(knobs_.begin(), knobs_.end(), [&](const Knob &d) { return d.name == name; });
         if (k == knobs_.end()) {

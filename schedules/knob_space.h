@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct Knob {
     std::string meaning;
     std::vector<int> candidates;  // ascending; the default is one of them
     int default_value;
+    // What a record that lacks the knob means: records tuned before the knob was
+    // declared ran the nest of this value, which need not be today's default.
+    int value_in_older_records;
 };
 
 struct KnobRule {
@@ -30,14 +34,18 @@ struct KnobRule {
 class KnobSpace {
 public:
     // Declares a knob; its default joins the candidates if it is not among them.
-    KnobSpace &knob(const std::string &name, const std::string &meaning, int default_value, std::vector<int> candidates);
+    // `in_older_records`: the value records that lack it mean (default: the default).
+    KnobSpace &knob(const std::string &name, const std::string &meaning, int default_value, std::vector<int> candidates,
+                    std::optional<int> in_older_records = std::nullopt);
     KnobSpace &rule(const std::string &text, std::function<bool(const KnobValues &)> holds);
 
     const std::vector<Knob> &knobs() const { return knobs_; }
     const std::vector<KnobRule> &rules() const { return rules_; }
     KnobValues defaults() const;
-    // `given` (a record's knobs) over the defaults. Throws std::invalid_argument
-    // naming an unknown knob, a value that is not a candidate or a broken rule.
+    // `given` (a record's knobs) over the defaults; when `given` is not empty (a
+    // record), a knob it lacks takes its value_in_older_records. Throws
+    // std::invalid_argument naming an unknown knob, a value that is not a
+    // candidate or a broken rule.
     KnobValues resolve(const KnobValues &given) const;
     // Assignments of the candidates, before the rules.
     uint64_t size() const;

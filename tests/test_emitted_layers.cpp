@@ -4,6 +4,7 @@
 
 #include "emitted_dense_chunked_layer.h"
 #include "emitted_dense_layer.h"
+#include "emitted_dense_one_pass_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
 #include "emitted_wide_groups_layer.h"
@@ -28,6 +29,10 @@ TEST(EmittedLayer, DenseMatchesReference) { expect_matches_reference("dense.json
 
 TEST(EmittedLayer, WideGroupsMatchReference) {
     expect_matches_reference("wide_groups.json", CONVFORGE_EMITTED_KERNEL(emitted_wide_groups_layer), {2, 32, 13, 11});
+}
+
+TEST(EmittedLayer, DenseInOnePassMatchesReference) {
+    expect_matches_reference("dense.json", CONVFORGE_EMITTED_KERNEL(emitted_dense_one_pass_layer), {2, 12, 17, 19});
 }
 
 TEST(EmittedLayer, SaconvInOnePassMatchesReference) {

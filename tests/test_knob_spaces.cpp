@@ -42,11 +42,29 @@ TEST(KnobSpace, ResolveRefusesWhatTheDeclarationsDoNotAllow) {
                   .resolve({{"channel_vectors", 2}, {"tile_x", 3}, {"tile_y", 4}})
                   .at("tile_y"),
               4);
+    // 0 is a value only where a knob declares it.
+    EXPECT_NE(error_of([&] { dense.resolve({{"tile_x", 0}}); }).find("knob 'tile_x' is 0, not one of its declared values"),
+              std::string::npos);
     // 3 vectors of 16 lanes do not divide a 64-channel packed block.
     EXPECT_NE(error_of([&] {
                   knob_space("conv", facts_of("x86-64-avx512"), "dense").resolve({{"channel_vectors", 3}, {"tile_x", 1}, {"tile_y", 1}});
               }).find("packed alignment"),
               std::string::npos);
+}
+
+// A record tuned before the chunk knobs existed ran the unchunked nest, and still
+// does, though AVX-512's fallback (no record) is chunked; SAConv's one-pass records
+// of that time keep the rules.
+TEST(KnobSpace, RecordsOlderThanAKnobKeepTheirNest) {
+    const KnobSpace dense = knob_space("conv", facts_of("x86-64-avx512"), "dense");
+    EXPECT_GT(dense.defaults().at("input_channel_chunk"), 0);
+    const KnobValues old = dense.resolve({{"channel_vectors", 2}, {"tile_x", 7}, {"tile_y", 2}});
+    EXPECT_EQ(old.at("input_channel_chunk"), 0);
+    EXPECT_EQ(old.at("task_tile_rows"), 0);
+    EXPECT_EQ(dense.resolve({}).at("input_channel_chunk"), dense.defaults().at("input_channel_chunk"));
+    const KnobSpace saconv = knob_space("saconv", facts_of("x86-64-avx512"), "dense");
+    EXPECT_EQ(error_of([&] { saconv.resolve({{"branch_passes", 1}, {"channel_vectors", 2}, {"tile_x", 7}, {"tile_y", 2}}); }),
+              "");
 }
 
 TEST(KnobSpace, FallbacksLieInEverySpaceAndPointsKeepTheRules) {

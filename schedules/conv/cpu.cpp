@@ -26,8 +26,10 @@ namespace {
 // live in a buffer the size of that band, and the reduction runs a chunk of input
 // channels at a time over every register tile of the band (the register tile is
 // the chunk's partial sum, an rfactor of the reduction). The chunk's weights
-// (tile_o x chunk x k^2 floats: 36 KB at 32 x 32 x 9) then stay in L1 across the
-// band instead of streaming from L2 once per register tile.
+// (tile_o x chunk x k^2 floats: 36 KB at 32 x 32 x 9) are then reused by every
+// register tile of the band while they are hot, instead of streaming from L2
+// once per register tile (measured faster, docs/tuning.md; no cache counters
+// were available to show where they stay).
 bool chunked(const KnobValues &k) { return k.at("input_channel_chunk") > 0; }
 
 ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
@@ -217,18 +219,20 @@ int fallback_of(const KnobValues &fallback, const std::string &name) {
 KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const KnobValues &fallback) {
     const int vec = facts.vector_floats, registers = facts.vector_registers;
     KnobSpace space;
-    auto declare = [&](const char *name, const char *meaning, std::vector<int> candidates) {
-        space.knob(name, meaning, fallback_of(fallback, name), std::move(candidates));
+    auto declare = [&](const char *name, const char *meaning, std::vector<int> candidates,
+                       std::optional<int> in_older_records = std::nullopt) {
+        space.knob(name, meaning, fallback_of(fallback, name), std::move(candidates), in_older_records);
     };
     switch (path) {
     case ConvPath::Dense:
         declare("channel_vectors", "output-channel vectors per register tile", {1, 2, 3, 4});
         declare("tile_x", "output columns per register tile", {1, 2, 3, 4, 5, 6, 7, 8});
         declare("tile_y", "output rows per register tile", {1, 2, 3, 4, 5, 6});
+        // Records tuned before these two knobs ran the unchunked nest.
         declare("input_channel_chunk", "input channels per pass over a task's register tiles (0: all in one pass)",
-                {0, 8, 16, 32, 64});
+                {0, 8, 16, 32, 64}, 0);
         declare("task_tile_rows", "register-tile rows per task when the reduction is chunked (0: the whole image)",
-                {0, 2, 4, 8});
+                {0, 2, 4, 8}, 0);
         space.rule("channel_vectors * tile_x * tile_y accumulators + channel_vectors weight vectors + 1 broadcast <= " +
                        std::to_string(registers) + " vector registers",
                    [registers](const KnobValues &k) {

@@ -14,9 +14,11 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
 void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // Where the loop nest of s.output holds one register tile (its accumulators
-// compute there), one parallel task, and one tile of output channels over all
-// the pixels the loops inside it cover (dense: the channel-tile loop, outermost
-// when the weights are larger than an image, inside each task otherwise).
+// compute there; with a chunked dense reduction, the task, whose band of
+// accumulators they are), one parallel task, and one tile of output channels
+// over all the pixels the loops inside it cover (dense: the channel-tile loop,
+// outermost when the weights are larger than an image, inside each task
+// otherwise; chunked, the task).
 struct ConvTileLevels {
     Halide::LoopLevel tile, task, channels;
     // Whether `channels` lies inside `task` (a stage computed there must not be

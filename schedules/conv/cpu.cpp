@@ -30,7 +30,6 @@ namespace {
 // register tile of the band while they are hot, instead of streaming from L2
 // once per register tile (measured faster, docs/tuning.md; no cache counters
 // were available to show where they stay).
-bool chunked(const KnobValues &k) { return k.at("input_channel_chunk") > 0; }
 
 ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     Func out = s.output;
@@ -48,10 +47,9 @@ ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const
         .unroll(oi)
         .unroll(xi)
         .unroll(yi);
-    if (chunked(k)) {
-        Var band("band"), band_n("band_n");
+    if (dense_reduction_chunked(k)) {
         if (const int band_tiles = k.at("task_tile_rows")) {
-            Var yb("yb");
+            Var band("band"), yb("yb"), band_n("band_n");
             out.split(yo, band, yb, band_tiles, TailStrategy::GuardWithIf).reorder(oi, xi, yi, xo, yb, band, n, oo);
             out.fuse(band, n, band_n).fuse(band_n, oo, task).parallel(task);
         } else {
@@ -91,7 +89,7 @@ void schedule_register_tile(Func f, const RVar &channels, const RDom &r, const L
 
 void schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
                                 const TargetFacts &facts) {
-    if (!chunked(k)) return schedule_register_tile(acc, r.z, r, tile, k, facts);
+    if (!dense_reduction_chunked(k)) return schedule_register_tile(acc, r.z, r, tile, k, facts);
     // The band's accumulators (whole register tiles: aligned bounds), then per chunk
     // of input channels one pass of register tiles adding their partial sums.
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
@@ -243,7 +241,7 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
                        std::to_string(kPackedChannelAlignment) + " channels)",
                    [vec](const KnobValues &k) { return kPackedChannelAlignment % (vec * k.at("channel_vectors")) == 0; });
         space.rule("task_tile_rows is 0 unless input_channel_chunk > 0 (only chunked tasks are banded)",
-                   [](const KnobValues &k) { return k.at("input_channel_chunk") > 0 || k.at("task_tile_rows") == 0; });
+                   [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("task_tile_rows") == 0; });
         break;
     case ConvPath::Grouped:
         declare("grouped_vectors", "width vectors per register run", {1, 2, 3, 4, 5, 6, 7, 8});

@@ -13,6 +13,9 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
 
 void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
+// Whether the dense path's knobs chunk its reduction (input_channel_chunk > 0).
+inline bool dense_reduction_chunked(const KnobValues &k) { return k.at("input_channel_chunk") > 0; }
+
 // Where the loop nest of s.output holds one register tile (its accumulators
 // compute there; with a chunked dense reduction, the task, whose band of
 // accumulators they are), one parallel task, and one tile of output channels

@@ -125,7 +125,7 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 // whole task, so the branches already run one after the other over it: two
 // passes, with no small_blend buffer between them.
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
-    if (k.at("branch_passes") == 1 || k.at("input_channel_chunk") > 0) {
+    if (k.at("branch_passes") == 1 || dense_reduction_chunked(k)) {
         for (const SaconvBranch &branch : s.branches())
             schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
         return;
@@ -185,7 +185,7 @@ KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
                     2, {1, 2});
     return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "
                            "other over each task)",
-                           [](const KnobValues &k) { return k.at("branch_passes") == 2 || k.at("input_channel_chunk") == 0; });
+                           [](const KnobValues &k) { return k.at("branch_passes") == 2 || !dense_reduction_chunked(k); });
 }
 
 void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts) {

@@ -65,6 +65,17 @@ TEST(KnobSpace, RecordsOlderThanAKnobKeepTheirNest) {
     const KnobSpace saconv = knob_space("saconv", facts_of("x86-64-avx512"), "dense");
     EXPECT_EQ(error_of([&] { saconv.resolve({{"branch_passes", 1}, {"channel_vectors", 2}, {"tile_x", 7}, {"tile_y", 2}}); }),
               "");
+    EXPECT_EQ(saconv.resolve({{"input_channel_chunk", 32}, {"task_tile_rows", 8}}).at("large_branch_chunk"), 0);
+}
+
+// The large branch's own chunk exists only where the reduction is chunked.
+TEST(KnobSpace, LargeBranchChunkNeedsAChunkedReduction) {
+    const KnobSpace saconv = knob_space("saconv", facts_of("x86-64-avx512"), "dense");
+    EXPECT_EQ(error_of([&] { saconv.resolve({{"input_channel_chunk", 32}, {"large_branch_chunk", 16}}); }), "");
+    EXPECT_NE(error_of([&] {
+                  saconv.resolve({{"input_channel_chunk", 0}, {"task_tile_rows", 0}, {"large_branch_chunk", 16}});
+              }).find("large_branch_chunk is 0 unless input_channel_chunk > 0"),
+              std::string::npos);
 }
 
 TEST(KnobSpace, FallbacksLieInEverySpaceAndPointsKeepTheRules) {

@@ -123,9 +123,19 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
 // a channel tile share the L2 (1.2 MB at 256 channels, 64-channel tiles).
 // Chunked (the conv's input_channel_chunk > 0), each branch's accumulators cover a
 // whole task, so the branches already run one after the other over it: two
-// passes, with no small_blend buffer between them.
+// passes, with no small_blend buffer between them. The large branch may take its
+// own chunk (large_branch_chunk): its register tile reads a window of input
+// pixels 3x as wide and tall, so a chunk's inputs and weights that fit L1 at
+// dilation d may not at 3d.
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
-    if (k.at("branch_passes") == 1 || dense_reduction_chunked(k)) {
+    if (dense_reduction_chunked(k)) {
+        schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, at, k, facts);
+        KnobValues large = k;
+        if (const int chunk = k.at("large_branch_chunk")) large["input_channel_chunk"] = chunk;
+        schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, large, facts);
+        return;
+    }
+    if (k.at("branch_passes") == 1) {
         for (const SaconvBranch &branch : s.branches())
             schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
         return;
@@ -183,6 +193,13 @@ KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
                     "passes over a channel tile's pixels: 2, the small branch's then the large branch's; 1, both "
                     "branches in every register tile",
                     2, {1, 2});
+    // Records tuned before this knob chunked the large branch as the small one.
+    conv_space.knob("large_branch_chunk",
+                    "input channels per pass of the large branch's register tiles when the reduction is chunked (0: "
+                    "input_channel_chunk, as the small branch)",
+                    0, {0, 8, 16, 32, 64}, 0);
+    conv_space.rule("large_branch_chunk is 0 unless input_channel_chunk > 0 (only a chunked reduction has passes)",
+                    [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("large_branch_chunk") == 0; });
     return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "
                            "other over each task)",
                            [](const KnobValues &k) { return k.at("branch_passes") == 2 || !dense_reduction_chunked(k); });

@@ -310,7 +310,7 @@ int main(int argc, char **argv) {
         ->check(CLI::Range(1.0, 3600.0))
         ->capture_default_str();
     tune_cmd->add_option("--threads", tune_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
-    tune_cmd->add_option("--repeats", tune_options.repeats, "timed runs per candidate")
+    tune_cmd->add_option("--repeats", tune_options.repeats, "interleaved timing rounds per candidate (about 20 ms of it and of the incumbent each)")
         ->check(CLI::Range(3, 10000))
         ->capture_default_str();
     tune_cmd->add_option("--db", tune_options.db_path, "schedule database to read and update")->capture_default_str();

@@ -124,6 +124,8 @@ private:
         const Result first = evaluate(fallback, true);
         if (!first.ok) throw Error("tune: the fallback schedule itself failed: " + first.note);
         default_ms_ = first.ms;
+        KnobValues current = fallback;
+        stand_on(current);
 
         // Hill climbing over the declared candidates: from the best point so far
         // try every neighbour (one knob one candidate step away), move while one is
@@ -131,7 +133,6 @@ private:
         // this ends up trying everything; in a large one it spends the budget
         // around the good regions instead of uniformly.
         std::mt19937 rng(7);
-        KnobValues current = fallback;
         while (results_.size() < points.size() && !out_of_budget()) {
             bool moved = false;
             for (const KnobValues &n : neighbours(current, points)) {
@@ -139,7 +140,7 @@ private:
                 if (results_.count(n)) continue;
                 const Result r = evaluate(n, false);
                 if (r.ok && r.ms < results_.at(current).ms) {
-                    current = n;
+                    stand_on(current = n);
                     moved = true;
                 }
             }
@@ -150,7 +151,7 @@ private:
             }
             if (untried.empty()) break;
             const KnobValues restart = untried[std::uniform_int_distribution<size_t>(0, untried.size() - 1)(rng)];
-            if (evaluate(restart, false).ok) current = restart;
+            if (evaluate(restart, false).ok) stand_on(current = restart);
         }
         std::cerr << "\n";
     }
@@ -190,13 +191,19 @@ private:
         return spent + per_candidate * (1 + finalists) > o_.budget_seconds;
     }
 
+    // A candidate's time in the search. On a shared machine, timings taken seconds
+    // apart differ by more than neighbouring candidates do (1.5x within minutes on
+    // 2-core VMs), so a candidate is timed in interleaved rounds beside the point
+    // the climb stands on (the incumbent) and scores the incumbent's score times
+    // their ratio: every comparison the climb makes is taken in one stretch, and
+    // the scores chain back to the fallback's own time.
     Result evaluate(const KnobValues &knobs, bool is_fallback) {
         Result r;
         ++compiled_;
         const bool wrong = o_.test_wrong_candidate && compiled_ == 2;
         try {
             const std::string name = "candidate_" + std::to_string(compiled_);
-            const auto loaded = compile(name, &knobs, wrong);
+            auto loaded = compile(name, &knobs, wrong);
             const EmittedKernel &kernel = loaded->kernel();
             Tensor y;
             run_layer_with(layer_, input_, y, kernel);
@@ -205,8 +212,14 @@ private:
             } else if (const std::string bad = mismatch(y); !bad.empty()) {
                 throw Error("output differs from the fallback schedule's: " + bad);
             }
-            r.ms = time_kernel(kernel, y);
+            if (is_fallback) {
+                r.ms = interleaved_medians({&kernel}, o_.repeats)[0];
+            } else {
+                const std::vector<double> ms = interleaved_medians({&kernel, &incumbent_->kernel()}, o_.repeats);
+                r.ms = results_.at(incumbent_knobs_).ms * ms[0] / ms[1];
+            }
             r.ok = true;
+            last_ = std::move(loaded);
         } catch (const std::exception &e) {
             r.note = e.what();
             std::cerr << "\nconvforge tune: rejected " << knob_text(knobs) << ": " << r.note << "\n";
@@ -221,6 +234,12 @@ private:
                      knob_text(best_).c_str(), std::max(0.0, o_.budget_seconds - seconds_since(t0_)));
         std::fflush(stderr);
         return r;
+    }
+
+    // The climb stands on `knobs`, the point evaluated last: its kernel is the incumbent.
+    void stand_on(const KnobValues &knobs) {
+        incumbent_ = std::move(last_);
+        incumbent_knobs_ = knobs;
     }
 
     // The layer compiled and loaded in its own scratch directory `name`, with
@@ -279,7 +298,7 @@ private:
         if (baseline_) kernels.push_back(&baseline_->kernel());
         std::cerr << "convforge tune: confirming the fastest " << finalists.size() - 1 << " against the fallback"
                   << (baseline_ ? " and the baseline" : "") << " in interleaved rounds\n";
-        const std::vector<double> ms = interleaved_medians(kernels);
+        const std::vector<double> ms = interleaved_medians(kernels, o_.repeats);
         for (size_t i = 0; i < finalists.size(); ++i)
             std::fprintf(stderr, "  %-40s search %.3f ms, interleaved %.3f ms%s\n", knob_text(finalists[i]).c_str(),
                          results_.at(finalists[i]).ms, ms[i], i == 0 ? " (fallback)" : "");
@@ -294,8 +313,8 @@ private:
     }
 
     // Each round runs every kernel for about 20 ms (at least once); the median of
-    // each kernel's runs over `repeats` rounds, after a warm-up round.
-    std::vector<double> interleaved_medians(const std::vector<const EmittedKernel *> &kernels) {
+    // each kernel's runs over `rounds` rounds, after a warm-up round.
+    std::vector<double> interleaved_medians(const std::vector<const EmittedKernel *> &kernels, int rounds) {
         Tensor y;
         std::vector<int> runs;
         for (const EmittedKernel *k : kernels) {
@@ -304,7 +323,7 @@ private:
             runs.push_back(std::max(1, int(0.02 / std::max(1e-6, seconds_since(t0)))));
         }
         std::vector<std::vector<double>> times(kernels.size());
-        for (int round = 0; round <= o_.repeats; ++round) {
+        for (int round = 0; round <= rounds; ++round) {
             for (size_t i = 0; i < kernels.size(); ++i) {
                 for (int r = 0; r < runs[i]; ++r) {
                     const auto t0 = Clock::now();
@@ -352,28 +371,6 @@ private:
 
     // Warm-up, then three rounds; rounds that disagree by more than 15 % (a noisy
     // stretch of a shared machine) are measured once more and all rounds kept.
-    double time_kernel(const EmittedKernel &kernel, Tensor &y) {
-        for (int i = 0; i < 2; ++i) run_layer_with(layer_, input_, y, kernel);
-        const int per_round = std::max(1, o_.repeats / 3);
-        std::vector<double> all, rounds;
-        auto round = [&] {
-            std::vector<double> times;
-            for (int i = 0; i < per_round; ++i) {
-                const auto t0 = Clock::now();
-                run_layer_with(layer_, input_, y, kernel);
-                times.push_back(seconds_since(t0) * 1e3);
-            }
-            all.insert(all.end(), times.begin(), times.end());
-            rounds.push_back(median(times));
-        };
-        for (int i = 0; i < 3; ++i) round();
-        const double spread = *std::max_element(rounds.begin(), rounds.end()) / *std::min_element(rounds.begin(), rounds.end());
-        if (spread > 1.15) {
-            for (int i = 0; i < 3; ++i) round();
-        }
-        return median(all);
-    }
-
     void write_record() {
         if (best_ms_ == 0) throw Error("tune: no candidate ran");
         ScheduleRecord rec = record_for(best_);
@@ -424,6 +421,8 @@ private:
     static constexpr size_t kConfirmed = 4;  // candidates timed again beside the fallback
     size_t confirmed_ = 0;
     std::unique_ptr<LoadedKernel> baseline_;
+    std::unique_ptr<LoadedKernel> last_, incumbent_;  // the kernel evaluated last; the climb's
+    KnobValues incumbent_knobs_;
 };
 
 }  // namespace

@@ -14,7 +14,7 @@ struct TuneOptions {
     double budget_seconds = 240;
     double compile_timeout_seconds = 90;
     int threads = 0;
-    int repeats = 15;          // timed runs per candidate (three rounds)
+    int repeats = 15;          // interleaved rounds (about 20 ms of each kernel) per timing
     std::string db_path;
     std::string self;          // this executable, to compile candidates in child processes
     std::string linker = "c++";

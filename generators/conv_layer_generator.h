@@ -158,6 +158,16 @@ protected:
         return w;
     }
 
+    // How a variant's schedule ends: a call that breaks the emitted layer's
+    // geometry or the variant's `rules` fails with a message naming them, and
+    // never runs (Halide tries specializations in order; this one is last).
+    static void refuse_other_calls(Halide::GeneratorOutput<Buffer<float>> &output, const Halide::Expr &valid,
+                                   const std::string &variant, const std::string &rules) {
+        output.specialize(valid);
+        output.specialize_fail("convforge: arguments differ from the layer this " + variant +
+                               " kernel was emitted for, or break " + variant + "'s rules (" + rules + ")");
+    }
+
     static Halide::Expr fixed_or(int fixed, Halide::Expr runtime) { return fixed > 0 ? Halide::Expr(fixed) : runtime; }
 };
 

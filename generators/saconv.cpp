@@ -140,10 +140,8 @@ public:
         const TargetFacts facts = target_facts(get_target());
         const KnobSpace space = saconv_knob_space(facts, path);
         schedule_saconv(st, space.resolve(parse_knob_text(knob_section_for(knobs, facts.database_key))), facts);
-        output.specialize(st.conv.valid);
-        output.specialize_fail("convforge: arguments differ from the layer this saconv kernel was emitted for, or "
-                               "break saconv's rules (odd kernel_size, padding = dilation * (kernel_size - 1) / 2, "
-                               "input height and width >= 3)");
+        refuse_other_calls(output, st.conv.valid, "saconv",
+                           "odd kernel_size, padding = dilation * (kernel_size - 1) / 2, input height and width >= 3");
         set_estimates();
     }
 

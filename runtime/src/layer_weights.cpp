@@ -5,6 +5,7 @@
 
 #include "checked_size.h"
 #include "message_text.h"
+#include "plain_conv.h"
 
 namespace convforge {
 
@@ -32,8 +33,7 @@ void require_finite(const std::string &key, const WeightTensor &t) {
 std::vector<ExpectedTensor> expected_weights(const LayerSpec &s) {
     std::vector<ExpectedTensor> keys = find_variant(s.variant).weights(s);
     if (s.epilogue.batchnorm) {
-        for (const char *name : {"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"})
-            keys.push_back({name, {s.out_channels}});
+        for (ExpectedTensor &e : batchnorm_weights("bn", s.out_channels)) keys.push_back(std::move(e));
     }
     return keys;
 }

@@ -35,19 +35,31 @@ std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &s) {
     return {{"bias", {s.out_channels}}};
 }
 
+std::vector<ExpectedTensor> batchnorm_weights(const std::string &prefix, int64_t channels) {
+    std::vector<ExpectedTensor> keys;
+    for (const char *name : {".weight", ".bias", ".running_mean", ".running_var"}) keys.push_back({prefix + name, {channels}});
+    return keys;
+}
+
 // BN(z) = gamma (z - mean) / sqrt(var + eps) + beta, an affine map per channel.
-BatchNormAffine batchnorm_affine(const LayerSpec &s, const WeightMap &w) {
-    BatchNormAffine bn{std::vector<double>(size_t(s.out_channels), 1.0), std::vector<double>(size_t(s.out_channels), 0.0)};
-    if (!s.epilogue.batchnorm) return bn;
-    const auto gamma = w.at("bn.weight").as_float(), beta = w.at("bn.bias").as_float();
-    const auto mean = w.at("bn.running_mean").as_float(), var = w.at("bn.running_var").as_float();
-    for (int o = 0; o < s.out_channels; ++o) {
-        if (!(var[o] + s.epilogue.bn_eps > 0))
-            throw Error("weights: key 'bn.running_var' entry " + std::to_string(o) + " makes var + eps non-positive");
-        bn.scale[o] = gamma[o] / std::sqrt(double(var[o]) + s.epilogue.bn_eps);
+BatchNormAffine batchnorm_affine(const WeightMap &w, const std::string &prefix, int channels, double eps) {
+    BatchNormAffine bn{std::vector<double>(size_t(channels)), std::vector<double>(size_t(channels))};
+    const auto gamma = w.at(prefix + ".weight").as_float(), beta = w.at(prefix + ".bias").as_float();
+    const auto mean = w.at(prefix + ".running_mean").as_float(), var = w.at(prefix + ".running_var").as_float();
+    for (int o = 0; o < channels; ++o) {
+        if (!(var[o] + eps > 0))
+            throw Error("weights: key '" + prefix + ".running_var' entry " + std::to_string(o) +
+                        " makes var + eps non-positive");
+        bn.scale[o] = gamma[o] / std::sqrt(double(var[o]) + eps);
         bn.shift[o] = beta[o] - mean[o] * bn.scale[o];
     }
     return bn;
+}
+
+BatchNormAffine batchnorm_affine(const LayerSpec &s, const WeightMap &w) {
+    if (!s.epilogue.batchnorm)
+        return {std::vector<double>(size_t(s.out_channels), 1.0), std::vector<double>(size_t(s.out_channels), 0.0)};
+    return batchnorm_affine(w, "bn", s.out_channels, s.epilogue.bn_eps);
 }
 
 ProgramConstant packed_conv_weights(const std::vector<float> &kernel, int out_channels, int in_channels_per_group,

@@ -11,12 +11,17 @@ namespace convforge {
 // "bias" [O] when the spec has one.
 std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &spec);
 
-// The epilogue's BatchNorm as y = scale z + shift per output channel (1 and 0
-// without one); throws naming an entry with var + eps <= 0.
+// The four state_dict entries of a BatchNorm named `prefix` ("bn", "bn1", ...)
+// over `channels`: weight, bias, running_mean, running_var.
+std::vector<ExpectedTensor> batchnorm_weights(const std::string &prefix, int64_t channels);
+
+// A BatchNorm as y = scale z + shift per channel; throws naming an entry with
+// var + eps <= 0. The epilogue's (1 and 0 without one), or the one named `prefix`.
 struct BatchNormAffine {
     std::vector<double> scale, shift;
 };
 BatchNormAffine batchnorm_affine(const LayerSpec &spec, const WeightMap &weights);
+BatchNormAffine batchnorm_affine(const WeightMap &weights, const std::string &prefix, int channels, double eps);
 
 // `kernel` [O, C/g, k, k] in the conv generator's PackedWeightLayout, one block
 // per `out_channels_per_call` output channels (a kernel call each).

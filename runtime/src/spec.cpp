@@ -156,7 +156,7 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
         s.padding = int(padding);
     }
     s.padding = f.integer("padding", s.padding);
-    s.groups = f.integer("groups", 1);
+    s.groups = f.integer("groups", variant.default_groups());
     s.bias = f.boolean("bias", false);
     if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
     for (const VariantParam &p : variant.params()) {
@@ -184,9 +184,6 @@ void check_layer_spec(const LayerSpec &s, const std::string &origin) {
     require_positive(s.dilation, "dilation", origin);
     require_positive(s.groups, "groups", origin);
     if (s.padding < 0) throw Error(origin + ": field 'padding' must be >= 0, got " + std::to_string(s.padding));
-    if (s.in_channels % s.groups || s.out_channels % s.groups)
-        throw Error(origin + ": in_channels " + std::to_string(s.in_channels) + " and out_channels " +
-                    std::to_string(s.out_channels) + " must both be divisible by groups " + std::to_string(s.groups));
     for (const auto &[name, value] : s.params) {
         bool known = false;
         for (const VariantParam &p : variant.params()) {
@@ -196,6 +193,7 @@ void check_layer_spec(const LayerSpec &s, const std::string &origin) {
         }
         if (!known) throw Error(origin + ": variant '" + s.variant + "' has no field " + excerpt(name));
     }
+    variant.check_groups(s, origin);
     variant.check(s, origin);
     if (std::string(activation_name(s.epilogue.activation)) == "?") {
         std::string known;
@@ -206,6 +204,12 @@ void check_layer_spec(const LayerSpec &s, const std::string &origin) {
     if (!(s.epilogue.bn_eps > 0) || !std::isfinite(s.epilogue.bn_eps))
         throw Error(origin + ": epilogue field 'bn_eps' must be a finite number > 0");
     check_spec_sizes(s, origin);
+}
+
+void VariantDefinition::check_groups(const LayerSpec &s, const std::string &origin) const {
+    if (s.in_channels % s.groups || s.out_channels % s.groups)
+        throw Error(origin + ": in_channels " + std::to_string(s.in_channels) + " and out_channels " +
+                    std::to_string(s.out_channels) + " must both be divisible by groups " + std::to_string(s.groups));
 }
 
 LayerSpec load_layer_spec(const std::string &path) {

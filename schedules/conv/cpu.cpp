@@ -299,6 +299,15 @@ void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, con
     padded.compute_at(at.task).vectorize(padded.args()[0], facts.vector_floats);
 }
 
+void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const TargetFacts &facts) {
+    const int vec = facts.vector_floats;
+    Func columns = gap.column_sums, mean = gap.mean;
+    Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn");
+    mean.compute_root();
+    columns.compute_root().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
+    columns.update().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
+}
+
 void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvTileLevels at = tile_conv_output_cpu(s, k, facts);
     schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);

@@ -38,4 +38,9 @@ void schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func acc, const 
                                    const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts);
 
+// GAP over NCHW planes as the CPU runs it: column sums a channel plane at a
+// time (one task each), rows vectorized with predicated tails (a 14-wide row is
+// shorter than one AVX-512 vector, and a guarded tail would run it scalar).
+void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const TargetFacts &facts);
+
 }  // namespace convforge

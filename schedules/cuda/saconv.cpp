@@ -11,16 +11,11 @@
 // The small stages are one GPU pass each.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
 #include "../saconv/stages.h"
+#include "warp_tiles.h"
 
 namespace convforge {
 
 using namespace Halide;
-
-namespace {
-
-constexpr int kWarpLanes = 32;
-
-}  // namespace
 
 KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath path) {
     KnobSpace space;
@@ -44,69 +39,9 @@ KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath path) {
 
 namespace {
 
-// A compute_root stage over (x, y, rest...) as 2-D thread blocks, or one thread
-// per element of a small vector stage; its update definitions alike (each
-// thread runs its point's reduction).
-void gpu_image_stage(Func f, int threads_x, int threads_y) {
-    Var x = f.args()[0], y = f.args()[1], xo("xo"), yo("yo"), xi("xi"), yi("yi");
-    f.compute_root().gpu_tile(x, y, xo, yo, xi, yi, threads_x, threads_y, TailStrategy::GuardWithIf);
-    for (int u = 0; u < f.num_update_definitions(); ++u)
-        f.update(u).gpu_tile(x, y, xo, yo, xi, yi, threads_x, threads_y, TailStrategy::GuardWithIf);
-}
-
-void gpu_vector_stage(Func f) {
-    Var v = f.args()[0], vo("vo"), vi("vi");
-    f.compute_root().gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
-    for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).gpu_tile(v, vo, vi, 64, TailStrategy::GuardWithIf);
-}
-
-// One branch's accumulators in the lanes' registers at the warp's level `at`,
-// the input window of each channel chunk staged in shared memory. The taps are
-// unrolled where the kernel size is a constant; the tile's pixels always are
-// (its extents are bound, so a tile past the image's edge computes into the
-// padding, and one past the last channel into the zero-padded weights).
-void schedule_warp_branch(Func acc, const RDom &r, Func input, const ConvGeometry &g, const LoopLevel &at, int tile_x,
-                          int tile_y, int chunk) {
-    Var o = acc.args()[0], x = acc.args()[1], y = acc.args()[2];
-    acc.compute_at(at)
-        .store_in(MemoryType::Register)
-        .bound_extent(o, kWarpLanes)
-        .bound_extent(x, tile_x)
-        .bound_extent(y, tile_y)
-        .gpu_lanes(o)
-        .unroll(x)
-        .unroll(y);
-    RVar rco("rco"), rci("rci");
-    Stage update = acc.update();
-    update.split(r.z, rco, rci, chunk, TailStrategy::GuardWithIf).reorder(o, x, y, r.x, r.y, rci, rco).gpu_lanes(o).unroll(x).unroll(y);
-    if (Internal::as_const_int(g.kernel_size)) update.unroll(r.x).unroll(r.y);
-
-    Func window = input.in(acc);
-    Var wx = window.args()[0], wy = window.args()[1], wc = window.args()[2], wxy("wxy"), i("i"), io("io"), lane("lane");
-    window.compute_at(acc, rco)
-        .store_in(MemoryType::GPUShared)
-        .fuse(wx, wy, wxy)
-        .fuse(wxy, wc, i)
-        .split(i, io, lane, kWarpLanes, TailStrategy::GuardWithIf)
-        .gpu_lanes(lane);
-}
-
 void schedule_dense_warps(const SaconvStages &s, const KnobValues &k) {
     const int tile_x = k.at("gpu_tile_x"), tile_y = k.at("gpu_tile_y"), chunk = k.at("gpu_channel_chunk");
-    Func out = s.conv.output;
-    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
-    Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), block("block");
-    out.compute_root()
-        .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
-        .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
-        .split(o, oo, oi, kWarpLanes, TailStrategy::GuardWithIf)
-        .reorder(xi, yi, oi, xo, yo, oo, n)
-        .gpu_lanes(oi)
-        .unroll(xi)
-        .unroll(yi)
-        .fuse(oo, n, block)
-        .gpu_blocks(xo, yo, block);
-    const LoopLevel warp(out, xo);
+    const LoopLevel warp = tile_output_in_warps(s.conv.output, tile_x, tile_y);
     schedule_warp_branch(s.conv.acc, s.conv.r, s.padded_small, s.conv.geometry, warp, tile_x, tile_y, chunk);
     schedule_warp_branch(s.acc_large, s.r_large, s.conv.padded, s.conv.geometry, warp, tile_x, tile_y, chunk);
 }

@@ -52,14 +52,7 @@ void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
 // vector, and a guarded tail would run it scalar.
 void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
-    {
-        // Column sums a channel plane at a time (one task each), rows vectorized.
-        Func columns = s.gap_x.column_sums, mean = s.gap_x.mean;
-        Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn");
-        mean.compute_root();
-        columns.compute_root().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
-        columns.update().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
-    }
+    schedule_global_average_pool_cpu(s.gap_x, facts);
     // The matvecs of the two contexts (C^2 and O^2 per image, weights transposed
     // so output channels are contiguous) and the switch's offset, per image.
     for (Func f : {s.pre_context, s.post_context}) {

@@ -51,6 +51,12 @@ public:
     virtual const char *name() const = 0;
     virtual const char *summary() const = 0;  // one line, for `convforge list`
     virtual std::vector<VariantParam> params() const { return {}; }
+    // The spec's `groups` when it leaves the field out.
+    virtual int default_groups() const { return 1; }
+    // That `groups` divides the channels it splits, after the variant's own
+    // fields passed their checks: by default in_channels and out_channels (a
+    // variant whose groups split part of its input checks that part instead).
+    virtual void check_groups(const LayerSpec &spec, const std::string &origin) const;
     // The variant's own rules, after the shared geometry checks passed; throws
     // Error prefixed with `origin`.
     virtual void check(const LayerSpec &, const std::string & /*origin*/) const {}

@@ -1,0 +1,44 @@
+// The stages of the SPConv pipeline (generators/spconv.cpp) a schedule may touch,
+// and the SPConv schedules and knob spaces each target's file defines.
+#pragma once
+
+#include <array>
+
+#include "../conv/stages.h"
+
+namespace convforge {
+
+struct SpconvStages {
+    Halide::Func output;
+    ConvGeometry geometry;  // the 3x3 branch's: C3 input channels in `groups` groups
+    Halide::Expr valid;     // the call keeps the emitted layer's geometry and SPConv's rules
+    Halide::Func padded;    // (x, y, c, n) x3 padded by 1
+    Halide::Func pooled;    // (x, y, c, n) P(x), every channel
+    // (o, x, y, n): gwc (update 0, over r_grouped) then pwc (update 1, over
+    // r_representative); and conv1x1 (update 0, over r_uncertain). No biases.
+    Halide::Func acc_representative, acc_uncertain;
+    Halide::RDom r_grouped, r_representative, r_uncertain;
+    // The softmax weights before the conv pass.
+    GlobalAveragePool gap_x;       // (c, n) mean of x
+    Halide::Func tap_sums;         // (c, kx, ky, n) sum of padded x3 under each tap over the output positions
+    Halide::RDom tap_sums_r;       // its reduction over output positions
+    Halide::Func branch_means;     // (o, n) Tuple: GAP(Y3), GAP(Y1)
+    std::array<Halide::RDom, 3> gap_r;  // its updates' reductions: gwc taps, pwc channels, conv1x1 channels
+    Halide::Func mix;              // (o, n) Tuple: scale3, scale1, offset of out = scale3 acc3 + scale1 acc1 + offset
+};
+
+KnobSpace spconv_knob_space_x86(const TargetFacts &facts);
+KnobSpace spconv_knob_space_arm(const TargetFacts &facts);
+KnobSpace spconv_knob_space_cuda(const TargetFacts &facts);
+void schedule_spconv_cuda(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+// The CPU schedule x86 and ARM share (schedules/spconv/cpu.cpp), and its knob
+// space over `fallback` (a value per knob, as each target's file chooses them).
+void schedule_spconv_cpu(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
+KnobSpace spconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fallback);
+
+// The space of the target's family, and its schedule.
+KnobSpace spconv_knob_space(const TargetFacts &facts);
+void schedule_spconv(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+}  // namespace convforge

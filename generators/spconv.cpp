@@ -7,6 +7,7 @@
 //   Y1 = conv1x1 P(x1) + b1                     (bn2 folded into conv1x1 and b1)
 //   [b3, b1] = softmax(GAP(Y3), GAP(Y1)) per (o, n)
 //   out = act(scale (b3 Y3 + b1 Y1) + shift)    (scale, shift: the epilogue's BatchNorm)
+//       = act(s3 (gwc + pwc) + conv1x1 with weights times s1 + offset),  s3 = scale b3, s1 = scale b1
 // GAP(Y3) and GAP(Y1) are known before either branch is: both are linear in x, so
 // GAP(Y1) = conv1x1 GAP(x1) + b1 (P keeps the mean: stride 2 needs even sizes),
 // and GAP(Y3) adds gwc applied to the sums of x3 under each 3 x 3 tap over the
@@ -88,18 +89,22 @@ public:
             Tuple(st.branch_means(o, n)[0] + w_point(o, r3, 0, 0) * mean(r3, n), st.branch_means(o, n)[1]);
         st.branch_means(o, n) =
             Tuple(st.branch_means(o, n)[0], st.branch_means(o, n)[1] + w_point(o, C3 + r1, 0, 0) * mean(C3 + r1, n));
-        // out = scale3 acc3 + scale1 acc1 + offset (the accumulators without their biases).
+        // out = scale3 (gwc + pwc) + conv1x1 with weights times scale1 + offset (no biases in the sums).
         Expr g3 = st.branch_means(o, n)[0], g1 = st.branch_means(o, n)[1];
         Expr beta3 = 1.0f / (1.0f + exp(g1 - g3)), beta1 = 1.0f / (1.0f + exp(g3 - g1));
         st.mix(o, n) = Tuple(bn_scale(o) * beta3, bn_scale(o) * beta1,
                              bn_scale(o) * (beta3 * bias(o) + beta1 * uncertain_bias(o)) + bn_shift(o));
 
-        // The branches: gwc and pwc in one accumulator (both read x3), conv1x1 in another.
+        // Both branches in one accumulator, so an output tile needs one register
+        // tile: gwc, then pwc (both read x3), then the sum scaled by its softmax
+        // weight, then conv1x1's terms, each weight scaled by the other's. (Two
+        // accumulators, one per branch, held 24 vectors at once at the blend on
+        // AVX2's 16 registers: LLVM kept the first in registers and spilled the
+        // second's whole reduction.)
         Func no_bias("no_bias");
         no_bias(o) = 0.0f;
         st.r_grouped = conv_reduction_domain(grouped);
         st.acc_representative = conv_core(st.padded, w_grouped, no_bias, grouped, st.r_grouped);
-        Func representative_pooled("representative_pooled"), uncertain_pooled("uncertain_pooled");
         ConvGeometry pointwise = whole;
         pointwise.kernel_size = 1;
         pointwise.stride = 1;
@@ -108,17 +113,13 @@ public:
         st.r_representative = RDom(0, 1, 0, 1, 0, C3, "r_pwc");
         st.acc_representative(o, x, y, n) +=
             w_point(o, st.r_representative.z, 0, 0) * st.pooled(x, y, st.r_representative.z, n);
-        ConvGeometry uncertain = pointwise;
-        uncertain.in_channels = C - C3;
-        uncertain_pooled(x, y, c, n) = st.pooled(x, y, C3 + c, n);
-        Func w_uncertain("w_uncertain");
-        w_uncertain(o, c, kx, ky) = w_point(o, C3 + c, kx, ky);
-        st.r_uncertain = conv_reduction_domain(uncertain);
-        st.acc_uncertain = conv_core(uncertain_pooled, w_uncertain, no_bias, uncertain, st.r_uncertain);
+        st.acc_representative(o, x, y, n) = st.acc_representative(o, x, y, n) * st.mix(o, n)[0];
+        st.r_uncertain = RDom(0, 1, 0, 1, 0, C - C3, "r_uncertain");
+        st.acc_representative(o, x, y, n) += (st.mix(o, n)[1] * w_point(o, C3 + st.r_uncertain.z, 0, 0)) *
+                                             st.pooled(x, y, C3 + st.r_uncertain.z, n);
 
         Func mixed("mixed");
-        mixed(o, x, y, n) = st.mix(o, n)[0] * st.acc_representative(o, x, y, n) +
-                            st.mix(o, n)[1] * st.acc_uncertain(o, x, y, n) + st.mix(o, n)[2];
+        mixed(o, x, y, n) = st.acc_representative(o, x, y, n) + st.mix(o, n)[2];
         Func result = epilogue(mixed, activation);
         output(x, y, o, n) = result(x, y, o, n);
 

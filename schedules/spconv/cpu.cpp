@@ -1,9 +1,8 @@
 // The CPU SPConv schedule x86 and ARM share. The conv pass is the conv's dense
 // loop nest (schedules/conv/cpu.cpp): output channels vectorized in register
-// tiles over NHWC inputs, each output tile computing the representative branch's
-// register tile (gwc over x3 padded, then pwc over P(x)) and the uncertain
-// branch's (conv1x1 over P(x)) in turn, then mixing them. The softmax weights
-// come before it from small vectorized passes.
+// tiles over NHWC inputs, each output tile one register tile that sums gwc over
+// x3 padded and pwc over P(x), scales them, and adds conv1x1 over P(x). The
+// softmax weights come before it from small vectorized passes.
 #include "stages.h"
 #include "../conv/cpu.h"
 
@@ -78,17 +77,14 @@ void schedule_spconv_cpu(const SpconvStages &s, const KnobValues &knobs, const T
     const ConvTileLevels at = tile_conv_output_cpu(pass, k, facts);
     schedule_conv_accumulator_cpu(pass, s.acc_representative, s.r_grouped, at, k, facts);
     {
-        // pwc joins the same register tile: output channels vectorized, input channels innermost.
+        // pwc, the scale and conv1x1 in the same register tile: output channels
+        // vectorized, input channels innermost.
         Func acc = s.acc_representative;
         Var o = acc.args()[0], x = acc.args()[1], y = acc.args()[2];
-        acc.update(1)
-            .reorder(o, x, y, s.r_representative.z)
-            .vectorize(o, facts.vector_floats)
-            .unroll(o)
-            .unroll(x)
-            .unroll(y);
+        acc.update(1).reorder(o, x, y, s.r_representative.z);
+        acc.update(3).reorder(o, x, y, s.r_uncertain.z);
+        for (int u : {1, 2, 3}) acc.update(u).vectorize(o, facts.vector_floats).unroll(o).unroll(x).unroll(y);
     }
-    schedule_conv_accumulator_cpu(pass, s.acc_uncertain, s.r_uncertain, at, k, facts);
     schedule_conv_padded_cpu(pass, at, facts);
     // At stride 1, P(x) is the padded copy itself; at stride 2 it is built once, NHWC.
     const int64_t *stride = Internal::as_const_int(s.geometry.stride);

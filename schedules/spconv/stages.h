@@ -14,9 +14,10 @@ struct SpconvStages {
     Halide::Expr valid;     // the call keeps the emitted layer's geometry and SPConv's rules
     Halide::Func padded;    // (x, y, c, n) x3 padded by 1
     Halide::Func pooled;    // (x, y, c, n) P(x), every channel
-    // (o, x, y, n): gwc (update 0, over r_grouped) then pwc (update 1, over
-    // r_representative); and conv1x1 (update 0, over r_uncertain). No biases.
-    Halide::Func acc_representative, acc_uncertain;
+    // (o, x, y, n), both branches' sums: gwc (update 0, over r_grouped), pwc
+    // (update 1, over r_representative), their sum times its softmax scale
+    // (update 2), conv1x1 with scaled weights (update 3, over r_uncertain).
+    Halide::Func acc_representative;
     Halide::RDom r_grouped, r_representative, r_uncertain;
     // The softmax weights before the conv pass.
     GlobalAveragePool gap_x;       // (c, n) mean of x

@@ -162,4 +162,27 @@ check_fails "saconv padding" "padding = dilation * (kernel_size - 1) / 2 = 2" "$
 check_fails "saconv input below 3 rows" "height and width >= 3" "$work/y.npy" \
     run "$sac/spec.json" "$sac/weights.safetensors" "$work/small.npy" "$work/y.npy"
 
+# SPConv through the driver likewise.
+spc="$golden/spconv_r05_g2_s2"
+if run "$spc/spec.json" "$spc/weights.safetensors" "$spc/input.npy" "$work/y.npy" &&
+   matches_reference "$work/y.npy" "$spc/expected.npy"; then
+    echo "ok   spconv run matches PyTorch"
+else
+    fail "spconv run"
+fi
+rm -f "$work/y.npy"
+if "$cf" emit --spec "$spc/spec.json" --target host --out "$work/spc_emitted" --name spc_layer >/dev/null 2>&1 &&
+   [ -s "$work/spc_emitted/host/spc_layer.a" ] && [ -s "$work/spc_emitted/host/spc_layer.h" ] &&
+   "$cf" bench --spec "$spc/spec.json" --batch 1 --height 8 --width 10 --threads 1 --repeats 2 --builtin >/dev/null; then
+    echo "ok   spconv emit and bench"
+else
+    fail "spconv emit and bench"
+fi
+printf '{"variant": "spconv", "in_channels": 8, "out_channels": 12, "kernel_size": 3, "bias": true}' >"$work/spc_bias.json"
+check_fails "spconv bias" "bias false" "$work/emitted/host/spc.a" \
+    "$cf" emit --spec "$work/spc_bias.json" --target host --out "$work/emitted" --name spc
+"$py" -c "import numpy as np; np.save('$work/odd.npy', np.zeros((1, 8, 7, 10), np.float32))"
+check_fails "spconv stride 2 odd input" "even height and width" "$work/y.npy" \
+    run "$spc/spec.json" "$spc/weights.safetensors" "$work/odd.npy" "$work/y.npy"
+
 finish CLI

@@ -1,5 +1,5 @@
 // x86 conv schedule: the shared CPU loop nest (conv/cpu.cpp) with x86 knobs.
-// Measured: Sapphire Rapids class Xeon, 2 threads, batch 8: dense 2x7x2 in 32-channel chunks about 0.67x the unchunked 2x7x2's time at 256->256 14x14, 0.86x at 128->128 56x56 s2; Zen 4, 2 threads: unchunked 2x7x2 0.97x 2x4x3; Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time.
+// Measured: Sapphire Rapids class Xeon, 2 threads, batch 8: dense 2x7x2 in 32-channel chunks about 0.67x the unchunked 2x7x2's time at 256->256 14x14, 0.86x at 128->128 56x56 s2; Zen 4, 2 threads: unchunked 2x7x2 0.97x 2x4x3; Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time; Zen 1 (AVX2), 2 threads, batch 8: unchunked 2x3x2 won or tied the tuner's chunked candidates at the four benchmark shapes.
 #include "../conv/cpu.h"
 
 namespace convforge {
@@ -17,7 +17,8 @@ namespace convforge {
 // input channels over bands of 8 register-tile rows: on a Sapphire Rapids class
 // Xeon (2 threads, batch 8) that took about 0.67x the unchunked time at 256 ->
 // 256 14x14 and 0.86x at 128 -> 128 56x56 s2 (docs/tuning.md); unmeasured on
-// Zen 4 and Zen 5. AVX2 keeps one pass until measured there.
+// Zen 4 and Zen 5. AVX2 keeps one pass: on Zen 1 (2 threads, batch 8) the
+// tuner's chunked candidates were 1-5 % slower at the benchmark shapes.
 KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
     const bool avx512 = facts.vector_registers == 32;
     return cpu_conv_knob_space(facts, path,

@@ -1,6 +1,6 @@
 // x86 SPConv schedule: the shared CPU SPConv loop nest (spconv/cpu.cpp), whose
 // two branches' register tiles are the conv's dense ones, with the conv's x86 fallbacks.
-// Measured: correctness only so far (the fallback register tiles of the conv: AVX-512 2x7x2, AVX2 and SSE4.1 2x3x2).
+// Measured: AMD EPYC Zen 1 (AVX2), 2 threads, batch 8, the conv's 2x3x2 fallback: 0.46-0.65x the time of convforge's conv at the four benchmark shapes (docs/performance.md); AVX-512 unmeasured.
 #include "../conv/stages.h"
 #include "../spconv/stages.h"
 

@@ -135,23 +135,29 @@ else
     fail "missing record"; cat "$work/stdout"
 fi
 
-# SAConv through the driver: a run matches PyTorch, emit and bench take its specs,
-# and its own rules are errors that leave nothing behind.
+# A variant through the driver: a run of golden case $2 matches PyTorch, and emit
+# and bench ($3 x $4 input) take its spec.
+through_driver() {  # variant, golden case, height, width
+    local case="$golden/$2"
+    if run "$case/spec.json" "$case/weights.safetensors" "$case/input.npy" "$work/y.npy" &&
+       matches_reference "$work/y.npy" "$case/expected.npy"; then
+        echo "ok   $1 run matches PyTorch"
+    else
+        fail "$1 run"
+    fi
+    rm -f "$work/y.npy"
+    if "$cf" emit --spec "$case/spec.json" --target host --out "$work/$1_emitted" --name "$1_layer" >/dev/null 2>&1 &&
+       [ -s "$work/$1_emitted/host/$1_layer.a" ] && [ -s "$work/$1_emitted/host/$1_layer.h" ] &&
+       "$cf" bench --spec "$case/spec.json" --batch 1 --height "$3" --width "$4" --threads 1 --repeats 2 --builtin >/dev/null; then
+        echo "ok   $1 emit and bench"
+    else
+        fail "$1 emit and bench"
+    fi
+}
+
+# SAConv and SPConv through the driver; their own rules are errors that leave nothing behind.
+through_driver saconv saconv_k3 9 11
 sac="$golden/saconv_k3"
-if run "$sac/spec.json" "$sac/weights.safetensors" "$sac/input.npy" "$work/y.npy" &&
-   matches_reference "$work/y.npy" "$sac/expected.npy"; then
-    echo "ok   saconv run matches PyTorch"
-else
-    fail "saconv run"
-fi
-rm -f "$work/y.npy"
-if "$cf" emit --spec "$sac/spec.json" --target host --out "$work/sac_emitted" --name sac_layer >/dev/null 2>&1 &&
-   [ -s "$work/sac_emitted/host/sac_layer.a" ] && [ -s "$work/sac_emitted/host/sac_layer.h" ] &&
-   "$cf" bench --spec "$sac/spec.json" --batch 1 --height 9 --width 11 --threads 1 --repeats 2 --builtin >/dev/null; then
-    echo "ok   saconv emit and bench"
-else
-    fail "saconv emit and bench"
-fi
 printf '{"variant": "saconv", "in_channels": 6, "out_channels": 10, "kernel_size": 4, "padding": 1}' >"$work/sac_even.json"
 check_fails "saconv even kernel" "odd kernel_size" "$work/emitted/host/sac.a" \
     "$cf" emit --spec "$work/sac_even.json" --target host --out "$work/emitted" --name sac
@@ -162,22 +168,8 @@ check_fails "saconv padding" "padding = dilation * (kernel_size - 1) / 2 = 2" "$
 check_fails "saconv input below 3 rows" "height and width >= 3" "$work/y.npy" \
     run "$sac/spec.json" "$sac/weights.safetensors" "$work/small.npy" "$work/y.npy"
 
-# SPConv through the driver likewise.
+through_driver spconv spconv_r05_g2_s2 8 10
 spc="$golden/spconv_r05_g2_s2"
-if run "$spc/spec.json" "$spc/weights.safetensors" "$spc/input.npy" "$work/y.npy" &&
-   matches_reference "$work/y.npy" "$spc/expected.npy"; then
-    echo "ok   spconv run matches PyTorch"
-else
-    fail "spconv run"
-fi
-rm -f "$work/y.npy"
-if "$cf" emit --spec "$spc/spec.json" --target host --out "$work/spc_emitted" --name spc_layer >/dev/null 2>&1 &&
-   [ -s "$work/spc_emitted/host/spc_layer.a" ] && [ -s "$work/spc_emitted/host/spc_layer.h" ] &&
-   "$cf" bench --spec "$spc/spec.json" --batch 1 --height 8 --width 10 --threads 1 --repeats 2 --builtin >/dev/null; then
-    echo "ok   spconv emit and bench"
-else
-    fail "spconv emit and bench"
-fi
 printf '{"variant": "spconv", "in_channels": 8, "out_channels": 12, "kernel_size": 3, "bias": true}' >"$work/spc_bias.json"
 check_fails "spconv bias" "bias false" "$work/emitted/host/spc.a" \
     "$cf" emit --spec "$work/spc_bias.json" --target host --out "$work/emitted" --name spc

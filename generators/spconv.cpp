@@ -3,23 +3,23 @@
 //
 //   x3 = x[:C3], x1 = x[C3:]           read in place (channel ranges of `input`)
 //   P  = 2 x 2 average pool at stride 2, identity at stride 1
-//   Y3 = gwc(x3; s, groups) + pwc P(x3) + b3    (bn1 folded into gwc, pwc and b3)
-//   Y1 = conv1x1 P(x1) + b1                     (bn2 folded into conv1x1 and b1)
-//   [b3, b1] = softmax(GAP(Y3), GAP(Y1)) per (o, n)
-//   out = act(scale (b3 Y3 + b1 Y1) + shift)    (scale, shift: the epilogue's BatchNorm)
-//       = act(s3 (gwc + pwc) + conv1x1 with weights times s1 + offset),  s3 = scale b3, s1 = scale b1
+//   Y3 = gwc(x3; s, groups) + pwc P(x3) + c3    (bn1 folded into gwc, pwc and the bias c3)
+//   Y1 = conv1x1 P(x1) + c1                     (bn2 folded into conv1x1 and the bias c1)
+//   [beta3, beta1] = softmax(GAP(Y3), GAP(Y1)) per (o, n)
+//   out = act(scale (beta3 Y3 + beta1 Y1) + shift)   (scale, shift: the epilogue's BatchNorm)
+//       = act(s3 (gwc + pwc) + conv1x1 with weights times s1 + offset),  s3 = scale beta3, s1 = scale beta1
 // GAP(Y3) and GAP(Y1) are known before either branch is: both are linear in x, so
-// GAP(Y1) = conv1x1 GAP(x1) + b1 (P keeps the mean: stride 2 needs even sizes),
+// GAP(Y1) = conv1x1 GAP(x1) + c1 (P keeps the mean: stride 2 needs even sizes),
 // and GAP(Y3) adds gwc applied to the sums of x3 under each 3 x 3 tap over the
 // output positions (9 C3 sums per image). So the softmax weights come from one
 // cheap pass over x, and the branches are computed once, straight into the output:
 // no Y3 or Y1 tensor, no second pass.
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
-// gwc packed, [O, C3 / groups, 3, 3]; `bias` is b3), then
+// gwc packed, [O, C3 / groups, 3, 3]; `bias` is c3), then
 //   pointwise_weights  [O, C, 1, 1] packed as `weights`: pwc over channels [0, C3),
 //                      conv1x1 over [C3, C)
-//   uncertain_bias (o) b1;  bn_scale (o), bn_shift (o): the epilogue's BatchNorm (1 and 0 without)
+//   uncertain_bias (o) c1;  bn_scale (o), bn_shift (o): the epilogue's BatchNorm (1 and 0 without)
 //   split              C3
 //   output             float32 NCHW (x, y, o, n)
 // The runtime checks k = 3, padding 1, dilation 1, stride 1 or 2 (with even sizes),
@@ -79,21 +79,23 @@ public:
         const Expr cg = C3 / whole.groups, og = O / whole.groups;
         RDom rw(0, 3, 0, 3, 0, cg, "rw");
         RDom r3(0, C3, "r3"), r1(0, C - C3, "r1");
-        st.gap_r = {rw, r3, r1};
-        st.branch_means(o, n) = Tuple(bias(o), uncertain_bias(o));
-        st.branch_means(o, n) = Tuple(st.branch_means(o, n)[0] + w_grouped(o, rw.z, rw.x, rw.y) *
-                                                                     st.tap_sums(o / og * cg + rw.z, rw.x, rw.y, n) /
+        // A register tile past the last channel reads these there: clamped, as
+        // conv_core's bias is, so they never read past O channels.
+        const Expr oc = clamp(o, 0, O - 1);
+        st.branch_means(o, n) = Tuple(bias(oc), uncertain_bias(oc));
+        st.branch_means(o, n) = Tuple(st.branch_means(o, n)[0] + w_grouped(oc, rw.z, rw.x, rw.y) *
+                                                                     st.tap_sums(oc / og * cg + rw.z, rw.x, rw.y, n) /
                                                                      cast<float>(out_w * out_h),
                                       st.branch_means(o, n)[1]);
         st.branch_means(o, n) =
-            Tuple(st.branch_means(o, n)[0] + w_point(o, r3, 0, 0) * mean(r3, n), st.branch_means(o, n)[1]);
-        st.branch_means(o, n) =
-            Tuple(st.branch_means(o, n)[0], st.branch_means(o, n)[1] + w_point(o, C3 + r1, 0, 0) * mean(C3 + r1, n));
+            Tuple(st.branch_means(o, n)[0] + w_point(oc, r3, 0, 0) * mean(r3, n), st.branch_means(o, n)[1]);
+        st.branch_means(o, n) = Tuple(st.branch_means(o, n)[0],
+                                      st.branch_means(o, n)[1] + w_point(oc, C3 + r1, 0, 0) * mean(C3 + r1, n));
         // out = scale3 (gwc + pwc) + conv1x1 with weights times scale1 + offset (no biases in the sums).
         Expr g3 = st.branch_means(o, n)[0], g1 = st.branch_means(o, n)[1];
         Expr beta3 = 1.0f / (1.0f + exp(g1 - g3)), beta1 = 1.0f / (1.0f + exp(g3 - g1));
-        st.mix(o, n) = Tuple(bn_scale(o) * beta3, bn_scale(o) * beta1,
-                             bn_scale(o) * (beta3 * bias(o) + beta1 * uncertain_bias(o)) + bn_shift(o));
+        st.mix(o, n) = Tuple(bn_scale(oc) * beta3, bn_scale(oc) * beta1,
+                             bn_scale(oc) * (beta3 * bias(oc) + beta1 * uncertain_bias(oc)) + bn_shift(oc));
 
         // Both branches in one accumulator, so an output tile needs one register
         // tile: gwc, then pwc (both read x3), then the sum scaled by its softmax
@@ -105,11 +107,6 @@ public:
         no_bias(o) = 0.0f;
         st.r_grouped = conv_reduction_domain(grouped);
         st.acc_representative = conv_core(st.padded, w_grouped, no_bias, grouped, st.r_grouped);
-        ConvGeometry pointwise = whole;
-        pointwise.kernel_size = 1;
-        pointwise.stride = 1;
-        pointwise.padding = 0;
-        pointwise.groups = 1;
         st.r_representative = RDom(0, 1, 0, 1, 0, C3, "r_pwc");
         st.acc_representative(o, x, y, n) +=
             w_point(o, st.r_representative.z, 0, 0) * st.pooled(x, y, st.r_representative.z, n);

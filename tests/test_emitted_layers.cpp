@@ -7,6 +7,8 @@
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
+#include "emitted_spconv_s1_layer.h"
+#include "emitted_spconv_s2_layer.h"
 #include "emitted_wide_groups_layer.h"
 #include "naive_reference.h"
 
@@ -49,6 +51,30 @@ TEST(EmittedLayer, DenseInChunksMatchesReference) {
 TEST(EmittedLayer, SaconvInChunksMatchesReference) {
     expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_chunked_layer),
                              {2, 24, 13, 11});
+}
+
+// 20 output channels in groups of 10: register tiles straddle the groups and the
+// last channel; 13 x 11 leaves partial pixel tiles.
+TEST(EmittedLayer, SpconvMatchesReference) {
+    expect_matches_reference("spconv_s1.json", CONVFORGE_EMITTED_KERNEL(emitted_spconv_s1_layer), {2, 24, 13, 11});
+    expect_matches_reference("spconv_s2.json", CONVFORGE_EMITTED_KERNEL(emitted_spconv_s2_layer), {3, 16, 14, 10});
+}
+
+// Another ratio moves the split: the emitted kernel refuses it, here already at
+// Halide's bounds check of the smaller gwc weights (before the geometry check).
+TEST(EmittedLayer, SpconvRefusesAnotherSplit) {
+    LayerSpec other = load_layer_spec(std::string(CONVFORGE_TEST_LAYERS) + "/spconv_s1.json");
+    other.params["ratio"] = 0.25;
+    const PreparedLayer layer = prepare_layer(other, testing::random_weights_for(other, 81));
+    try {
+        run_layer_with(layer, testing::random_input({1, 24, 9, 9}, 82), CONVFORGE_EMITTED_KERNEL(emitted_spconv_s1_layer));
+        ADD_FAILURE() << "the kernel ran a split it was not emitted for";
+    } catch (const Error &e) {
+        const std::string message = e.what();
+        EXPECT_TRUE(message.find("arguments differ") != std::string::npos ||
+                    message.find("Input buffer weights is accessed") != std::string::npos)
+            << message;
+    }
 }
 
 TEST(EmittedLayer, RefusesAnotherLayer) {

@@ -2,8 +2,6 @@
 // and the SPConv schedules and knob spaces each target's file defines.
 #pragma once
 
-#include <array>
-
 #include "../conv/stages.h"
 
 namespace convforge {
@@ -24,8 +22,7 @@ struct SpconvStages {
     Halide::Func tap_sums;         // (c, kx, ky, n) sum of padded x3 under each tap over the output positions
     Halide::RDom tap_sums_r;       // its reduction over output positions
     Halide::Func branch_means;     // (o, n) Tuple: GAP(Y3), GAP(Y1)
-    std::array<Halide::RDom, 3> gap_r;  // its updates' reductions: gwc taps, pwc channels, conv1x1 channels
-    Halide::Func mix;              // (o, n) Tuple: scale3, scale1, offset of out = scale3 acc3 + scale1 acc1 + offset
+    Halide::Func mix;              // (o, n) Tuple: s3, s1, offset of out = s3 (gwc + pwc) + (s1 conv1x1) + offset
 };
 
 KnobSpace spconv_knob_space_x86(const TargetFacts &facts);

@@ -1,13 +1,13 @@
-// x86 SPConv schedule: the shared CPU SPConv loop nest (spconv/cpu.cpp), whose
-// two branches' register tiles are the conv's dense ones, with the conv's x86 fallbacks.
+// x86 SPConv schedule: the shared CPU SPConv loop nest (spconv/cpu.cpp), whose one
+// register tile per output tile is the conv's dense one, with the conv's x86 fallbacks.
 // Measured: AMD EPYC Zen 1 (AVX2), 2 threads, batch 8, the conv's 2x3x2 fallback: 0.46-0.65x the time of convforge's conv at the four benchmark shapes (docs/performance.md); AVX-512 unmeasured.
 #include "../conv/stages.h"
 #include "../spconv/stages.h"
 
 namespace convforge {
 
-// Each branch's register tile is computed on its own, so it keeps the register
-// budget of one conv tile: the conv's dense knobs and fallbacks apply.
+// Both branches sum into one register tile, which keeps the register budget of
+// one conv tile: the conv's dense knobs and fallbacks apply.
 KnobSpace spconv_knob_space_x86(const TargetFacts &facts) {
     return spconv_cpu_knob_space(facts, conv_knob_space_x86(facts, ConvPath::Dense).defaults());
 }

@@ -23,8 +23,8 @@ TEST(SpconvSpec, DefaultsAreRatioHalfAndTwoGroups) {
     EXPECT_EQ(s.groups, 2);
     EXPECT_EQ(s.padding, 1);
     EXPECT_EQ(variant_param(s, "ratio"), 0.5);
-    // groups split the 3x3 branch's 4 channels, not all 8: 3 input channels
-    // of 6 split by 3 groups while 7 is not divisible by 3.
+    // groups split the 3x3 branch's channels, not all of them: 7 channels split
+    // into C3 = 3 and C1 = 4 take 3 groups, though 7 is not divisible by 3.
     EXPECT_NO_THROW(parse_layer_spec(
         R"({"variant":"spconv","in_channels":7,"out_channels":6,"kernel_size":3,"groups":3})"));
 }

@@ -9,6 +9,7 @@
 
 #include "../../../generators/conv_contract.h"
 #include "../checked_size.h"
+#include "../layer_limits.h"
 #include "../plain_conv.h"
 
 namespace convforge {
@@ -75,14 +76,16 @@ public:
     }
 
     // The input padded by 1 (at stride 1 the pointwise convs read all of it),
-    // the pooled input at stride 2, and the per-image tap sums and averages the
-    // softmax starts from.
+    // P(x) (a stage of its own at stride 2, and in the shape-generic kernels,
+    // whose stride is not known when they are compiled, at stride 1 too), the
+    // GAP's column sums, and the per-image tap sums and averages the softmax
+    // starts from.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
         const int64_t c3 = representative_channels(s);
-        const int64_t padded = kernel_tensor_floats({in[0], in[1], in[2] + 2, in[3] + 2}, "padded input");
-        const int64_t pooled =
-            s.stride == 2 ? kernel_tensor_floats({in[0], in[1], in[2] / 2, in[3] / 2}, "pooled input") : 0;
-        const int64_t sums = kernel_tensor_floats({in[0], in[1] + 10 * c3 + 8 * int64_t(s.out_channels)}, "branch sums");
+        const int64_t padded = padded_input_floats(in, 1);
+        const int64_t pooled = kernel_tensor_floats({in[0], in[1], in[2] / s.stride, in[3] / s.stride}, "pooled input");
+        const int64_t sums = kernel_tensor_floats({in[0], in[1] * (in[3] + 1) + 10 * c3 + 8 * int64_t(s.out_channels)},
+                                                  "branch sums");
         return checked_add(checked_add(padded, pooled, "working buffers"), sums, "working buffers");
     }
 

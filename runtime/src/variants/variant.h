@@ -53,9 +53,11 @@ public:
     virtual std::vector<VariantParam> params() const { return {}; }
     // The spec's `groups` when it leaves the field out.
     virtual int default_groups() const { return 1; }
-    // That `groups` divides the channels it splits, after the variant's own
-    // fields passed their checks: by default in_channels and out_channels (a
-    // variant whose groups split part of its input checks that part instead).
+    // That `groups` divides the channels it splits, once the values of the
+    // variant's own fields passed their checks and before check(): by default
+    // in_channels and out_channels (a variant whose groups split part of its
+    // input checks that part instead). A LayerSpec built in code states its
+    // groups itself; default_groups() is what the spec parser fills in.
     virtual void check_groups(const LayerSpec &spec, const std::string &origin) const;
     // The variant's own rules, after the shared geometry checks passed; throws
     // Error prefixed with `origin`.

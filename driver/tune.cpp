@@ -213,9 +213,9 @@ private:
                 throw Error("output differs from the fallback schedule's: " + bad);
             }
             if (is_fallback) {
-                r.ms = interleaved_medians({&kernel}, o_.repeats)[0];
+                r.ms = interleaved_medians({&kernel})[0];
             } else {
-                const std::vector<double> ms = interleaved_medians({&kernel, &incumbent_->kernel()}, o_.repeats);
+                const std::vector<double> ms = interleaved_medians({&kernel, &incumbent_->kernel()});
                 r.ms = results_.at(incumbent_knobs_).ms * ms[0] / ms[1];
             }
             r.ok = true;
@@ -298,7 +298,7 @@ private:
         if (baseline_) kernels.push_back(&baseline_->kernel());
         std::cerr << "convforge tune: confirming the fastest " << finalists.size() - 1 << " against the fallback"
                   << (baseline_ ? " and the baseline" : "") << " in interleaved rounds\n";
-        const std::vector<double> ms = interleaved_medians(kernels, o_.repeats);
+        const std::vector<double> ms = interleaved_medians(kernels);
         for (size_t i = 0; i < finalists.size(); ++i)
             std::fprintf(stderr, "  %-40s search %.3f ms, interleaved %.3f ms%s\n", knob_text(finalists[i]).c_str(),
                          results_.at(finalists[i]).ms, ms[i], i == 0 ? " (fallback)" : "");
@@ -313,8 +313,8 @@ private:
     }
 
     // Each round runs every kernel for about 20 ms (at least once); the median of
-    // each kernel's runs over `rounds` rounds, after a warm-up round.
-    std::vector<double> interleaved_medians(const std::vector<const EmittedKernel *> &kernels, int rounds) {
+    // each kernel's runs over `repeats` rounds, after a warm-up round.
+    std::vector<double> interleaved_medians(const std::vector<const EmittedKernel *> &kernels) {
         Tensor y;
         std::vector<int> runs;
         for (const EmittedKernel *k : kernels) {
@@ -323,7 +323,7 @@ private:
             runs.push_back(std::max(1, int(0.02 / std::max(1e-6, seconds_since(t0)))));
         }
         std::vector<std::vector<double>> times(kernels.size());
-        for (int round = 0; round <= rounds; ++round) {
+        for (int round = 0; round <= o_.repeats; ++round) {
             for (size_t i = 0; i < kernels.size(); ++i) {
                 for (int r = 0; r < runs[i]; ++r) {
                     const auto t0 = Clock::now();

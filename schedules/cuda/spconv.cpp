@@ -32,7 +32,7 @@ void schedule_spconv_cuda(const SpconvStages &s, const KnobValues &k, const Targ
     acc.update(1).reorder(ao, ax, ay, s.r_representative.z);
     acc.update(3).reorder(ao, ax, ay, s.r_uncertain.z);
     for (int u : {1, 2, 3}) acc.update(u).gpu_lanes(ao).unroll(ax).unroll(ay);
-    // At stride 1, P(x) is the padded copy itself; at stride 2 one pass builds it.
+    // Where the stride is known to be 1, P(x) is the padded copy itself; otherwise one pass builds it.
     const int64_t *stride = Internal::as_const_int(s.geometry.stride);
     if (!stride || *stride != 1) gpu_image_stage(s.pooled, 32, 8);
     for (Func f : {s.gap_x.column_sums, s.padded}) gpu_image_stage(f, 32, 8);

@@ -71,8 +71,8 @@ KnobSpace spconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fall
               [](const KnobValues &k) { return !dense_reduction_chunked(k); });
 }
 
-void schedule_spconv_cpu(const SpconvStages &s, const KnobValues &knobs, const TargetFacts &facts) {
-    const KnobValues k = unchunked(knobs);
+// The knobs come from spconv_cpu_knob_space, whose rule keeps them unchunked.
+void schedule_spconv_cpu(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvStages pass = conv_pass(s);
     const ConvTileLevels at = tile_conv_output_cpu(pass, k, facts);
     schedule_conv_accumulator_cpu(pass, s.acc_representative, s.r_grouped, at, k, facts);
@@ -86,7 +86,8 @@ void schedule_spconv_cpu(const SpconvStages &s, const KnobValues &knobs, const T
         for (int u : {1, 2, 3}) acc.update(u).vectorize(o, facts.vector_floats).unroll(o).unroll(x).unroll(y);
     }
     schedule_conv_padded_cpu(pass, at, facts);
-    // At stride 1, P(x) is the padded copy itself; at stride 2 it is built once, NHWC.
+    // Where the stride is known to be 1, P(x) is the padded copy itself; at stride
+    // 2, and in the shape-generic kernels (stride a runtime value), it is built once, NHWC.
     const int64_t *stride = Internal::as_const_int(s.geometry.stride);
     if (!stride || *stride != 1) {
         ConvStages pooled = pass;

@@ -26,6 +26,14 @@ Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, cons
     // spelling that case out lets a `groups == 1` specialization broadcast the input.
     Expr group = o / g.out_channels_per_group();
     Expr in_c = select(g.groups == 1, c, group * g.in_channels_per_group() + c);
+    // Taps on the zero-padding rows add nothing. Saying so lets a loop nest with
+    // the output row outside the tap loops trim them (Halide places the predicate
+    // just inside the ky loop and drops the iterations where it is false): at
+    // 14 x 14, 3 x 3 with padding 1 that is 5% of the multiply-adds, with
+    // SAConv's padding and dilation 3 it is 14%.
+    Expr input_row = y * g.stride + ky * g.dilation - g.padding;
+    RDom taps = r;
+    taps.where(input_row >= 0 && input_row < g.in_height);
     // Register tiles may run past the last channel into the zero-padded weights.
     acc(o, x, y, n) = bias(min(o, g.out_channels - 1));
     acc(o, x, y, n) += weights(o, c, kx, ky) *

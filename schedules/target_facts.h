@@ -19,6 +19,10 @@ struct TargetFacts {
     int vector_registers;      // SIMD registers the register tiles may use (0 on a GPU)
 };
 
+// Floats in one cache line (64 bytes on every CPU convforge targets): parallel
+// tasks that keep accumulators in memory own whole lines, or cores fight over them.
+constexpr int kCacheLineFloats = 16;
+
 TargetFacts target_facts(const Halide::Target &target);
 
 // The facts behind a schedule-database target key ("x86-64-avx2", "cuda", ...),

@@ -308,10 +308,15 @@ void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, con
 void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     Func columns = gap.column_sums, mean = gap.mean;
-    Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn");
+    Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn"), task("task"), row("row");
     mean.compute_root();
-    columns.compute_root().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
-    columns.update().fuse(c, n, cn).parallel(cn).vectorize(x, vec, TailStrategy::Predicate);
+    // A task sums kCacheLineFloats planes: a 14-wide row is less than one cache
+    // line, and tasks of one row each had two cores adding into the same lines.
+    for (Stage stage : {Stage(columns), columns.update()})
+        stage.fuse(c, n, cn)
+            .split(cn, task, row, kCacheLineFloats, TailStrategy::GuardWithIf)
+            .parallel(task)
+            .vectorize(x, vec, TailStrategy::Predicate);
 }
 
 void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace convforge {
@@ -17,6 +18,10 @@ PythonWorker::PythonWorker(const char *script) {
         dup2(from_child[1], 1);
         close(to_child[1]);
         close(from_child[0]);
+        // PyTorch's libgomp threads would otherwise spin for milliseconds after
+        // each call, holding a core the convforge kernel timed next needs (on 2
+        // cores its second thread got none: batch 1 ran no faster on 2 threads).
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
         execl("/usr/bin/python3", "python3", "-c", script, (char *)nullptr);
         _exit(127);
     }

@@ -310,6 +310,7 @@ void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const Target
     Func columns = gap.column_sums, mean = gap.mean;
     Var x = columns.args()[0], c = columns.args()[1], n = columns.args()[2], cn("cn"), task("task"), row("row");
     mean.compute_root();
+    columns.compute_root();
     // A task sums kCacheLineFloats planes: a 14-wide row is less than one cache
     // line, and tasks of one row each had two cores adding into the same lines.
     for (Stage stage : {Stage(columns), columns.update()})

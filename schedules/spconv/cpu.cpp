@@ -59,7 +59,8 @@ void schedule_softmax_stages(const SpconvStages &s, const TargetFacts &facts) {
     for (Func f : {s.branch_means, s.mix}) {
         Var o = f.args()[0], n = f.args()[1];
         f.compute_root().vectorize(o, vec, TailStrategy::GuardWithIf).parallel(n);
-        for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).parallel(n);
+        for (int u = 0; u < f.num_update_definitions(); ++u)
+            f.update(u).vectorize(o, vec, TailStrategy::GuardWithIf).parallel(n);
     }
 }
 

@@ -26,7 +26,8 @@ Halide::Func zero_padded(Halide::Func input, const ConvGeometry &g);
 // acc(o, x, y, n) = bias(o) + sum over (kx, ky, c) of
 //   weights(o, c, kx, ky) * padded(x*s + kx*d, y*s + ky*d, group(o)*C/g + c, n)
 // `weights` is the packed layout (o innermost) the runtime produces when folding.
-// `r` must be the RDom returned by conv_reduction_domain.
+// `r` must be the RDom returned by conv_reduction_domain, used by no other
+// definition: conv_core adds to it the predicate that skips zero-padding rows.
 Halide::RDom conv_reduction_domain(const ConvGeometry &g);
 Halide::Func conv_core(Halide::Func padded, Halide::Func weights, Halide::Func bias,
                        const ConvGeometry &g, const Halide::RDom &r);

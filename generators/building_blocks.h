@@ -27,10 +27,14 @@ Halide::Func zero_padded(Halide::Func input, const ConvGeometry &g);
 //   weights(o, c, kx, ky) * padded(x*s + kx*d, y*s + ky*d, group(o)*C/g + c, n)
 // `weights` is the packed layout (o innermost) the runtime produces when folding.
 // `r` must be the RDom returned by conv_reduction_domain, used by no other
-// definition: conv_core adds to it the predicate that skips zero-padding rows.
+// definition: conv_core adds to it the predicates that skip taps on zero padding.
+// Rows are skipped per output row. Columns are skipped per aligned group of
+// `skip_column_group` output columns (0: never), when the tap reads padding at
+// every column of the group: exact for any group, and a schedule whose register
+// tiles are such groups gets one condition per tile.
 Halide::RDom conv_reduction_domain(const ConvGeometry &g);
 Halide::Func conv_core(Halide::Func padded, Halide::Func weights, Halide::Func bias,
-                       const ConvGeometry &g, const Halide::RDom &r);
+                       const ConvGeometry &g, const Halide::RDom &r, int skip_column_group);
 
 Halide::Expr activate(Halide::Expr v, ActivationKind act);
 

@@ -13,7 +13,6 @@
 // emitting for one layer) the geometry; 0 means "given at run time".
 #include "conv_layer_generator.h"
 #include "../schedules/conv/stages.h"
-#include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 
 namespace convforge {
@@ -35,7 +34,9 @@ public:
         stages.valid = call_matches_emitted_geometry();
         stages.padded = zero_padded(input, g);
         stages.r = conv_reduction_domain(g);
-        stages.acc = conv_core(stages.padded, unpacked(weights), bias, g, stages.r);
+        const TargetFacts facts = target_facts(get_target());
+        knob_values = schedule_knobs(conv_knob_space(facts, path));
+        stages.acc = conv_core(stages.padded, unpacked(weights), bias, g, stages.r, register_tile_columns(facts, knob_values));
         Func result = epilogue(stages.acc, activation);
         Var x("x"), y("y"), o("o"), n("n");
         output(x, y, o, n) = result(x, y, o, n);
@@ -48,11 +49,7 @@ public:
             set_conv_estimates(output);
             return;
         }
-        // The record's knobs (emit passes them, per sub-target) over the declared
-        // defaults, checked against the declared space.
-        const TargetFacts facts = target_facts(get_target());
-        const KnobSpace space = conv_knob_space(facts, path);
-        schedule_conv(stages, space.resolve(parse_knob_text(knob_section_for(knobs, facts.database_key))), facts);
+        schedule_conv(stages, knob_values, target_facts(get_target()));
         if (!Internal::is_const_one(stages.valid)) {
             output.specialize(stages.valid);
             output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "
@@ -63,6 +60,7 @@ public:
 
 private:
     ConvStages stages;
+    KnobValues knob_values;
 };
 
 }  // namespace

@@ -9,6 +9,9 @@
 #include "Halide.h"
 #include "building_blocks.h"
 #include "conv_contract.h"
+#include "../schedules/knob_space.h"
+#include "../schedules/schedule_database.h"
+#include "../schedules/target_facts.h"
 
 namespace convforge {
 
@@ -67,6 +70,15 @@ protected:
         g.in_width = input.dim(0).extent();
         g.in_height = input.dim(1).extent();
         return g;
+    }
+
+    // The schedule's knob values: the record's (emit passes them, per sub-target)
+    // over the declared defaults, checked against the declared space; none when
+    // the autoscheduler schedules the pipeline. Known before the algorithm is
+    // written, because conv_core's padding skip takes the register tile's width.
+    KnobValues schedule_knobs(const KnobSpace &space) const {
+        if (this->get_auto_schedule()) return {};
+        return space.resolve(parse_knob_text(knob_section_for(knobs, target_facts(this->get_target()).database_key)));
     }
 
     // A kernel emitted for one layer still takes the runtime arguments; a caller

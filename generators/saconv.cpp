@@ -26,7 +26,6 @@
 // refuses calls that break them too.
 #include "conv_layer_generator.h"
 #include "../schedules/saconv/stages.h"
-#include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 
 namespace convforge {
@@ -85,8 +84,11 @@ public:
         no_bias(o) = 0.0f;
         st.conv.r = conv_reduction_domain(small);
         st.r_large = conv_reduction_domain(large);
-        st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r);
-        st.acc_large = conv_core(padded, unpacked(weights_large), no_bias, large, st.r_large);
+        const TargetFacts facts = target_facts(get_target());
+        knob_values = schedule_knobs(saconv_knob_space(facts, path));
+        const int tile_columns = register_tile_columns(facts, knob_values);
+        st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r, tile_columns);
+        st.acc_large = conv_core(padded, unpacked(weights_large), no_bias, large, st.r_large, tile_columns);
         // The blend in two steps, one per branch, so a schedule may run each
         // branch over a whole channel tile before the other (one branch's weights
         // in cache at a time) or both within one register tile.
@@ -137,9 +139,7 @@ public:
             set_estimates();
             return;
         }
-        const TargetFacts facts = target_facts(get_target());
-        const KnobSpace space = saconv_knob_space(facts, path);
-        schedule_saconv(st, space.resolve(parse_knob_text(knob_section_for(knobs, facts.database_key))), facts);
+        schedule_saconv(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.conv.valid, "saconv",
                            "odd kernel_size, padding = dilation * (kernel_size - 1) / 2, input height and width >= 3");
         set_estimates();
@@ -147,6 +147,7 @@ public:
 
 private:
     SaconvStages st = named_stages();
+    KnobValues knob_values;
 
     static SaconvStages named_stages() {
         SaconvStages s;

@@ -26,7 +26,6 @@
 // C3 and O divisible by groups; the kernel refuses calls that break them too.
 #include "conv_layer_generator.h"
 #include "../schedules/spconv/stages.h"
-#include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 
 namespace convforge {
@@ -106,7 +105,10 @@ public:
         Func no_bias("no_bias");
         no_bias(o) = 0.0f;
         st.r_grouped = conv_reduction_domain(grouped);
-        st.acc_representative = conv_core(st.padded, w_grouped, no_bias, grouped, st.r_grouped);
+        const TargetFacts facts = target_facts(get_target());
+        knob_values = schedule_knobs(spconv_knob_space(facts));
+        st.acc_representative =
+            conv_core(st.padded, w_grouped, no_bias, grouped, st.r_grouped, register_tile_columns(facts, knob_values));
         st.r_representative = RDom(0, 1, 0, 1, 0, C3, "r_pwc");
         st.acc_representative(o, x, y, n) +=
             w_point(o, st.r_representative.z, 0, 0) * st.pooled(x, y, st.r_representative.z, n);
@@ -132,9 +134,7 @@ public:
             set_estimates();
             return;
         }
-        const TargetFacts facts = target_facts(get_target());
-        const KnobSpace space = spconv_knob_space(facts);
-        schedule_spconv(st, space.resolve(parse_knob_text(knob_section_for(knobs, facts.database_key))), facts);
+        schedule_spconv(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.valid, "spconv",
                            "3x3, stride 1 or 2 with even sizes at 2, padding 1, dilation 1, split and output channels "
                            "divisible by groups");
@@ -143,6 +143,7 @@ public:
 
 private:
     SpconvStages st = named_stages();
+    KnobValues knob_values;
 
     static SpconvStages named_stages() {
         SpconvStages s;

@@ -30,6 +30,11 @@ void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &
     }
 }
 
+int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {
+    const auto it = k.find("tile_x");
+    return facts.family == ScheduleFamily::Cuda || it == k.end() ? 0 : it->second;
+}
+
 namespace {
 
 // Shape classes are the kernel paths.

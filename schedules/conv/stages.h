@@ -44,4 +44,9 @@ void schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFa
 KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
 void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
+// The output columns one register tile spans in a CPU schedule with these knobs
+// (its tiles start at multiples of it), for conv_core's skip_column_group; 0 where
+// the knobs have no such tile (the GPU schedules, the grouped and pointwise paths).
+int register_tile_columns(const TargetFacts &facts, const KnobValues &k);
+
 }  // namespace convforge

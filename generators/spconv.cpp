@@ -11,8 +11,8 @@
 // GAP(Y3) and GAP(Y1) are known before either branch is: both are linear in x, so
 // GAP(Y1) = conv1x1 GAP(x1) + c1 (P keeps the mean: stride 2 needs even sizes),
 // and GAP(Y3) adds gwc applied to the sums of x3 under each 3 x 3 tap over the
-// output positions (9 C3 sums per image). So the softmax weights come from one
-// cheap pass over x, and the branches are computed once, straight into the output:
+// output positions (9 C3 sums per image, from sums of x over the rows and then
+// the columns each tap reads). So the softmax weights come from one cheap pass over x, and the branches are computed once, straight into the output:
 // no Y3 or Y1 tensor, no second pass.
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
@@ -68,12 +68,26 @@ public:
         Expr window = (input(x0, y0, c, n) + input(x1, y0, c, n) + input(x0, y1, c, n) + input(x1, y1, c, n)) * 0.25f;
         st.pooled(x, y, c, n) = select(s == 2, window, st.padded(clamp(x, 0, W - 1) + 1, clamp(y, 0, H - 1) + 1, c, n));
 
-        // The softmax weights, from the mean of x and the tap sums of x3.
-        st.gap_x = global_average_pool(input, W, H);
-        const Func mean = st.gap_x.mean;
-        st.tap_sums_r = RDom(0, out_w, 0, out_h, "tap_r");
+        // The softmax weights, from the mean of x and the tap sums of x3, both out
+        // of one pass over x. Tap row ky reads input rows s oy + ky - 1 (0 <= oy <
+        // out_h) that lie in the image; column_sums adds up each column over those
+        // rows, and the tap sums add those up over the columns tap column kx reads.
+        // The mean is over every row: rows of tap row 1 at stride 1; at stride 2
+        // (even H) the even rows of tap row 1 and the odd rows of tap row 2.
+        auto tap_reads = [&](Expr i, Expr k, Expr out_extent) {
+            Expr t = i - k + 1;
+            return t >= 0 && t % s == 0 && t / s < out_extent;
+        };
+        RDom ry(0, H, "row_r"), rx(0, W, "column_r");
+        st.column_sums_r = ry;
+        st.column_sums(x, ky, c, n) = 0.0f;
+        st.column_sums(x, ky, c, n) += select(tap_reads(ry, ky, out_h), input(x, ry, c, n), 0.0f);
         st.tap_sums(c, kx, ky, n) = 0.0f;
-        st.tap_sums(c, kx, ky, n) += st.padded(st.tap_sums_r.x * s + kx, st.tap_sums_r.y * s + ky, c, n);
+        st.tap_sums(c, kx, ky, n) += select(tap_reads(rx, kx, out_w), st.column_sums(rx, ky, c, n), 0.0f);
+        st.mean(c, n) = 0.0f;
+        st.mean(c, n) += st.column_sums(rx, 1, c, n) + select(s == 2, st.column_sums(rx, 2, c, n), 0.0f);
+        st.mean(c, n) = st.mean(c, n) / cast<float>(W * H);
+        const Func mean = st.mean;
         Func w_grouped = unpacked(weights), w_point = unpacked(pointwise_weights);
         const Expr cg = C3 / whole.groups, og = O / whole.groups;
         RDom rw(0, 3, 0, 3, 0, cg, "rw");
@@ -148,7 +162,9 @@ private:
     static SpconvStages named_stages() {
         SpconvStages s;
         s.pooled = Func("pooled");
+        s.column_sums = Func("column_sums");
         s.tap_sums = Func("tap_sums");
+        s.mean = Func("mean");
         s.branch_means = Func("branch_means");
         s.mix = Func("mix");
         return s;

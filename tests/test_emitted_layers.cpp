@@ -9,6 +9,7 @@
 #include "emitted_saconv_one_pass_layer.h"
 #include "emitted_spconv_s1_layer.h"
 #include "emitted_spconv_s2_layer.h"
+#include "emitted_spconv_s2_per_image_layer.h"
 #include "emitted_wide_groups_layer.h"
 #include "naive_reference.h"
 
@@ -58,6 +59,8 @@ TEST(EmittedLayer, SaconvInChunksMatchesReference) {
 TEST(EmittedLayer, SpconvMatchesReference) {
     expect_matches_reference("spconv_s1.json", CONVFORGE_EMITTED_KERNEL(emitted_spconv_s1_layer), {2, 24, 13, 11});
     expect_matches_reference("spconv_s2.json", CONVFORGE_EMITTED_KERNEL(emitted_spconv_s2_layer), {3, 16, 14, 10});
+    expect_matches_reference("spconv_s2.json", CONVFORGE_EMITTED_KERNEL(emitted_spconv_s2_per_image_layer),
+                             {3, 16, 14, 10});
 }
 
 // Another ratio moves the split: the emitted kernel refuses it, here already at

@@ -11,7 +11,7 @@ KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
     const bool neon64 = facts.vector_registers == 32;
     return cpu_conv_knob_space(facts, path,
                                {{"channel_vectors", neon64 ? 4 : 2}, {"tile_x", 3}, {"tile_y", 2},
-                                {"input_channel_chunk", 0}, {"task_tile_rows", 0}, {"grouped_vectors", 2},
+                                {"input_channel_chunk", 0}, {"task_tile_rows", 0}, {"image_at_a_time", 0}, {"grouped_vectors", 2},
                                 {"pointwise_channels", 8}, {"pointwise_vectors", neon64 ? 2 : 1}});
 }
 

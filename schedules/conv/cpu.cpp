@@ -58,13 +58,23 @@ ConvTileLevels tile_dense_output(const ConvStages &s, const KnobValues &k, const
         const LoopLevel at_task(out, task);
         return {at_task, at_task, at_task, Expr(true)};
     }
-    out.fuse(yo, n, task).parallel(task);
     // When the weights are smaller than one image, keep a row band's input hot and
     // stream the weights past it instead (all channel tiles inside each row task).
     const ConvGeometry &g = s.geometry;
     Expr weight_floats = g.out_channels * g.in_channels_per_group() * g.kernel_size * g.kernel_size;
     Expr image_floats = g.in_channels * g.in_width * g.in_height;
     const Expr weights_smaller = weight_floats < image_floats;
+    if (k.at("image_at_a_time")) {
+        // Images one after another, each one's row tasks in parallel: its NHWC copy
+        // (built at the image loop) is still in cache when its rows are read.
+        out.reorder(oi, xi, yi, xo, yo, oo, n).parallel(yo);
+        s.specialize_output(weights_smaller).reorder(oi, xi, yi, xo, oo, yo, n);
+        ConvTileLevels at{LoopLevel(out, xo), LoopLevel(out, yo), LoopLevel(out, oo), weights_smaller};
+        at.copy = LoopLevel(out, n);
+        at.copy_per_image = true;
+        return at;
+    }
+    out.fuse(yo, n, task).parallel(task);
     s.specialize_output(weights_smaller).reorder(oi, xi, yi, xo, oo, task);
     return {LoopLevel(out, xo), LoopLevel(out, task), LoopLevel(out, oo), weights_smaller};
 }
@@ -124,20 +134,22 @@ void schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, 
 
 // Channels innermost (NHWC) so the reduction's innermost loop over input
 // channels broadcasts from one cache line for many steps; built in channel x
-// column tiles so both the gather and the store stay local.
-void schedule_nhwc_padded(Func padded, const TargetFacts &facts) {
+// column tiles so both the gather and the store stay local, rows in parallel.
+void schedule_nhwc_padded(Func padded, const ConvTileLevels &at, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     Var px = padded.args()[0], py = padded.args()[1], pc = padded.args()[2], pn = padded.args()[3];
     Var pco("pco"), pci("pci"), pxo("pxo"), pxi("pxi"), pyn("pyn");
-    padded.compute_root()
+    padded.compute_at(at.copy)
         .reorder_storage(pc, px, py, pn)
         .split(pc, pco, pci, vec, TailStrategy::GuardWithIf)
         .split(px, pxo, pxi, vec, TailStrategy::GuardWithIf)
         .reorder(pci, pxi, pco, pxo, py, pn)
         .vectorize(pci)
-        .unroll(pxi)
-        .fuse(py, pn, pyn)
-        .parallel(pyn);
+        .unroll(pxi);
+    if (at.copy_per_image)
+        padded.parallel(py);
+    else
+        padded.fuse(py, pn, pyn).parallel(pyn);
 }
 
 // Grouped and depthwise: the input channel is uniform along a row, so vectorize
@@ -237,6 +249,11 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
                 {0, 8, 16, 32, 64}, 0);
         declare("task_tile_rows", "register-tile rows per task when the reduction is chunked (0: the whole image)",
                 {0, 2, 4, 8}, 0);
+        // Records tuned before this knob ran every image's row tasks at once.
+        declare("image_at_a_time",
+                "1: the images one after another, row tasks in parallel within each, the NHWC input copy built per "
+                "image (still in cache when read); 0: the whole batch's copy first, then every image's row tasks",
+                {0, 1}, 0);
         space.rule("channel_vectors * tile_x * tile_y accumulators + channel_vectors weight vectors + 1 broadcast <= " +
                        std::to_string(registers) + " vector registers",
                    [registers](const KnobValues &k) {
@@ -248,6 +265,8 @@ KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const Kno
                    [vec](const KnobValues &k) { return kPackedChannelAlignment % (vec * k.at("channel_vectors")) == 0; });
         space.rule("task_tile_rows is 0 unless input_channel_chunk > 0 (only chunked tasks are banded)",
                    [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("task_tile_rows") == 0; });
+        space.rule("image_at_a_time is 0 when input_channel_chunk > 0 (chunked tasks are whole images or bands)",
+                   [](const KnobValues &k) { return !dense_reduction_chunked(k) || k.at("image_at_a_time") == 0; });
         break;
     case ConvPath::Grouped:
         declare("grouped_vectors", "width vectors per register run", {1, 2, 3, 4, 5, 6, 7, 8});
@@ -297,7 +316,7 @@ void schedule_conv_accumulator_cpu(const ConvStages &s, Func acc, const RDom &r,
 
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts) {
     Func padded = s.padded;
-    if (s.path == ConvPath::Dense) return schedule_nhwc_padded(padded, facts);
+    if (s.path == ConvPath::Dense) return schedule_nhwc_padded(padded, at, facts);
     // Grouped: the planes of one output channel's group, built per (channel,
     // image) task, are still in cache when the reduction reads them k*k times.
     // Pointwise: the row of every input channel, staged per row task, stays in

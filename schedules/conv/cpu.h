@@ -27,6 +27,10 @@ struct ConvTileLevels {
     // Whether `channels` lies inside `task` (a stage computed there must not be
     // parallel: it would nest in a parallel task); a condition on the layer.
     Halide::Expr channels_in_task;
+    // Where the NHWC input copy is built: the loop over images when they run one
+    // at a time (image_at_a_time), else the root (the whole batch first).
+    Halide::LoopLevel copy = Halide::LoopLevel::root();
+    bool copy_per_image = false;
 };
 
 // schedule_conv_cpu in its three pieces, for a pipeline whose output tile reads

@@ -35,8 +35,8 @@ void schedule_spconv_cuda(const SpconvStages &s, const KnobValues &k, const Targ
     // Where the stride is known to be 1, P(x) is the padded copy itself; otherwise one pass builds it.
     const int64_t *stride = Internal::as_const_int(s.geometry.stride);
     if (!stride || *stride != 1) gpu_image_stage(s.pooled, 32, 8);
-    for (Func f : {s.gap_x.column_sums, s.padded}) gpu_image_stage(f, 32, 8);
-    for (Func f : {s.gap_x.mean, s.tap_sums, s.branch_means, s.mix}) gpu_vector_stage(f);
+    for (Func f : {s.column_sums, s.padded}) gpu_image_stage(f, 32, 8);
+    for (Func f : {s.mean, s.tap_sums, s.branch_means, s.mix}) gpu_vector_stage(f);
 }
 
 }  // namespace convforge

@@ -200,6 +200,8 @@ KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
                     0, {0, 8, 16, 32, 64}, 0);
     conv_space.rule("large_branch_chunk is 0 unless input_channel_chunk > 0 (only a chunked reduction has passes)",
                     [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("large_branch_chunk") == 0; });
+    conv_space.rule("image_at_a_time is 0 (the tap sums read the whole batch's padded input before the conv pass)",
+                    [](const KnobValues &k) { return k.at("image_at_a_time") == 0; });
     return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "
                            "other over each task)",
                            [](const KnobValues &k) { return k.at("branch_passes") == 2 || !dense_reduction_chunked(k); });

@@ -35,25 +35,28 @@ KnobValues unchunked(KnobValues k) {
 // Vectorized over channels where they are contiguous, one image per task.
 void schedule_softmax_stages(const SpconvStages &s, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
-    schedule_global_average_pool_cpu(s.gap_x, facts);
     {
-        // Over the NHWC padded x3: one vector of channels per load, the nine taps'
-        // sums in registers while a task walks the output positions.
-        Func sums = s.tap_sums;
-        Var c = sums.args()[0], kx = sums.args()[1], ky = sums.args()[2], n = sums.args()[3];
-        sums.compute_root()
-            .bound(kx, 0, 3)
-            .bound(ky, 0, 3)
-            .vectorize(c, vec, TailStrategy::GuardWithIf)
-            .unroll(kx)
-            .unroll(ky)
-            .parallel(n);
-        sums.update()
-            .reorder(c, kx, ky, s.tap_sums_r.x, s.tap_sums_r.y, n)
-            .vectorize(c, vec, TailStrategy::GuardWithIf)
-            .unroll(kx)
-            .unroll(ky)
-            .parallel(n);
+        // Down the NCHW planes, vectorized along their rows (predicated tails: a
+        // 14-wide row is shorter than one AVX-512 vector); a task sums
+        // kCacheLineFloats planes, each row loaded once for the three tap rows.
+        Func sums = s.column_sums;
+        Var x = sums.args()[0], ky = sums.args()[1], c = sums.args()[2], n = sums.args()[3], cn("cn"), task("task"),
+            plane("plane");
+        sums.compute_root().bound(ky, 0, 3);
+        for (Stage stage : {Stage(sums), sums.update()})
+            stage.reorder(x, ky, c, n)
+                .fuse(c, n, cn)
+                .split(cn, task, plane, kCacheLineFloats, TailStrategy::GuardWithIf)
+                .parallel(task)
+                .vectorize(x, vec, TailStrategy::Predicate)
+                .unroll(ky);
+        sums.update().reorder(x, ky, s.column_sums_r.x, plane, task);
+    }
+    // W values per tap and channel: small, one task per image.
+    for (Func f : {s.tap_sums, s.mean}) {
+        Var n = f.args().back();
+        f.compute_root().parallel(n);
+        for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).parallel(n);
     }
     // O (9 C3 / groups + C) multiply-adds per image: one task per image.
     for (Func f : {s.branch_means, s.mix}) {

@@ -18,9 +18,10 @@ struct SpconvStages {
     Halide::Func acc_representative;
     Halide::RDom r_grouped, r_representative, r_uncertain;
     // The softmax weights before the conv pass.
-    GlobalAveragePool gap_x;       // (c, n) mean of x
+    Halide::Func column_sums;      // (x, ky, c, n) sum of column x of x over the rows tap row ky reads
+    Halide::RDom column_sums_r;    // its reduction over the rows
     Halide::Func tap_sums;         // (c, kx, ky, n) sum of padded x3 under each tap over the output positions
-    Halide::RDom tap_sums_r;       // its reduction over output positions
+    Halide::Func mean;             // (c, n) mean of x
     Halide::Func branch_means;     // (o, n) Tuple: GAP(Y3), GAP(Y1)
     Halide::Func mix;              // (o, n) Tuple: s3, s1, offset of out = s3 (gwc + pwc) + (s1 conv1x1) + offset
 };

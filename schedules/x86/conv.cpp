@@ -23,7 +23,7 @@ KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
     const bool avx512 = facts.vector_registers == 32;
     return cpu_conv_knob_space(facts, path,
                                {{"channel_vectors", 2}, {"tile_x", avx512 ? 7 : 3}, {"tile_y", 2},
-                                {"input_channel_chunk", avx512 ? 32 : 0}, {"task_tile_rows", avx512 ? 8 : 0},
+                                {"input_channel_chunk", avx512 ? 32 : 0}, {"task_tile_rows", avx512 ? 8 : 0}, {"image_at_a_time", 0},
                                 {"grouped_vectors", 4},
                                 {"pointwise_channels", avx512 ? 4 : 8}, {"pointwise_vectors", avx512 ? 4 : 1}});
 }

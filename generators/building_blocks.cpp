@@ -1,5 +1,7 @@
 #include "building_blocks.h"
 
+#include <stdexcept>
+
 namespace convforge {
 
 using namespace Halide;
@@ -51,6 +53,76 @@ Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, cons
     acc(o, x, y, n) += weights(o, c, kx, ky) *
                        padded(x * g.stride + kx * g.dilation, y * g.stride + ky * g.dilation, in_c, n);
     return acc;
+}
+
+namespace {
+
+// F(2x2, 3x3) (Lavin and Gray): input, kernel and output transforms.
+constexpr float kWinogradBT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+constexpr float kWinogradG[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+constexpr float kWinogradAT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+bool is_constant(const Expr &e, int value) {
+    const int64_t *v = Internal::as_const_int(Internal::simplify(e));
+    return v && *v == value;
+}
+
+}  // namespace
+
+bool winograd_applies(const ConvGeometry &g) {
+    return is_constant(g.kernel_size, 3) && is_constant(g.stride, 1) && is_constant(g.dilation, 1) &&
+           is_constant(g.groups, 1) && Internal::as_const_int(Internal::simplify(g.in_channels)) &&
+           Internal::as_const_int(Internal::simplify(g.out_channels));
+}
+
+WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g) {
+    if (!winograd_applies(g))
+        throw std::invalid_argument("Winograd F(2x2, 3x3) needs a constant 3x3 geometry with stride 1, dilation 1, one group");
+    Var o("o"), c("c"), e("e"), b("b"), t("t"), u("u"), n("n"), i("i"), j("j"), x("x"), y("y");
+    WinogradConv w{Func("winograd_weights"), Func("winograd_input_columns"), Func("winograd_input"),
+                   Func("winograd_products"), RDom(0, g.in_channels, "winograd_r"), Func("winograd_tiles"), Func("acc")};
+    // Each element a sum of its nonzero terms only: the transforms are mostly 0 and +-1.
+    std::vector<Expr> kernel_elements, column_elements, input_elements, output_elements;
+    for (int ey = 0; ey < 4; ++ey)
+        for (int ex = 0; ex < 4; ++ex) {
+            Expr sum = 0.0f;
+            for (int ky = 0; ky < 3; ++ky)
+                for (int kx = 0; kx < 3; ++kx)
+                    if (const float f = kWinogradG[ex][kx] * kWinogradG[ey][ky]) sum += f * weights(o, c, kx, ky);
+            kernel_elements.push_back(sum);
+        }
+    w.weights(o, c, e) = mux(e, kernel_elements);
+    // Separable: B^T along x (4 columns of each input row), then along y.
+    for (int ex = 0; ex < 4; ++ex) {
+        Expr sum = 0.0f;
+        for (int a = 0; a < 4; ++a)
+            if (const float f = kWinogradBT[ex][a]) sum += f * padded(2 * t + a, 2 * u + b, c, n);
+        column_elements.push_back(sum);
+    }
+    w.input_columns(c, e, b, t, u, n) = mux(e, column_elements);
+    for (int ey = 0; ey < 4; ++ey)
+        for (int ex = 0; ex < 4; ++ex) {
+            Expr sum = 0.0f;
+            for (int row = 0; row < 4; ++row)
+                if (const float f = kWinogradBT[ey][row]) sum += f * w.input_columns(c, ex, row, t, u, n);
+            input_elements.push_back(sum);
+        }
+    w.input(c, e, t, u, n) = mux(e, input_elements);
+    w.products(o, e, t, u, n) = 0.0f;
+    w.products(o, e, t, u, n) += w.weights(o, w.r, e) * w.input(w.r, e, t, u, n);
+    for (int jj = 0; jj < 2; ++jj)
+        for (int ii = 0; ii < 2; ++ii) {
+            Expr sum = 0.0f;
+            for (int ey = 0; ey < 4; ++ey)
+                for (int ex = 0; ex < 4; ++ex)
+                    if (const float f = kWinogradAT[ii][ex] * kWinogradAT[jj][ey])
+                        sum += f * w.products(o, ex + 4 * ey, t, u, n);
+            output_elements.push_back(sum);
+        }
+    w.tiles(o, i, j, t, u, n) = mux(i + 2 * j, output_elements);
+    // As conv_core: register tiles may run past the last channel into zero-padded weights.
+    w.acc(o, x, y, n) = bias(min(o, g.out_channels - 1)) + w.tiles(o, x % 2, y % 2, x / 2, y / 2, n);
+    return w;
 }
 
 Expr activate(Expr v, ActivationKind act) {

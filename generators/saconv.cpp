@@ -87,7 +87,13 @@ public:
         const TargetFacts facts = target_facts(get_target());
         knob_values = schedule_knobs(saconv_knob_space(facts, path));
         const int tile_columns = register_tile_columns(facts, knob_values);
-        st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r, tile_columns);
+        const auto winograd = knob_values.find("small_branch_winograd");  // CPU dense spaces only
+        if (winograd != knob_values.end() && winograd->second && winograd_applies(small)) {
+            st.small_winograd = winograd_conv_core(padded_small, unpacked(weights), no_bias, small);
+            st.conv.acc = st.small_winograd->acc;
+        } else {
+            st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r, tile_columns);
+        }
         st.acc_large = conv_core(padded, unpacked(weights_large), no_bias, large, st.r_large, tile_columns);
         // The blend in two steps, one per branch, so a schedule may run each
         // branch over a whole channel tile before the other (one branch's weights

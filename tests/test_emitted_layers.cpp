@@ -7,6 +7,8 @@
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
+#include "emitted_saconv_winograd_chunked_layer.h"
+#include "emitted_saconv_winograd_layer.h"
 #include "emitted_spconv_s1_layer.h"
 #include "emitted_spconv_s2_layer.h"
 #include "emitted_spconv_s2_per_image_layer.h"
@@ -52,6 +54,16 @@ TEST(EmittedLayer, DenseInChunksMatchesReference) {
 TEST(EmittedLayer, SaconvInChunksMatchesReference) {
     expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_chunked_layer),
                              {2, 24, 13, 11});
+}
+
+// 13 x 11 and 8 x 9 leave partial Winograd tiles and register tiles; 40 output
+// channels a partial channel tile.
+TEST(EmittedLayer, SaconvWinogradMatchesReference) {
+    for (const std::vector<int64_t> &shape : {std::vector<int64_t>{2, 24, 13, 11}, {3, 24, 8, 9}}) {
+        expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_layer), shape);
+        expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_chunked_layer),
+                                 shape);
+    }
 }
 
 // 20 output channels in groups of 10: register tiles straddle the groups and the

@@ -6,7 +6,7 @@
 namespace convforge {
 
 KnobSpace saconv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
-    return saconv_cpu_knob_space(conv_knob_space_arm(facts, path), path);
+    return saconv_cpu_knob_space(conv_knob_space_arm(facts, path), path, facts);
 }
 
 }  // namespace convforge

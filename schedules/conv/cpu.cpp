@@ -324,6 +324,85 @@ void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, con
     padded.compute_at(at.task).vectorize(padded.args()[0], facts.vector_floats);
 }
 
+void schedule_winograd_cpu(const WinogradConv &w, const LoopLevel &region, const Expr &region_in_task, int tile_o,
+                           int tiles_x, int tiles_y, const TargetFacts &facts) {
+    const int vec = facts.vector_floats;
+    const Expr in_task = Internal::simplify(region_in_task);
+    // Parallel where the region is not already inside a parallel task.
+    auto parallel_unless_in_task = [&](Stage stage, const VarOrRVar &v) {
+        if (Internal::is_const_one(in_task)) return;
+        if (!Internal::is_const_zero(in_task)) stage.specialize(!in_task);
+        stage.parallel(v);
+    };
+    {
+        // Per transform element, every register tile of the region: that element's
+        // weights of the channel tile (tile_o x C floats) stay in L1 meanwhile.
+        Func m = w.products;
+        Var o = m.args()[0], e = m.args()[1], t = m.args()[2], u = m.args()[3], n = m.args()[4];
+        Var to("to"), ti("ti"), uo("uo"), ui("ui"), un("un");
+        m.compute_at(region)
+            .bound_extent(o, tile_o)
+            .bound_extent(e, 16)
+            .align_bounds(t, tiles_x)
+            .align_bounds(u, tiles_y)
+            .vectorize(o, vec)
+            .unroll(o);
+        m.update()
+            .split(t, to, ti, tiles_x, TailStrategy::RoundUp)
+            .split(u, uo, ui, tiles_y, TailStrategy::RoundUp)
+            .reorder(o, ti, ui, w.r, to, uo, n, e)
+            .vectorize(o, vec)
+            .unroll(o)
+            .unroll(ti)
+            .unroll(ui)
+            .fuse(uo, n, un);
+        parallel_unless_in_task(m.update(), un);
+    }
+    {
+        Func tiles = w.tiles;
+        Var o = tiles.args()[0], i = tiles.args()[1], j = tiles.args()[2], t = tiles.args()[3], u = tiles.args()[4],
+            n = tiles.args()[5], un("un");
+        tiles.compute_at(region)
+            .bound_extent(o, tile_o)
+            .bound_extent(i, 2)
+            .bound_extent(j, 2)
+            .reorder(o, i, j, t, u, n)
+            .vectorize(o, vec)
+            .unroll(o)
+            .unroll(i)
+            .unroll(j)
+            .fuse(u, n, un);
+        parallel_unless_in_task(tiles, un);
+    }
+    {
+        // Input channels innermost, as the products read it; a tile's 4 x 4 x C
+        // input columns stay in L1 between the two passes of the transform.
+        Func v = w.input, columns = w.input_columns;
+        Var c = v.args()[0], e = v.args()[1], t = v.args()[2], u = v.args()[3], n = v.args()[4], un("un");
+        v.compute_root()
+            .bound_extent(e, 16)
+            .reorder_storage(c, e, t, u, n)
+            .reorder(c, e, t, u, n)
+            .vectorize(c, vec, TailStrategy::GuardWithIf)
+            .unroll(e)
+            .fuse(u, n, un)
+            .parallel(un);
+        Var cc = columns.args()[0], ce = columns.args()[1], cb = columns.args()[2];
+        columns.compute_at(v, t)
+            .bound_extent(ce, 4)
+            .bound_extent(cb, 4)
+            .reorder(cc, ce, cb)
+            .vectorize(cc, vec, TailStrategy::GuardWithIf)
+            .unroll(ce)
+            .unroll(cb);
+    }
+    {
+        Func weights = w.weights;
+        Var o = weights.args()[0], c = weights.args()[1], e = weights.args()[2];
+        weights.compute_root().bound_extent(e, 16).reorder(o, e, c).vectorize(o, vec).unroll(e).parallel(c);
+    }
+}
+
 void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     Func columns = gap.column_sums, mean = gap.mean;

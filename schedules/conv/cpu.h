@@ -42,6 +42,17 @@ void schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func acc, const 
                                    const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts);
 
+// The Winograd form of the conv core (winograd_conv_core), its products and
+// output tiles computed at `region` (the pixels of one tile_o channel tile a
+// consumer of its acc covers; `region_in_task`: whether that lies inside a
+// parallel task, as ConvTileLevels::channels_in_task). Per transform element,
+// every register tile of the region (tile_o channels x tiles_x x tiles_y
+// Winograd tiles) sums over input channels in turn, so the element's weights stay
+// in L1 while they serve the region; the transformed input is built once for the
+// batch, the transformed weights once per call.
+void schedule_winograd_cpu(const WinogradConv &w, const Halide::LoopLevel &region, const Halide::Expr &region_in_task,
+                           int tile_o, int tiles_x, int tiles_y, const TargetFacts &facts);
+
 // GAP over NCHW planes as the CPU runs it: column sums a channel plane at a
 // time (one task each), rows vectorized with predicated tails (a 14-wide row is
 // shorter than one AVX-512 vector, and a guarded tail would run it scalar).

@@ -110,38 +110,11 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
     shift.compute_root();
 }
 
-}  // namespace
-
-// The dense path. In two passes (branch_passes = 2): one channel tile at a time
-// over every pixel the tile's loop covers, first the small branch's register
-// tiles over all of them into small_blend (its weights alone in cache), then the
-// output's own tiles, each computing the large branch's register tile and
-// blending it with small_blend. With the weights larger than an image the
-// channel tile covers the whole batch; otherwise it covers one task's row band.
-// In one pass (1): each output tile computes both branches' register tiles in turn
-// and blends them; no buffer between the branches, but both branches' weights of
-// a channel tile share the L2 (1.2 MB at 256 channels, 64-channel tiles).
-// Chunked (the conv's input_channel_chunk > 0), each branch's accumulators cover a
-// whole task, so the branches already run one after the other over it: two
-// passes, with no small_blend buffer between them. The large branch may take its
-// own chunk (large_branch_chunk): its register tile reads a window of input
-// pixels 3x as wide and tall, so a chunk's inputs and weights that fit L1 at
-// dilation d may not at 3d.
-void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
-    if (dense_reduction_chunked(k)) {
-        schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, at, k, facts);
-        KnobValues large = k;
-        if (const int chunk = k.at("large_branch_chunk")) large["input_channel_chunk"] = chunk;
-        schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, large, facts);
-        return;
-    }
-    if (k.at("branch_passes") == 1) {
-        for (const SaconvBranch &branch : s.branches())
-            schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
-        return;
-    }
+// small_blend (S ys) over the pixels of one channel tile, in blocks of
+// tile_x x tile_y pixels; returns the level of one block.
+LoopLevel schedule_small_blend_tiles(const SaconvStages &s, const ConvTileLevels &at, int tile_x, int tile_y,
+                                     const KnobValues &k, const TargetFacts &facts) {
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
-    const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
     Func small = s.small_blend;
     Var o = small.args()[0], x = small.args()[1], y = small.args()[2], n = small.args()[3];
     Var ov("ov"), oc("oc"), xo("xo"), xi("xi"), yo("yo"), yi("yi"), task("task");
@@ -166,8 +139,62 @@ void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const
         small.specialize(in_task);
         small.parallel(task);
     }
+    return LoopLevel(small, xo);
+}
+
+// The small branch by Winograd (dilation 1): its products and output tiles over
+// the pixels of a channel tile (schedule_winograd_cpu), then small_blend (S ys)
+// over them, vectorized over the channel tile.
+void schedule_small_winograd(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k,
+                             const TargetFacts &facts) {
+    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    schedule_winograd_cpu(*s.small_winograd, at.channels, at.channels_in_task, tile_o, k.at("winograd_tile_x"),
+                          k.at("winograd_tile_y"), facts);
+    Func small = s.small_blend;
+    Var o = small.args()[0], x = small.args()[1], y = small.args()[2], n = small.args()[3], ov("ov"), oc("oc"), yn("yn");
+    small.compute_at(at.channels).bound_extent(o, tile_o).split(o, oc, ov, vec).reorder(ov, oc, x, y, n).vectorize(ov).unroll(oc).fuse(y, n, yn);
+    const Expr in_task = Internal::simplify(at.channels_in_task);
+    if (Internal::is_const_zero(in_task)) {
+        small.parallel(yn);
+    } else if (!Internal::is_const_one(in_task)) {
+        small.specialize(!in_task).parallel(yn);
+    }
+}
+
+}  // namespace
+
+// The dense path. In two passes (branch_passes = 2): one channel tile at a time
+// over every pixel the tile's loop covers, first the small branch's register
+// tiles over all of them into small_blend (its weights alone in cache), then the
+// output's own tiles, each computing the large branch's register tile and
+// blending it with small_blend. With the weights larger than an image the
+// channel tile covers the whole batch; otherwise it covers one task's row band.
+// In one pass (1): each output tile computes both branches' register tiles in turn
+// and blends them; no buffer between the branches, but both branches' weights of
+// a channel tile share the L2 (1.2 MB at 256 channels, 64-channel tiles).
+// Chunked (the conv's input_channel_chunk > 0), each branch's accumulators cover a
+// whole task, so the branches already run one after the other over it: two
+// passes, with no small_blend buffer between them. The large branch may take its
+// own chunk (large_branch_chunk): its register tile reads a window of input
+// pixels 3x as wide and tall, so a chunk's inputs and weights that fit L1 at
+// dilation d may not at 3d.
+void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
+    if (s.small_winograd) schedule_small_winograd(s, at, k, facts);
+    if (dense_reduction_chunked(k)) {
+        if (!s.small_winograd) schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, at, k, facts);
+        KnobValues large = k;
+        if (const int chunk = k.at("large_branch_chunk")) large["input_channel_chunk"] = chunk;
+        schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, large, facts);
+        return;
+    }
+    if (s.small_winograd) return schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
+    if (k.at("branch_passes") == 1) {
+        for (const SaconvBranch &branch : s.branches())
+            schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
+        return;
+    }
     ConvTileLevels small_tile = at;
-    small_tile.tile = LoopLevel(small, xo);
+    small_tile.tile = schedule_small_blend_tiles(s, at, k.at("tile_x"), k.at("tile_y"), k, facts);
     schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, small_tile, k, facts);
     schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
 }
@@ -187,8 +214,9 @@ void schedule_grouped_blend(const SaconvStages &s, const ConvTileLevels &at, con
     }
 }
 
-KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
+KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path, const TargetFacts &facts) {
     if (path != ConvPath::Dense) return conv_space;
+    const int registers = facts.vector_registers;
     conv_space.knob("branch_passes",
                     "passes over a channel tile's pixels: 2, the small branch's then the large branch's; 1, both "
                     "branches in every register tile",
@@ -200,6 +228,28 @@ KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path) {
                     0, {0, 8, 16, 32, 64}, 0);
     conv_space.rule("large_branch_chunk is 0 unless input_channel_chunk > 0 (only a chunked reduction has passes)",
                     [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("large_branch_chunk") == 0; });
+    // Records tuned before these knobs ran the direct small branch.
+    conv_space.knob("small_branch_winograd",
+                    "1: the small branch by Winograd F(2x2, 3x3) (2.25x fewer multiply-adds; 3x3, stride 1, dilation 1 "
+                    "layers, else ignored); 0: direct, as the large branch",
+                    0, {0, 1}, 0);
+    conv_space.knob("winograd_tile_x", "Winograd tiles (2 output columns each) per register tile of the small branch",
+                    7, {1, 2, 3, 4, 5, 6, 7, 8}, 7);
+    conv_space.knob("winograd_tile_y", "Winograd tiles (2 output rows each) per register tile of the small branch", 1,
+                    {1, 2, 3, 4}, 1);
+    conv_space.rule("winograd_tile_x and winograd_tile_y at 7 and 1 unless small_branch_winograd (they tile nothing else)",
+                    [](const KnobValues &k) {
+                        return k.at("small_branch_winograd") || (k.at("winograd_tile_x") == 7 && k.at("winograd_tile_y") == 1);
+                    });
+    conv_space.rule("with small_branch_winograd, channel_vectors * winograd_tile_x * winograd_tile_y accumulators + "
+                    "channel_vectors weight vectors + 1 broadcast <= " + std::to_string(registers) + " vector registers",
+                    [registers](const KnobValues &k) {
+                        const int cv = k.at("channel_vectors");
+                        return !k.at("small_branch_winograd") ||
+                               cv * k.at("winograd_tile_x") * k.at("winograd_tile_y") + cv + 1 <= registers;
+                    });
+    conv_space.rule("branch_passes is 2 when small_branch_winograd (the Winograd branch runs over a channel tile first)",
+                    [](const KnobValues &k) { return k.at("branch_passes") == 2 || !k.at("small_branch_winograd"); });
     conv_space.rule("image_at_a_time is 0 (the tap sums read the whole batch's padded input before the conv pass)",
                     [](const KnobValues &k) { return k.at("image_at_a_time") == 0; });
     return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 
 #include "../conv/stages.h"
 
@@ -20,6 +21,7 @@ struct SaconvStages {
     // (with the pre-context added) that both branches read.
     ConvStages conv;
     Halide::Func padded_small;  // the small branch's view of conv.padded (offset by 2p)
+    std::optional<WinogradConv> small_winograd;  // the small branch by Winograd (conv.acc is its acc), if so
     Halide::Func acc_large;     // the large branch (dilation 3d)
     Halide::RDom r_large;
     Halide::Func small_blend;  // (o, x, y, n) S ys
@@ -52,7 +54,7 @@ void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const Targ
 // `conv_space` (the target's conv knobs, which each branch's register tile
 // reads) with the knobs of SAConv's own loops.
 void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
-KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path);
+KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path, const TargetFacts &facts);
 
 // The space of the target's family, and its schedule.
 KnobSpace saconv_knob_space(const TargetFacts &facts, ConvPath path);

@@ -10,7 +10,7 @@ namespace convforge {
 // keeps the register budget of one conv tile: the conv's space and fallbacks
 // apply, with SAConv's own branch_passes (saconv/cpu.cpp).
 KnobSpace saconv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
-    return saconv_cpu_knob_space(conv_knob_space_x86(facts, path), path);
+    return saconv_cpu_knob_space(conv_knob_space_x86(facts, path), path, facts);
 }
 
 }  // namespace convforge

@@ -324,16 +324,16 @@ void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, con
     padded.compute_at(at.task).vectorize(padded.args()[0], facts.vector_floats);
 }
 
+void parallel_unless_in_task(Stage stage, const VarOrRVar &v, const Expr &in_task) {
+    const Expr inside = Internal::simplify(in_task);
+    if (Internal::is_const_one(inside)) return;
+    if (!Internal::is_const_zero(inside)) stage.specialize(inside);  // serial there
+    stage.parallel(v);
+}
+
 void schedule_winograd_cpu(const WinogradConv &w, const LoopLevel &region, const Expr &region_in_task, int tile_o,
                            int tiles_x, int tiles_y, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
-    const Expr in_task = Internal::simplify(region_in_task);
-    // Parallel where the region is not already inside a parallel task.
-    auto parallel_unless_in_task = [&](Stage stage, const VarOrRVar &v) {
-        if (Internal::is_const_one(in_task)) return;
-        if (!Internal::is_const_zero(in_task)) stage.specialize(!in_task);
-        stage.parallel(v);
-    };
     {
         // Per transform element, every register tile of the region: that element's
         // weights of the channel tile (tile_o x C floats) stay in L1 meanwhile.
@@ -356,7 +356,7 @@ void schedule_winograd_cpu(const WinogradConv &w, const LoopLevel &region, const
             .unroll(ti)
             .unroll(ui)
             .fuse(uo, n, un);
-        parallel_unless_in_task(m.update(), un);
+        parallel_unless_in_task(m.update(), un, region_in_task);
     }
     {
         Func tiles = w.tiles;
@@ -372,7 +372,7 @@ void schedule_winograd_cpu(const WinogradConv &w, const LoopLevel &region, const
             .unroll(i)
             .unroll(j)
             .fuse(u, n, un);
-        parallel_unless_in_task(tiles, un);
+        parallel_unless_in_task(tiles, un, region_in_task);
     }
     {
         // Input channels innermost, as the products read it; a tile's 4 x 4 x C

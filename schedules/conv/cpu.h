@@ -42,6 +42,10 @@ void schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func acc, const 
                                    const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts);
 
+// `v` of `stage` parallel unless `in_task` (a condition on the layer, as
+// ConvTileLevels::channels_in_task) says the stage runs inside a parallel task.
+void parallel_unless_in_task(Halide::Stage stage, const Halide::VarOrRVar &v, const Halide::Expr &in_task);
+
 // The Winograd form of the conv core (winograd_conv_core), its products and
 // output tiles computed at `region` (the pixels of one tile_o channel tile a
 // consumer of its acc covers; `region_in_task`: whether that lies inside a

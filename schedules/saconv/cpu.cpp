@@ -132,13 +132,7 @@ LoopLevel schedule_small_blend_tiles(const SaconvStages &s, const ConvTileLevels
         .fuse(yo, n, task);
     // Parallel only where the channel tile is outside the output's tasks (over
     // the whole batch); inside one it covers that task's row band, serially.
-    const Expr in_task = Internal::simplify(at.channels_in_task);
-    if (Internal::is_const_zero(in_task)) {
-        small.parallel(task);
-    } else if (!Internal::is_const_one(in_task)) {
-        small.specialize(in_task);
-        small.parallel(task);
-    }
+    parallel_unless_in_task(small, task, at.channels_in_task);
     return LoopLevel(small, xo);
 }
 
@@ -153,12 +147,7 @@ void schedule_small_winograd(const SaconvStages &s, const ConvTileLevels &at, co
     Func small = s.small_blend;
     Var o = small.args()[0], x = small.args()[1], y = small.args()[2], n = small.args()[3], ov("ov"), oc("oc"), yn("yn");
     small.compute_at(at.channels).bound_extent(o, tile_o).split(o, oc, ov, vec).reorder(ov, oc, x, y, n).vectorize(ov).unroll(oc).fuse(y, n, yn);
-    const Expr in_task = Internal::simplify(at.channels_in_task);
-    if (Internal::is_const_zero(in_task)) {
-        small.parallel(yn);
-    } else if (!Internal::is_const_one(in_task)) {
-        small.specialize(!in_task).parallel(yn);
-    }
+    parallel_unless_in_task(small, yn, at.channels_in_task);
 }
 
 }  // namespace

@@ -70,14 +70,21 @@ bool is_constant(const Expr &e, int value) {
 }  // namespace
 
 bool winograd_applies(const ConvGeometry &g) {
-    return is_constant(g.kernel_size, 3) && is_constant(g.stride, 1) && is_constant(g.dilation, 1) &&
+    const int64_t *dilation = Internal::as_const_int(Internal::simplify(g.dilation));
+    return is_constant(g.kernel_size, 3) && is_constant(g.stride, 1) && dilation && *dilation >= 1 &&
            is_constant(g.groups, 1) && Internal::as_const_int(Internal::simplify(g.in_channels)) &&
            Internal::as_const_int(Internal::simplify(g.out_channels));
 }
 
 WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g) {
     if (!winograd_applies(g))
-        throw std::invalid_argument("Winograd F(2x2, 3x3) needs a constant 3x3 geometry with stride 1, dilation 1, one group");
+        throw std::invalid_argument("Winograd F(2x2, 3x3) needs a constant 3x3 geometry with stride 1 and one group");
+    const int d = int(*Internal::as_const_int(Internal::simplify(g.dilation)));
+    // At dilation d a tile's two outputs are d apart: tile t holds x = base(t) and
+    // base(t) + d, and d consecutive tiles fill 2d consecutive columns.
+    auto base = [d](Expr tile) { return d == 1 ? 2 * tile : 2 * d * (tile / d) + tile % d; };
+    auto tile_of = [d](Expr v) { return d == 1 ? v / 2 : d * (v / (2 * d)) + v % d; };
+    auto element_of = [d](Expr v) { return d == 1 ? v % 2 : (v / d) % 2; };
     Var o("o"), c("c"), e("e"), b("b"), t("t"), u("u"), n("n"), i("i"), j("j"), x("x"), y("y");
     WinogradConv w{Func("winograd_weights"), Func("winograd_input_columns"), Func("winograd_input"),
                    Func("winograd_products"), RDom(0, g.in_channels, "winograd_r"), Func("winograd_tiles"), Func("acc")};
@@ -96,7 +103,7 @@ WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const Conv
     for (int ex = 0; ex < 4; ++ex) {
         Expr sum = 0.0f;
         for (int a = 0; a < 4; ++a)
-            if (const float f = kWinogradBT[ex][a]) sum += f * padded(2 * t + a, 2 * u + b, c, n);
+            if (const float f = kWinogradBT[ex][a]) sum += f * padded(base(t) + d * a, base(u) + d * b, c, n);
         column_elements.push_back(sum);
     }
     w.input_columns(c, e, b, t, u, n) = mux(e, column_elements);
@@ -121,7 +128,8 @@ WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const Conv
         }
     w.tiles(o, i, j, t, u, n) = mux(i + 2 * j, output_elements);
     // As conv_core: register tiles may run past the last channel into zero-padded weights.
-    w.acc(o, x, y, n) = bias(min(o, g.out_channels - 1)) + w.tiles(o, x % 2, y % 2, x / 2, y / 2, n);
+    w.acc(o, x, y, n) =
+        bias(min(o, g.out_channels - 1)) + w.tiles(o, element_of(x), element_of(y), tile_of(x), tile_of(y), n);
     return w;
 }
 

@@ -39,9 +39,11 @@ Halide::Func conv_core(Halide::Func padded, Halide::Func weights, Halide::Func b
 // The same convolution as conv_core, by Winograd's F(2x2, 3x3) algorithm: the
 // output in 2 x 2 tiles, each from a 4 x 4 input tile d as A^T [(G g G^T) . (B^T d B)] A,
 // so a tile costs 16 multiply-adds per (o, c) where the direct form costs 36 (2.25x
-// fewer). For 3 x 3 kernels, stride 1, dilation 1, one group, the geometry constant:
-// winograd_applies() says whether a layer is one. Tile (t, u) holds outputs
-// x = 2t + i, y = 2u + j; element e = ex + 4 ey of a 4 x 4 transform.
+// fewer). For 3 x 3 kernels, stride 1, one group, the geometry constant:
+// winograd_applies() says whether a layer is one. At dilation 1 tile (t, u) holds
+// outputs x = 2t + i, y = 2u + j; at dilation d its outputs and inputs are d apart
+// (x = 2d (t / d) + t % d + d i), so d consecutive tiles fill 2d columns; element
+// e = ex + 4 ey of a 4 x 4 transform.
 struct WinogradConv {
     Halide::Func weights;        // U (o, c, e) = G g G^T, from the packed weights, per call
     Halide::Func input_columns;  // (c, ex, b, t, u, n): B^T along x of row b of tile (t, u)'s input

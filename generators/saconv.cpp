@@ -94,7 +94,13 @@ public:
         } else {
             st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r, tile_columns);
         }
-        st.acc_large = conv_core(padded, unpacked(weights_large), no_bias, large, st.r_large, tile_columns);
+        const auto large_winograd = knob_values.find("large_branch_winograd");
+        if (large_winograd != knob_values.end() && large_winograd->second && winograd_applies(large)) {
+            st.large_winograd = winograd_conv_core(padded, unpacked(weights_large), no_bias, large);
+            st.acc_large = st.large_winograd->acc;
+        } else {
+            st.acc_large = conv_core(padded, unpacked(weights_large), no_bias, large, st.r_large, tile_columns);
+        }
         // The blend in two steps, one per branch, so a schedule may run each
         // branch over a whole channel tile before the other (one branch's weights
         // in cache at a time) or both within one register tile.

@@ -8,6 +8,8 @@
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
 #include "emitted_saconv_winograd_chunked_layer.h"
+#include "emitted_saconv_winograd_dilated_layer.h"
+#include "emitted_saconv_winograd_large_chunked_layer.h"
 #include "emitted_saconv_winograd_layer.h"
 #include "emitted_spconv_s1_layer.h"
 #include "emitted_spconv_s2_layer.h"
@@ -56,13 +58,17 @@ TEST(EmittedLayer, SaconvInChunksMatchesReference) {
                              {2, 24, 13, 11});
 }
 
-// 13 x 11 and 8 x 9 leave partial Winograd tiles and register tiles; 40 output
-// channels a partial channel tile.
+// 13 x 11 and 8 x 9 leave partial Winograd tiles and register tiles (at dilation 3
+// and 6, partial blocks of 6 and 12 columns); 40 output channels a partial channel tile.
 TEST(EmittedLayer, SaconvWinogradMatchesReference) {
     for (const std::vector<int64_t> &shape : {std::vector<int64_t>{2, 24, 13, 11}, {3, 24, 8, 9}}) {
         expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_layer), shape);
+        expect_matches_reference("saconv_dilated.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_dilated_layer),
+                                 shape);
         expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_chunked_layer),
                                  shape);
+        expect_matches_reference("saconv_dense.json",
+                                 CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_large_chunked_layer), shape);
     }
 }
 

@@ -168,24 +168,33 @@ void schedule_small_winograd(const SaconvStages &s, const ConvTileLevels &at, co
 // pixels 3x as wide and tall, so a chunk's inputs and weights that fit L1 at
 // dilation d may not at 3d.
 void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts) {
+    // A Winograd branch runs over the channel tile's pixels (branch_passes 2, by
+    // rule), before the output's tiles read it.
     if (s.small_winograd) schedule_small_winograd(s, at, k, facts);
+    if (s.large_winograd)
+        schedule_winograd_cpu(*s.large_winograd, at.channels, at.channels_in_task,
+                              facts.vector_floats * k.at("channel_vectors"), k.at("winograd_tile_x"),
+                              k.at("winograd_tile_y"), facts);
     if (dense_reduction_chunked(k)) {
         if (!s.small_winograd) schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, at, k, facts);
-        KnobValues large = k;
-        if (const int chunk = k.at("large_branch_chunk")) large["input_channel_chunk"] = chunk;
-        schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, large, facts);
+        if (!s.large_winograd) {
+            KnobValues large = k;
+            if (const int chunk = k.at("large_branch_chunk")) large["input_channel_chunk"] = chunk;
+            schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, large, facts);
+        }
         return;
     }
-    if (s.small_winograd) return schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
     if (k.at("branch_passes") == 1) {
         for (const SaconvBranch &branch : s.branches())
             schedule_conv_accumulator_cpu(s.conv, branch.acc, branch.r, at, k, facts);
         return;
     }
-    ConvTileLevels small_tile = at;
-    small_tile.tile = schedule_small_blend_tiles(s, at, k.at("tile_x"), k.at("tile_y"), k, facts);
-    schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, small_tile, k, facts);
-    schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
+    if (!s.small_winograd) {
+        ConvTileLevels small_tile = at;
+        small_tile.tile = schedule_small_blend_tiles(s, at, k.at("tile_x"), k.at("tile_y"), k, facts);
+        schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, small_tile, k, facts);
+    }
+    if (!s.large_winograd) schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);
 }
 
 // The grouped path's blend: one run of a row per output tile, each branch's
@@ -217,28 +226,34 @@ KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path, const Targe
                     0, {0, 8, 16, 32, 64}, 0);
     conv_space.rule("large_branch_chunk is 0 unless input_channel_chunk > 0 (only a chunked reduction has passes)",
                     [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("large_branch_chunk") == 0; });
-    // Records tuned before these knobs ran the direct small branch.
+    // Records tuned before these knobs ran both branches direct.
     conv_space.knob("small_branch_winograd",
-                    "1: the small branch by Winograd F(2x2, 3x3) (2.25x fewer multiply-adds; 3x3, stride 1, dilation 1 "
-                    "layers, else ignored); 0: direct, as the large branch",
+                    "1: the small branch by Winograd F(2x2, 3x3) (2.25x fewer multiply-adds; 3x3 stride-1 layers, else "
+                    "ignored); 0: direct",
                     0, {0, 1}, 0);
-    conv_space.knob("winograd_tile_x", "Winograd tiles (2 output columns each) per register tile of the small branch",
+    conv_space.knob("large_branch_winograd",
+                    "1: the large branch by Winograd F(2x2, 3x3) at dilation 3d (its tiles cover whole blocks of 6d "
+                    "columns and rows, so small maps compute more than they keep); 0: direct, skipping padding taps",
+                    0, {0, 1}, 0);
+    conv_space.knob("winograd_tile_x", "Winograd tiles (2 outputs wide each) per register tile of a Winograd branch",
                     7, {1, 2, 3, 4, 5, 6, 7, 8}, 7);
-    conv_space.knob("winograd_tile_y", "Winograd tiles (2 output rows each) per register tile of the small branch", 1,
-                    {1, 2, 3, 4}, 1);
-    conv_space.rule("winograd_tile_x and winograd_tile_y at 7 and 1 unless small_branch_winograd (they tile nothing else)",
-                    [](const KnobValues &k) {
-                        return k.at("small_branch_winograd") || (k.at("winograd_tile_x") == 7 && k.at("winograd_tile_y") == 1);
+    conv_space.knob("winograd_tile_y", "Winograd tiles (2 outputs high each) per register tile of a Winograd branch",
+                    1, {1, 2, 3, 4}, 1);
+    auto any_winograd = [](const KnobValues &k) { return k.at("small_branch_winograd") || k.at("large_branch_winograd"); };
+    conv_space.rule("winograd_tile_x and winograd_tile_y at 7 and 1 unless a branch runs by Winograd (they tile nothing "
+                    "else)",
+                    [any_winograd](const KnobValues &k) {
+                        return any_winograd(k) || (k.at("winograd_tile_x") == 7 && k.at("winograd_tile_y") == 1);
                     });
-    conv_space.rule("with small_branch_winograd, channel_vectors * winograd_tile_x * winograd_tile_y accumulators + "
+    conv_space.rule("with a Winograd branch, channel_vectors * winograd_tile_x * winograd_tile_y accumulators + "
                     "channel_vectors weight vectors + 1 broadcast <= " + std::to_string(registers) + " vector registers",
-                    [registers](const KnobValues &k) {
+                    [registers, any_winograd](const KnobValues &k) {
                         const int cv = k.at("channel_vectors");
-                        return !k.at("small_branch_winograd") ||
-                               cv * k.at("winograd_tile_x") * k.at("winograd_tile_y") + cv + 1 <= registers;
+                        return !any_winograd(k) || cv * k.at("winograd_tile_x") * k.at("winograd_tile_y") + cv + 1 <= registers;
                     });
-    conv_space.rule("branch_passes is 2 when small_branch_winograd (the Winograd branch runs over a channel tile first)",
-                    [](const KnobValues &k) { return k.at("branch_passes") == 2 || !k.at("small_branch_winograd"); });
+    conv_space.rule("branch_passes is 2 with a Winograd branch (it runs over a channel tile's pixels, not in the output's "
+                    "register tiles)",
+                    [any_winograd](const KnobValues &k) { return k.at("branch_passes") == 2 || !any_winograd(k); });
     conv_space.rule("image_at_a_time is 0 (the tap sums read the whole batch's padded input before the conv pass)",
                     [](const KnobValues &k) { return k.at("image_at_a_time") == 0; });
     return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "

@@ -23,6 +23,7 @@ struct SaconvStages {
     Halide::Func padded_small;  // the small branch's view of conv.padded (offset by 2p)
     std::optional<WinogradConv> small_winograd;  // the small branch by Winograd (conv.acc is its acc), if so
     Halide::Func acc_large;     // the large branch (dilation 3d)
+    std::optional<WinogradConv> large_winograd;  // the large branch by Winograd (acc_large is its acc), if so
     Halide::RDom r_large;
     Halide::Func small_blend;  // (o, x, y, n) S ys
     Halide::Func blend;        // (o, x, y, n) small_blend + (1 - S) yl

@@ -1,5 +1,5 @@
 // x86 conv schedule: the shared CPU loop nest (conv/cpu.cpp) with x86 knobs.
-// Measured: Sapphire Rapids class Xeon, 2 threads, batch 8: dense 2x7x2 in 32-channel chunks about 0.67x the unchunked 2x7x2's time at 256->256 14x14, 0.86x at 128->128 56x56 s2; Zen 4, 2 threads: unchunked 2x7x2 0.97x 2x4x3; Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time; Zen 1 (AVX2), 2 threads, batch 8: unchunked 2x3x2 won or tied the tuner's chunked candidates at the four benchmark shapes; Zen 2 (AVX2), 2 threads, batch 8: that record 175-195 GFLOP/s at 256->256 14x14 (97 on 1 thread).
+// Measured: Zen 4 (family 25 model 17), 2 threads, batch 8, retuned 2026-12-04: 0.78-0.97x the time of the Sapphire Rapids records' knobs at the four benchmark shapes (stride 2: 1x2x2 one image at a time); Sapphire Rapids class Xeon, 2 threads, batch 8: dense 2x7x2 in 32-channel chunks about 0.67x the unchunked 2x7x2's time at 256->256 14x14, 0.86x at 128->128 56x56 s2; Zen 4, 2 threads: unchunked 2x7x2 0.97x 2x4x3; Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time; Zen 1 (AVX2), 2 threads, batch 8: unchunked 2x3x2 won or tied the tuner's chunked candidates at the four benchmark shapes; Zen 2 (AVX2), 2 threads, batch 8: that record 175-195 GFLOP/s at 256->256 14x14 (97 on 1 thread).
 #include "../conv/cpu.h"
 
 namespace convforge {

@@ -110,11 +110,12 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
     shift.compute_root();
 }
 
-// small_blend (S ys) over the pixels of one channel tile, in blocks of
-// tile_x x tile_y pixels; returns the level of one block.
-LoopLevel schedule_small_blend_tiles(const SaconvStages &s, const ConvTileLevels &at, int tile_x, int tile_y,
-                                     const KnobValues &k, const TargetFacts &facts) {
+// small_blend (S ys) over the pixels of one channel tile, in blocks of one
+// register tile; returns the level of one block.
+LoopLevel schedule_small_blend_tiles(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k,
+                                     const TargetFacts &facts) {
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    const int tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
     Func small = s.small_blend;
     Var o = small.args()[0], x = small.args()[1], y = small.args()[2], n = small.args()[3];
     Var ov("ov"), oc("oc"), xo("xo"), xi("xi"), yo("yo"), yi("yi"), task("task");
@@ -136,9 +137,9 @@ LoopLevel schedule_small_blend_tiles(const SaconvStages &s, const ConvTileLevels
     return LoopLevel(small, xo);
 }
 
-// The small branch by Winograd (dilation 1): its products and output tiles over
-// the pixels of a channel tile (schedule_winograd_cpu), then small_blend (S ys)
-// over them, vectorized over the channel tile.
+// The small branch by Winograd: its products and output tiles over the pixels of
+// a channel tile (schedule_winograd_cpu), then small_blend (S ys) over them,
+// vectorized over the channel tile.
 void schedule_small_winograd(const SaconvStages &s, const ConvTileLevels &at, const KnobValues &k,
                              const TargetFacts &facts) {
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
@@ -146,7 +147,13 @@ void schedule_small_winograd(const SaconvStages &s, const ConvTileLevels &at, co
                           k.at("winograd_tile_y"), facts);
     Func small = s.small_blend;
     Var o = small.args()[0], x = small.args()[1], y = small.args()[2], n = small.args()[3], ov("ov"), oc("oc"), yn("yn");
-    small.compute_at(at.channels).bound_extent(o, tile_o).split(o, oc, ov, vec).reorder(ov, oc, x, y, n).vectorize(ov).unroll(oc).fuse(y, n, yn);
+    small.compute_at(at.channels)
+        .bound_extent(o, tile_o)
+        .split(o, oc, ov, vec)
+        .reorder(ov, oc, x, y, n)
+        .vectorize(ov)
+        .unroll(oc)
+        .fuse(y, n, yn);
     parallel_unless_in_task(small, yn, at.channels_in_task);
 }
 
@@ -191,7 +198,7 @@ void schedule_dense_blend(const SaconvStages &s, const ConvTileLevels &at, const
     }
     if (!s.small_winograd) {
         ConvTileLevels small_tile = at;
-        small_tile.tile = schedule_small_blend_tiles(s, at, k.at("tile_x"), k.at("tile_y"), k, facts);
+        small_tile.tile = schedule_small_blend_tiles(s, at, k, facts);
         schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, small_tile, k, facts);
     }
     if (!s.large_winograd) schedule_conv_accumulator_cpu(s.conv, s.acc_large, s.r_large, at, k, facts);

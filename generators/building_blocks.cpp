@@ -1,5 +1,6 @@
 #include "building_blocks.h"
 
+#include <optional>
 #include <stdexcept>
 
 namespace convforge {
@@ -62,24 +63,26 @@ constexpr float kWinogradBT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0},
 constexpr float kWinogradG[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
 constexpr float kWinogradAT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
 
-bool is_constant(const Expr &e, int value) {
-    const int64_t *v = Internal::as_const_int(Internal::simplify(e));
-    return v && *v == value;
+// The value of e if it simplifies to an integer constant. (as_const_int points
+// into its argument: the simplified Expr must outlive the read.)
+std::optional<int64_t> constant_value(const Expr &e) {
+    const Expr simplified = Internal::simplify(e);
+    const int64_t *v = Internal::as_const_int(simplified);
+    return v ? std::optional<int64_t>(*v) : std::nullopt;
 }
 
 }  // namespace
 
 bool winograd_applies(const ConvGeometry &g) {
-    const int64_t *dilation = Internal::as_const_int(Internal::simplify(g.dilation));
-    return is_constant(g.kernel_size, 3) && is_constant(g.stride, 1) && dilation && *dilation >= 1 &&
-           is_constant(g.groups, 1) && Internal::as_const_int(Internal::simplify(g.in_channels)) &&
-           Internal::as_const_int(Internal::simplify(g.out_channels));
+    const std::optional<int64_t> dilation = constant_value(g.dilation);
+    return constant_value(g.kernel_size) == 3 && constant_value(g.stride) == 1 && dilation && *dilation >= 1 &&
+           constant_value(g.groups) == 1 && constant_value(g.in_channels) && constant_value(g.out_channels);
 }
 
 WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g) {
     if (!winograd_applies(g))
         throw std::invalid_argument("Winograd F(2x2, 3x3) needs a constant 3x3 geometry with stride 1 and one group");
-    const int d = int(*Internal::as_const_int(Internal::simplify(g.dilation)));
+    const int d = int(*constant_value(g.dilation));
     // At dilation d a tile's two outputs are d apart: tile t holds x = base(t) and
     // base(t) + d, and d consecutive tiles fill 2d consecutive columns.
     auto base = [d](Expr tile) { return d == 1 ? 2 * tile : 2 * d * (tile / d) + tile % d; };

@@ -87,15 +87,18 @@ public:
         const TargetFacts facts = target_facts(get_target());
         knob_values = schedule_knobs(saconv_knob_space(facts, path));
         const int tile_columns = register_tile_columns(facts, knob_values);
-        const auto winograd = knob_values.find("small_branch_winograd");  // CPU dense spaces only
-        if (winograd != knob_values.end() && winograd->second && winograd_applies(small)) {
+        // The Winograd knobs exist in the CPU dense spaces only.
+        auto knob_set = [this](const char *name) {
+            const auto it = knob_values.find(name);
+            return it != knob_values.end() && it->second != 0;
+        };
+        if (knob_set("small_branch_winograd") && winograd_applies(small)) {
             st.small_winograd = winograd_conv_core(padded_small, unpacked(weights), no_bias, small);
             st.conv.acc = st.small_winograd->acc;
         } else {
             st.conv.acc = conv_core(padded_small, unpacked(weights), no_bias, small, st.conv.r, tile_columns);
         }
-        const auto large_winograd = knob_values.find("large_branch_winograd");
-        if (large_winograd != knob_values.end() && large_winograd->second && winograd_applies(large)) {
+        if (knob_set("large_branch_winograd") && winograd_applies(large)) {
             st.large_winograd = winograd_conv_core(padded, unpacked(weights_large), no_bias, large);
             st.acc_large = st.large_winograd->acc;
         } else {

@@ -15,6 +15,7 @@
 #include "../runtime/src/message_text.h"
 #include "../runtime/src/random_weights.h"
 #include "../runtime/src/variants/variant.h"
+#include "../bench/interleaved.h"
 #include "emit_command.h"
 #include "kernel_loader.h"
 #include "tune.h"
@@ -39,6 +40,7 @@ struct BenchOptions {
     bool json = false;
     bool builtin = false;  // time the shape-generic built-in kernels `run` uses
     std::string db = CONVFORGE_SCHEDULE_DB, linker = "c++";
+    std::vector<std::string> against;  // databases whose kernels are timed beside db's, interleaved
 };
 
 // The kernel `emit` makes for this layer on this machine, with the record it
@@ -48,10 +50,11 @@ struct EmittedForBench {
     ScratchDirectory scratch;
     std::unique_ptr<LoadedKernel> loaded;
 
-    EmittedForBench(const LayerSpec &spec, const BenchOptions &o) : target(this_machine_target()) {
+    EmittedForBench(const LayerSpec &spec, const BenchOptions &o, const std::string &db_path)
+        : target(this_machine_target()) {
         const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
         const std::string key = target_facts(Halide::Target(target)).database_key;
-        const ScheduleDatabase db = ScheduleDatabase::load(o.db);
+        const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         const RunSize size{o.batch, o.height, o.width};
         const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload, size);
         schedule = !rec ? "fallback knobs (no record for " + key + "/" + plan.variant + "/" + plan.shape_class + ")"
@@ -62,7 +65,7 @@ struct EmittedForBench {
                                           : "");
         // The record emit picks when told the size the layer runs at.
         const KernelBuild build{std::filesystem::read_symlink("/proc/self/exe").string(), o.linker, 300};
-        loaded = std::make_unique<LoadedKernel>(build, o.spec, target, o.db, scratch.path(), "bench_layer",
+        loaded = std::make_unique<LoadedKernel>(build, o.spec, target, db_path, scratch.path(), "bench_layer",
                                                 std::vector<std::string>{"--estimate", run_size_text(size)});
     }
 };
@@ -116,6 +119,47 @@ double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
     return 2.0 * find_variant(s.variant).multiply_adds(s, out_shape) * 1e-9;
 }
 
+// The kernels emit makes with --db and with each --against database, timed in
+// interleaved rounds (interleaved.h): setting a record by hand, their ratios are
+// what holds on a machine whose speed drifts between separate runs.
+void bench_against(const LayerSpec &spec, const PreparedLayer &layer, const Tensor &x,
+                   const std::vector<int64_t> &out_shape, const BenchOptions &o) {
+    if (o.builtin) throw Error("--against compares emitted kernels; it cannot be combined with --builtin");
+    std::vector<std::string> dbs{o.db};
+    dbs.insert(dbs.end(), o.against.begin(), o.against.end());
+    std::vector<std::unique_ptr<EmittedForBench>> kernels;
+    std::vector<Tensor> outputs(dbs.size());
+    std::vector<Contender> contenders;
+    for (size_t i = 0; i < dbs.size(); ++i) {
+        kernels.push_back(std::make_unique<EmittedForBench>(spec, o, dbs[i]));
+        const EmittedKernel &kernel = kernels.back()->loaded->kernel();
+        Tensor &y = outputs[i];
+        contenders.push_back(timed([&layer, &x, &y, &kernel] { run_layer_with(layer, x, y, kernel); }));
+    }
+    const std::vector<double> ms = interleaved_medians_ms(contenders, o.repeats);
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t i = 0; i < dbs.size(); ++i) {
+        const double gf = gflop(spec, out_shape) / (ms[i] * 1e-3);
+        if (o.json) {
+            rows.push_back({{"db", dbs[i]}, {"median_ms", ms[i]}, {"ratio_to_db", ms[i] / ms[0]}, {"gflops", gf},
+                            {"schedule", kernels[i]->schedule}});
+        } else {
+            std::printf("%-40s median %.3f ms (%.3fx --db's), %.1f GFLOP/s: %s\n", dbs[i].c_str(), ms[i], ms[i] / ms[0],
+                        gf, kernels[i]->schedule.c_str());
+        }
+    }
+    if (o.json) {
+        std::cout << nlohmann::json({{"variant", spec.variant}, {"batch", o.batch}, {"height", o.height},
+                                     {"width", o.width}, {"threads", o.threads}, {"rounds", o.repeats},
+                                     {"kernel", "emitted for " + kernels[0]->target}, {"databases", rows}})
+                         .dump()
+                  << "\n";
+    } else {
+        std::printf("%s %dx%dx%dx%d, threads %d, %d interleaved rounds, kernels emitted for %s\n", spec.variant.c_str(),
+                    o.batch, spec.in_channels, o.height, o.width, o.threads, o.repeats, kernels[0]->target.c_str());
+    }
+}
+
 int bench_command(const BenchOptions &o) {
     return guarded("bench", [&] {
         set_num_threads(o.threads);
@@ -130,7 +174,9 @@ int bench_command(const BenchOptions &o) {
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);
 
-        const std::unique_ptr<EmittedForBench> emitted = o.builtin ? nullptr : std::make_unique<EmittedForBench>(spec, o);
+        if (!o.against.empty()) return bench_against(spec, layer, x, out_shape, o);
+        const std::unique_ptr<EmittedForBench> emitted =
+            o.builtin ? nullptr : std::make_unique<EmittedForBench>(spec, o, o.db);
         auto forward = [&](Tensor &y) {
             if (emitted) {
                 run_layer_with(layer, x, y, emitted->loaded->kernel());
@@ -283,6 +329,9 @@ int main(int argc, char **argv) {
     bench_cmd->add_option("--db", bench_options.db, "schedule database `emit` would read")->capture_default_str();
     bench_cmd->add_option("--linker", bench_options.linker, "C++ compiler that links the emitted kernel")
         ->capture_default_str();
+    bench_cmd->add_option("--against", bench_options.against,
+                          "another schedule database (repeatable): its kernel is timed beside --db's in interleaved "
+                          "rounds (--repeats of them), and each one's ratio to --db's printed");
 
     std::string list_db = CONVFORGE_SCHEDULE_DB;
     CLI::App *list_cmd = app.add_subcommand("list", "List variants, targets and schedule records");

@@ -45,6 +45,25 @@ sys.exit(0 if ok else 1)
 PY
 then echo "ok   bench --json"; else fail "bench --json"; cat "$work/bench.json"; fi
 
+# bench --against: the kernels of two databases timed in one run; the second
+# (no records) takes the fallback knobs, and each row states its record.
+echo '{"records": []}' >"$work/no_records.json"
+if "$cf" bench --spec "$case_dir/spec.json" --batch 2 --height 9 --width 11 --threads 1 --repeats 3 --json \
+       --against "$work/no_records.json" >"$work/against.json" &&
+   /usr/bin/python3 - "$work/against.json" "$work/no_records.json" <<'PY'
+import json, sys
+obj = json.loads(open(sys.argv[1]).read())
+rows = obj["databases"]
+ok = (len(rows) == 2 and rows[1]["db"] == sys.argv[2] and rows[0]["ratio_to_db"] == 1.0 and
+      all(r["median_ms"] > 0 for r in rows) and rows[1]["schedule"].startswith("fallback knobs") and
+      abs(rows[1]["ratio_to_db"] - rows[1]["median_ms"] / rows[0]["median_ms"]) < 1e-9 and obj["rounds"] == 3)
+sys.exit(0 if ok else 1)
+PY
+then echo "ok   bench --against"; else fail "bench --against"; cat "$work/against.json"; fi
+if "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --builtin \
+       --against "$work/no_records.json" >/dev/null 2>"$work/stderr" || ! grep -q "cannot be combined with --builtin" "$work/stderr"
+then fail "bench --against with --builtin"; cat "$work/stderr"; else echo "ok   bench --against refuses --builtin"; fi
+
 # list: variants, targets and the schedule records.
 if "$cf" list >"$work/list.txt" && grep -q "^  doconv: DO-Conv" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
    grep -q "x86-64-avx2 conv dense: channel_vectors=" "$work/list.txt"; then

@@ -7,6 +7,8 @@
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
+#include "emitted_saconv_per_image_layer.h"
+#include "emitted_saconv_s2_per_image_layer.h"
 #include "emitted_saconv_winograd_chunked_layer.h"
 #include "emitted_saconv_winograd_dilated_layer.h"
 #include "emitted_saconv_winograd_large_chunked_layer.h"
@@ -69,6 +71,16 @@ TEST(EmittedLayer, SaconvWinogradMatchesReference) {
                                  shape);
         expect_matches_reference("saconv_dense.json",
                                  CONVFORGE_EMITTED_KERNEL(emitted_saconv_winograd_large_chunked_layer), shape);
+    }
+}
+
+// One image at a time: 13 x 11 images are smaller than the weights (the
+// channel-tile loop outermost within an image), 31 x 29 larger (inside each row
+// task); at stride 2 both leave partial register tiles.
+TEST(EmittedLayer, SaconvPerImageMatchesReference) {
+    for (const std::vector<int64_t> &shape : {std::vector<int64_t>{3, 24, 13, 11}, {2, 24, 31, 29}}) {
+        expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_per_image_layer), shape);
+        expect_matches_reference("saconv_s2.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_s2_per_image_layer), shape);
     }
 }
 

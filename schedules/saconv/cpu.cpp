@@ -6,6 +6,7 @@
 #include "stages.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "../conv/cpu.h"
 
@@ -20,15 +21,16 @@ namespace {
 // registers while it walks every output pixel, and loads one vector of x' per
 // multiply-add (contiguous on the dense path's NHWC copy, a gather across the
 // grouped path's planes). Unrolled where the kernel size is a constant and the
-// sums fit the registers; otherwise the sums live in L1.
-void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
+// sums fit the registers; otherwise the sums live in L1. Computed at `level`:
+// the root, or the loop over images where the padded copy is built per image.
+void schedule_tap_sums(const SaconvStages &s, const LoopLevel &level, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
     Func sums = s.tap_sums;
     Func total = sums.in();
     Var c = sums.args()[0], kx = sums.args()[1], ky = sums.args()[2], n = sums.args()[3];
     Var tc = total.args()[0], tkx = total.args()[1], tky = total.args()[2], tn = total.args()[3];
     Var co("co"), ci("ci"), task("task");
-    total.compute_root()
+    total.compute_at(level)
         .split(tc, co, ci, vec, TailStrategy::GuardWithIf)
         .reorder(ci, tkx, tky, co, tn)
         .vectorize(ci)
@@ -52,15 +54,19 @@ void schedule_tap_sums(const SaconvStages &s, const TargetFacts &facts) {
 // (another read of x), the 5 x 5 average of that one-channel map, and the tap
 // sums over the padded x' (2 C k^2 multiply-adds per output pixel). Rows are
 // vectorized with predicated tails: a 14-wide map is shorter than one AVX-512
-// vector, and a guarded tail would run it scalar.
-void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
+// vector, and a guarded tail would run it scalar. What reads the padded copy (the
+// tap sums, and the post-context and shift they feed) is computed where the copy
+// is: per image when the conv runs one image at a time (`at.copy`), else the root.
+void schedule_context_stages(const SaconvStages &s, const ConvTileLevels &at, const TargetFacts &facts) {
     const int vec = facts.vector_floats;
+    const LoopLevel per_copy = at.copy_per_image ? at.copy : LoopLevel::root();
     schedule_global_average_pool_cpu(s.gap_x, facts);
     // The matvecs of the two contexts (C^2 and O^2 per image, weights transposed
     // so output channels are contiguous) and the switch's offset, per image.
-    for (Func f : {s.pre_context, s.post_context}) {
+    const std::pair<Func, LoopLevel> contexts[] = {{s.pre_context, LoopLevel::root()}, {s.post_context, per_copy}};
+    for (auto [f, level] : contexts) {
         Var c = f.args()[0], n = f.args()[1];
-        f.compute_root().vectorize(c, vec, TailStrategy::GuardWithIf).parallel(n);
+        f.compute_at(level).vectorize(c, vec, TailStrategy::GuardWithIf).parallel(n);
         f.update().vectorize(c, vec, TailStrategy::GuardWithIf).parallel(n);
     }
     Func offset = s.switch_offset;
@@ -85,7 +91,7 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
         Var x = m.args()[0], y = m.args()[1], n = m.args()[2], yn("yn");
         m.compute_root().fuse(y, n, yn).parallel(yn).vectorize(x, vec, TailStrategy::Predicate);
     }
-    schedule_tap_sums(s, facts);
+    schedule_tap_sums(s, per_copy, facts);
     {
         // Every image inside each weight vector's loop: the weights (2 O C k^2
         // floats) are read once per call, not once per image. Channels start at 0
@@ -99,7 +105,7 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
         Var o = b.args()[0], n = b.args()[1], oo("oo"), oi("oi");
         const RDom &r = s.blended_sum_r;
         const int task_channels = std::max(vec, kCacheLineFloats);
-        b.compute_root().bound(o, 0, s.conv.geometry.out_channels).vectorize(o, vec, TailStrategy::GuardWithIf);
+        b.compute_at(per_copy).bound(o, 0, s.conv.geometry.out_channels).vectorize(o, vec, TailStrategy::GuardWithIf);
         b.update()
             .split(o, oo, oi, task_channels, TailStrategy::GuardWithIf)
             .reorder(oi, n, r.z, r.x, r.y, oo)
@@ -107,7 +113,7 @@ void schedule_context_stages(const SaconvStages &s, const TargetFacts &facts) {
             .parallel(oo);
     }
     Func shift = s.output_shift;
-    shift.compute_root();
+    shift.compute_at(per_copy);
 }
 
 // small_blend (S ys) over the pixels of one channel tile, in blocks of one
@@ -261,8 +267,9 @@ KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path, const Targe
     conv_space.rule("branch_passes is 2 with a Winograd branch (it runs over a channel tile's pixels, not in the output's "
                     "register tiles)",
                     [any_winograd](const KnobValues &k) { return k.at("branch_passes") == 2 || !any_winograd(k); });
-    conv_space.rule("image_at_a_time is 0 (the tap sums read the whole batch's padded input before the conv pass)",
-                    [](const KnobValues &k) { return k.at("image_at_a_time") == 0; });
+    conv_space.rule("image_at_a_time is 0 with a Winograd branch (its transformed input is built for the whole "
+                    "batch, from a padded copy built per image)",
+                    [any_winograd](const KnobValues &k) { return k.at("image_at_a_time") == 0 || !any_winograd(k); });
     return conv_space.rule("branch_passes is 2 when input_channel_chunk > 0 (chunked, the branches run one after the "
                            "other over each task)",
                            [](const KnobValues &k) { return k.at("branch_passes") == 2 || !dense_reduction_chunked(k); });
@@ -283,7 +290,7 @@ void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const Targe
         padded.compute_root().fuse(y, c, yc).fuse(yc, n, task).parallel(task).vectorize(
             x, facts.vector_floats, TailStrategy::GuardWithIf);
     }
-    schedule_context_stages(s, facts);
+    schedule_context_stages(s, at, facts);
 }
 
 }  // namespace convforge

@@ -1,5 +1,6 @@
 #include "cpu.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace convforge {
@@ -397,9 +398,18 @@ void schedule_winograd_cpu(const WinogradConv &w, const LoopLevel &region, const
             .unroll(cb);
     }
     {
+        // Whole packed tiles of output channels, so that each vector reads one
+        // packed line (o % tile, o / tile then simplify) rather than a gather.
         Func weights = w.weights;
-        Var o = weights.args()[0], c = weights.args()[1], e = weights.args()[2];
-        weights.compute_root().bound_extent(e, 16).reorder(o, e, c).vectorize(o, vec).unroll(e).parallel(c);
+        Var o = weights.args()[0], c = weights.args()[1], e = weights.args()[2], oo("oo"), oi("oi");
+        weights.compute_root()
+            .bound_extent(e, 16)
+            .align_bounds(o, kPackedChannelTile)
+            .split(o, oo, oi, kPackedChannelTile)
+            .reorder(oi, e, oo, c)
+            .vectorize(oi, std::min(vec, kPackedChannelTile))
+            .unroll(e)
+            .parallel(c);
     }
 }
 

@@ -50,9 +50,10 @@ Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, cons
     RDom shared_domain = r;
     shared_domain.where(taps_input);
     // Register tiles may run past the last channel into the zero-padded weights.
-    acc(o, x, y, n) = bias(min(o, g.out_channels - 1));
-    acc(o, x, y, n) += weights(o, c, kx, ky) *
-                       padded(x * g.stride + kx * g.dilation, y * g.stride + ky * g.dilation, in_c, n);
+    Expr last_channel = min(o, g.out_channels - 1);
+    acc(o, x, y, n) = bias.dimensions() == 2 ? bias(last_channel, n) : bias(last_channel);
+    Expr weight = weights.dimensions() == 5 ? weights(o, c, kx, ky, n) : weights(o, c, kx, ky);
+    acc(o, x, y, n) += weight * padded(x * g.stride + kx * g.dilation, y * g.stride + ky * g.dilation, in_c, n);
     return acc;
 }
 

@@ -26,6 +26,8 @@ Halide::Func zero_padded(Halide::Func input, const ConvGeometry &g);
 // acc(o, x, y, n) = bias(o) + sum over (kx, ky, c) of
 //   weights(o, c, kx, ky) * padded(x*s + kx*d, y*s + ky*d, group(o)*C/g + c, n)
 // `weights` is the packed layout (o innermost) the runtime produces when folding.
+// Per-sample kernels (dynamic convolutions): `weights` may take a fifth argument,
+// the image n, as weights(o, c, kx, ky, n), and `bias` a second, as bias(o, n).
 // `r` must be the RDom returned by conv_reduction_domain, used by no other
 // definition: conv_core adds to it the predicates that skip taps on zero padding.
 // Rows are skipped per output row. Columns are skipped per aligned group of

@@ -82,8 +82,11 @@ def cases():
 def write_case(d, spec, shape, gen, convforge, with_optional=False):
     os.makedirs(d, exist_ok=True)
     w = random_weights(expected_keys(convforge, spec), gen, with_optional)
-    # Inputs carry a per-channel offset so channel mix-ups show.
-    x = torch.rand(*shape, generator=gen) * 2 - 1 + torch.linspace(-1, 1, shape[1]).reshape(1, -1, 1, 1)
+    # Inputs carry a per-channel offset so channel mix-ups show, larger in each
+    # image than in the one before, so that input-dependent paths (GAP, routing)
+    # differ between the images of a batch.
+    offset = torch.linspace(-1, 1, shape[1]).reshape(1, -1, 1, 1) * (1 + 0.5 * torch.arange(shape[0])).reshape(-1, 1, 1, 1)
+    x = torch.rand(*shape, generator=gen) * 2 - 1 + offset
     with torch.no_grad():
         y = torch_reference.forward(spec, w, x)
     with open(os.path.join(d, "spec.json"), "w") as f:

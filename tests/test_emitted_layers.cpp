@@ -2,6 +2,8 @@
 // run through the runtime against the naive reference, and refusing other layers.
 #include <gtest/gtest.h>
 
+#include "emitted_condconv_dense_layer.h"
+#include "emitted_condconv_grouped_layer.h"
 #include "emitted_dense_chunked_layer.h"
 #include "emitted_dense_layer.h"
 #include "emitted_dense_one_pass_layer.h"
@@ -82,6 +84,15 @@ TEST(EmittedLayer, SaconvPerImageMatchesReference) {
         expect_matches_reference("saconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_per_image_layer), shape);
         expect_matches_reference("saconv_s2.json", CONVFORGE_EMITTED_KERNEL(emitted_saconv_s2_per_image_layer), shape);
     }
+}
+
+// Batches of 3 whose images route differently; 13 x 11 leaves partial register
+// tiles, 40 channels a partial channel tile.
+TEST(EmittedLayer, CondconvMatchesReference) {
+    expect_matches_reference("condconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_dense_layer),
+                             {3, 24, 13, 11});
+    expect_matches_reference("condconv_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_grouped_layer),
+                             {3, 24, 13, 11});
 }
 
 // 20 output channels in groups of 10: register tiles straddle the groups and the

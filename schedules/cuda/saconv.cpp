@@ -27,14 +27,7 @@ KnobSpace saconv_knob_space_cuda(const TargetFacts &, ConvPath path) {
                   [](const KnobValues &k) { return 2 * k.at("gpu_tile_x") * k.at("gpu_tile_y") <= 64; });
         return space;
     }
-    space.knob("gpu_threads_x", "thread block columns (threads)", 16, {8, 16, 32})
-        .knob("gpu_threads_y", "thread block rows", 8, {1, 2, 4, 8, 16})
-        .knob("gpu_tile_x", "output columns per thread (register tile)", 2, {1, 2, 4})
-        .rule("32 <= gpu_threads_x * gpu_threads_y <= 1024 (a warp, and CUDA's block limit)", [](const KnobValues &k) {
-            const int threads = k.at("gpu_threads_x") * k.at("gpu_threads_y");
-            return threads >= 32 && threads <= 1024;
-        });
-    return space;
+    return declare_thread_tile_knobs(space);
 }
 
 namespace {
@@ -46,25 +39,11 @@ void schedule_dense_warps(const SaconvStages &s, const KnobValues &k) {
     schedule_warp_branch(s.acc_large, s.r_large, s.conv.padded, s.conv.geometry, warp, tile_x, tile_y, chunk);
 }
 
-// A grouped layer's channel past the last would read an input channel past the
-// last: a register tile holds one channel (and gpu_tile_x columns).
+// Each thread's register tile computes both branches and their blend.
 void schedule_grouped_threads(const SaconvStages &s, const KnobValues &k) {
-    const int threads_x = k.at("gpu_threads_x"), threads_y = k.at("gpu_threads_y"), tile_x = k.at("gpu_tile_x");
-    Func out = s.conv.output;
-    Var x = out.args()[0], y = out.args()[1], o = out.args()[2];
-    Var xo("xo"), xi("xi"), bx("bx"), by("by"), bo("bo"), tx("tx"), ty("ty"), to("to");
-    out.split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
-        .reorder(xi, xo, y, o)
-        .unroll(xi)
-        .gpu_tile(xo, y, o, bx, by, bo, tx, ty, to, threads_x, threads_y, 1, TailStrategy::GuardWithIf);
-    for (Func f : {s.small_blend, s.blend}) f.compute_at(out, tx).store_in(MemoryType::Register);
-    for (const SaconvBranch &branch : s.branches()) {
-        Func a = branch.acc;
-        const RDom &r = branch.r;
-        Var ao = a.args()[0], ax = a.args()[1];
-        a.compute_at(out, tx).store_in(MemoryType::Register).bound_extent(ao, 1).bound_extent(ax, tile_x).unroll(ax);
-        a.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ax);
-    }
+    const LoopLevel thread = tile_output_in_threads(s.conv.output, k);
+    for (Func f : {s.small_blend, s.blend}) f.compute_at(thread).store_in(MemoryType::Register);
+    for (const SaconvBranch &branch : s.branches()) schedule_thread_accumulator(branch.acc, branch.r, thread, k);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../../generators/building_blocks.h"
+#include "../knob_space.h"
 #include "Halide.h"
 
 namespace convforge {
@@ -81,6 +82,46 @@ inline void schedule_warp_branch(Halide::Func acc, const Halide::RDom &r, Halide
         .fuse(wxy, wc, i)
         .split(i, io, lane, kWarpLanes, Halide::TailStrategy::GuardWithIf)
         .gpu_lanes(lane);
+}
+
+// Grouped layers: a lane's channels read their own group's inputs, so no window
+// is shared. Each thread keeps a register tile of gpu_tile_x columns of one output
+// channel, in blocks of gpu_threads_x x gpu_threads_y threads: these knobs, and
+// the output (x, y, o, n) tiled so, returning each thread's level.
+inline KnobSpace &declare_thread_tile_knobs(KnobSpace &space) {
+    return space.knob("gpu_threads_x", "thread block columns (threads)", 16, {8, 16, 32})
+        .knob("gpu_threads_y", "thread block rows", 8, {1, 2, 4, 8, 16})
+        .knob("gpu_tile_x", "output columns per thread (register tile)", 2, {1, 2, 4})
+        .rule("32 <= gpu_threads_x * gpu_threads_y <= 1024 (a warp, and CUDA's block limit)",
+              [](const KnobValues &k) {
+                  const int threads = k.at("gpu_threads_x") * k.at("gpu_threads_y");
+                  return threads >= 32 && threads <= 1024;
+              });
+}
+
+inline Halide::LoopLevel tile_output_in_threads(Halide::Func out, const KnobValues &k) {
+    using Halide::TailStrategy;
+    Halide::Var x = out.args()[0], y = out.args()[1], o = out.args()[2];
+    Halide::Var xo("xo"), xi("xi"), bx("bx"), by("by"), bo("bo"), tx("tx"), ty("ty"), to("to");
+    out.split(x, xo, xi, k.at("gpu_tile_x"), TailStrategy::GuardWithIf)
+        .reorder(xi, xo, y, o)
+        .unroll(xi)
+        .gpu_tile(xo, y, o, bx, by, bo, tx, ty, to, k.at("gpu_threads_x"), k.at("gpu_threads_y"), 1,
+                  TailStrategy::GuardWithIf);
+    return Halide::LoopLevel(out, tx);
+}
+
+// One accumulator (o, x, ...) of a thread's register tile at `at`: one channel
+// (one past the last would read an input channel past the last), gpu_tile_x columns.
+inline void schedule_thread_accumulator(Halide::Func acc, const Halide::RDom &r, const Halide::LoopLevel &at,
+                                        const KnobValues &k) {
+    Halide::Var ao = acc.args()[0], ax = acc.args()[1];
+    acc.compute_at(at)
+        .store_in(Halide::MemoryType::Register)
+        .bound_extent(ao, 1)
+        .bound_extent(ax, k.at("gpu_tile_x"))
+        .unroll(ax);
+    acc.update().reorder(ao, ax, r.z, r.x, r.y).unroll(ax);
 }
 
 }  // namespace convforge

@@ -1,0 +1,130 @@
+// CondConv (conditionally parameterized convolution), the whole batch in one
+// pipeline. Says what is computed; schedules/condconv/ and
+// schedules/<target>/condconv.cpp say how.
+//
+//   r(e, n)   = sigmoid(routing_bias(e) + sum_c routing_weight(e, c) GAP(x)(c, n))
+//   W_n       = sum_e r(e, n) weight_e      (sample_weights: each image's own kernel)
+//   b_n       = bias + sum_e r(e, n) expert_bias_e
+//   out       = act(conv(x, W_n, b_n))      (the conv core, its weights per image)
+// Mixing a kernel costs E multiply-adds per weight, per image: E / (output pixels)
+// of the conv's own work, a few percent at 14 x 14.
+//
+// Arguments: those of every conv-like layer (conv_layer_generator.h), with
+//   weights          the E experts, BatchNorm's scale folded in, packed as one conv's
+//                    weights of E * packed_channel_count(O) output channels: expert
+//                    e's channel tiles after expert e - 1's
+//   bias (o)         BatchNorm's shift (zeros without)
+// then
+//   expert_bias (o, e)       each expert's bias, BatchNorm's scale folded in (zeros without)
+//   routing_weight (e, c)    routing_fn.weight, transposed
+//   routing_bias (e)
+//   output  float32 NCHW (x, y, o, n)
+#include "conv_layer_generator.h"
+#include "../schedules/condconv/stages.h"
+#include "../schedules/target_facts.h"
+
+namespace convforge {
+namespace {
+
+using namespace Halide;
+
+class CondconvGenerator : public ConvLayerGenerator<CondconvGenerator> {
+public:
+    // The number of experts when a kernel is emitted for one layer (0: given by
+    // routing_bias at run time).
+    GeneratorParam<int> fixed_experts{"fixed_experts", 0};
+    Input<Buffer<float>> expert_bias{"expert_bias", 2};
+    Input<Buffer<float>> routing_weight{"routing_weight", 2};
+    Input<Buffer<float>> routing_bias{"routing_bias", 1};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        if (path == ConvPath::Pointwise)
+            throw std::invalid_argument("condconv has no pointwise path: its 1x1 layers take the dense one");
+        Var x("x"), y("y"), c("c"), n("n"), o("o"), e("e"), kx("kx"), ky("ky");
+        const ConvGeometry g = conv_geometry();
+        const Expr E = experts();
+
+        st.gap = global_average_pool(input, g.in_width, g.in_height);
+        st.routing_r = RDom(0, g.in_channels, "routing_r");
+        st.routing_logits(e, n) = routing_bias(e);
+        st.routing_logits(e, n) += routing_weight(e, st.routing_r) * st.gap.mean(st.routing_r, n);
+        st.routing(e, n) = 1.0f / (1.0f + exp(-st.routing_logits(e, n)));
+
+        st.experts_r = RDom(0, E, "experts_r");
+        const RVar expert = st.experts_r.x;
+        Func stacked = unpacked(weights);
+        const Expr expert_channels = weights.dim(4).extent() / E * kPackedChannelTile;
+        st.sample_weights(o, c, kx, ky, n) = 0.0f;
+        st.sample_weights(o, c, kx, ky, n) += st.routing(expert, n) * stacked(o + expert * expert_channels, c, kx, ky);
+        st.sample_bias(o, n) = bias(o);
+        st.sample_bias(o, n) += st.routing(expert, n) * expert_bias(o, expert);
+
+        const TargetFacts facts = target_facts(get_target());
+        knob_values = schedule_knobs(condconv_knob_space(facts, path));
+        st.conv.path = path;
+        st.conv.geometry = g;
+        st.conv.valid = call_is_valid();
+        st.conv.padded = zero_padded(input, g);
+        st.conv.r = conv_reduction_domain(g);
+        st.conv.acc = conv_core(st.conv.padded, st.sample_weights, st.sample_bias, g, st.conv.r,
+                                register_tile_columns(facts, knob_values));
+        Func result = epilogue(st.conv.acc, activation);
+        output(x, y, o, n) = result(x, y, o, n);
+        st.conv.output = output;
+        constrain_conv_buffers(output);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) {
+            set_estimates();
+            return;
+        }
+        schedule_condconv(st, knob_values, target_facts(get_target()));
+        refuse_other_calls(output, st.conv.valid, "condconv",
+                           "weights hold num_experts experts, routing and expert_bias num_experts of them");
+        set_estimates();
+    }
+
+private:
+    CondconvStages st = named_stages();
+    KnobValues knob_values;
+
+    static CondconvStages named_stages() {
+        CondconvStages s;
+        s.routing_logits = Func("routing_logits");
+        s.routing = Func("routing");
+        s.sample_weights = Func("sample_weights");
+        s.sample_bias = Func("sample_bias");
+        return s;
+    }
+
+    Expr experts() const { return fixed_experts > 0 ? Expr(int(fixed_experts)) : routing_bias.dim(0).extent(); }
+
+    Expr call_is_valid() const {
+        const Expr E = experts();
+        return call_matches_emitted_geometry() && routing_bias.dim(0).extent() == E &&
+               weights.dim(4).extent() % E == 0 && routing_weight.dim(0).extent() == E &&
+               routing_weight.dim(1).extent() == input.dim(2).extent() && expert_bias.dim(1).extent() == E &&
+               expert_bias.dim(0).extent() == bias.dim(0).extent();
+    }
+
+    void set_estimates() {
+        set_conv_estimates(output);
+        const EstimatedLayer l = estimated_layer();
+        const int E = fixed_experts > 0 ? int(fixed_experts) : 4;
+        weights.set_estimates({{0, kPackedChannelTile},
+                               {0, l.in_channels / l.groups},
+                               {0, l.kernel_size},
+                               {0, l.kernel_size},
+                               {0, E * packed_channel_count(l.out_channels) / kPackedChannelTile}});
+        expert_bias.set_estimates({{0, l.out_channels}, {0, E}});
+        routing_weight.set_estimates({{0, E}, {0, l.in_channels}});
+        routing_bias.set_estimates({{0, E}});
+    }
+};
+
+}  // namespace
+}  // namespace convforge
+
+HALIDE_REGISTER_GENERATOR(convforge::CondconvGenerator, convforge_condconv)

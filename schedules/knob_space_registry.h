@@ -4,6 +4,7 @@
 // tuner look them up here.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,8 @@
 
 namespace convforge {
 
-using KnobSpaceFn = KnobSpace (*)(const TargetFacts &facts, const std::string &shape_class);
-using ShapeClassesFn = std::vector<std::string> (*)();
+using KnobSpaceFn = std::function<KnobSpace(const TargetFacts &facts, const std::string &shape_class)>;
+using ShapeClassesFn = std::function<std::vector<std::string>()>;
 
 // Call once per variant key, from a static initializer; returns true.
 bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, ShapeClassesFn shape_classes);

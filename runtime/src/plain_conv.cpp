@@ -132,6 +132,19 @@ BuiltinKernel path_kernel(const std::string &stem, const std::string &path, cons
             {"convforge_" + stem, stem, path, "", {"path=" + path, "activation=" + activation}}};
 }
 
+BuiltinKernel dense_or_grouped_kernel(const std::string &stem, const LayerSpec &s) {
+    const ConvPath path = s.groups == 1 ? ConvPath::Dense : ConvPath::Grouped;
+    return path_kernel(stem, conv_path_name(path), activation_name(s.epilogue.activation));
+}
+
+std::vector<BuiltinKernel> path_kernels(const std::string &stem, const std::vector<ConvPath> &paths) {
+    std::vector<BuiltinKernel> kernels;
+    for (ConvPath path : paths)
+        for (const auto &[activation, kind] : activation_kinds())
+            kernels.push_back(path_kernel(stem, conv_path_name(path), activation));
+    return kernels;
+}
+
 std::vector<BuiltinKernel> plain_conv_builtin_kernels() {
     std::vector<BuiltinKernel> kernels;
     for (const auto &[path, p] : conv_path_names())

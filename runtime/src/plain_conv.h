@@ -5,6 +5,7 @@
 #pragma once
 
 #include "variants/variant.h"
+#include "../../generators/conv_contract.h"
 
 namespace convforge {
 
@@ -49,6 +50,13 @@ double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t
 // variant key <stem>) for one path x activation: convforge_<stem>_<path>_<act>,
 // as the generator's .cmake names it (convforge_add_path_kernels).
 BuiltinKernel path_kernel(const std::string &stem, const std::string &path, const std::string &activation);
+
+// The kernel of generator convforge_<stem> a layer of a variant with a dense and a
+// grouped path takes (SAConv, CondConv: dense for one group, 1x1 included).
+BuiltinKernel dense_or_grouped_kernel(const std::string &stem, const LayerSpec &spec);
+// The shape-generic kernels of generator convforge_<stem>: one per path of
+// `paths` (its <stem>_paths.def) x activation.
+std::vector<BuiltinKernel> path_kernels(const std::string &stem, const std::vector<ConvPath> &paths);
 
 // The conv generator's shape-generic kernels, one per kernel path x activation
 // (generators/conv.cmake builds the same set).

@@ -23,13 +23,6 @@ double default_experts(const LayerSpec &, const std::string &) { return 4; }
 
 int experts(const LayerSpec &s) { return int(variant_param(s, "num_experts")); }
 
-// The generator's two paths: dense for one group (1x1 included), grouped otherwise.
-ConvPath path_of(const LayerSpec &s) { return s.groups == 1 ? ConvPath::Dense : ConvPath::Grouped; }
-
-BuiltinKernel condconv_kernel(ConvPath path, ActivationKind activation) {
-    return path_kernel("condconv", conv_path_name(path), activation_name(activation));
-}
-
 class Condconv final : public VariantDefinition {
 public:
     const char *name() const override { return "condconv"; }
@@ -118,7 +111,7 @@ public:
         extents[4] *= E;
         using Arg = KernelArgument;
         KernelCall call;
-        call.kernel = condconv_kernel(path_of(s), s.epilogue.activation).name;
+        call.kernel = dense_or_grouped_kernel("condconv", s).name;
         call.args = {
             Arg::input("input", 0, C),
             Arg::constant_slice("weights", weights_id, 0, {extents.begin(), extents.end()}),
@@ -138,7 +131,7 @@ public:
     }
 
     KernelPlan layer_kernel(const LayerSpec &s) const override {
-        KernelPlan plan = condconv_kernel(path_of(s), s.epilogue.activation).plan;
+        KernelPlan plan = dense_or_grouped_kernel("condconv", s).plan;
         fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
         plan.params.push_back("fixed_experts=" + std::to_string(experts(s)));
         plan.workload += "-e" + std::to_string(experts(s));
@@ -146,15 +139,11 @@ public:
     }
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
-        std::vector<BuiltinKernel> kernels;
-        for (ConvPath path : {
+        return path_kernels("condconv", {
 #define CONVFORGE_CONDCONV_PATH(kind, name) ConvPath::kind,
 #include "../../../generators/condconv_paths.def"
 #undef CONVFORGE_CONDCONV_PATH
-             })
-            for (const auto &[activation, kind] : activation_kinds())
-                kernels.push_back(condconv_kernel(path, kind));
-        return kernels;
+                                   });
     }
 
     // The conv, and each image's kernel mixed from the experts.

@@ -13,14 +13,6 @@ namespace convforge {
 
 namespace {
 
-// The generator's two paths: dense for one group (1x1 included: both branches
-// are then the same tap), grouped otherwise.
-ConvPath path_of(const LayerSpec &s) { return s.groups == 1 ? ConvPath::Dense : ConvPath::Grouped; }
-
-BuiltinKernel saconv_kernel(ConvPath path, ActivationKind activation) {
-    return path_kernel("saconv", conv_path_name(path), activation_name(activation));
-}
-
 int64_t kernel_floats(const LayerSpec &s) {
     return kernel_tensor_floats({s.out_channels, s.in_channels / s.groups, s.kernel_size, s.kernel_size}, "weight");
 }
@@ -164,7 +156,7 @@ public:
         const std::array<int, 5> extents = PackedWeightLayout(O, cg, k).extents();
         using Arg = KernelArgument;
         KernelCall call;
-        call.kernel = saconv_kernel(path_of(s), s.epilogue.activation).name;
+        call.kernel = dense_or_grouped_kernel("saconv", s).name;
         call.args = {
             Arg::input("input", 0, C),
             Arg::constant_slice("weights", small_id, 0, {extents.begin(), extents.end()}),
@@ -189,21 +181,17 @@ public:
     }
 
     KernelPlan layer_kernel(const LayerSpec &s) const override {
-        KernelPlan plan = saconv_kernel(path_of(s), s.epilogue.activation).plan;
+        KernelPlan plan = dense_or_grouped_kernel("saconv", s).plan;
         fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
         return plan;
     }
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
-        std::vector<BuiltinKernel> kernels;
-        for (ConvPath path : {
+        return path_kernels("saconv", {
 #define CONVFORGE_SACONV_PATH(kind, name) ConvPath::kind,
 #include "../../../generators/saconv_paths.def"
 #undef CONVFORGE_SACONV_PATH
-             })
-            for (const auto &[activation, kind] : activation_kinds())
-                kernels.push_back(saconv_kernel(path, kind));
-        return kernels;
+                                   });
     }
 
     // Both branches; the context paths, the switch and the tap sums are small beside them.

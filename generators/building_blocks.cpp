@@ -57,6 +57,15 @@ Func conv_core(Func padded, Func weights, Func bias, const ConvGeometry &g, cons
     return acc;
 }
 
+ExpertMix mix_experts(Func stacked, Expr experts, Expr expert_channels, Func coefficient) {
+    Var o("o"), c("c"), kx("kx"), ky("ky"), n("n");
+    ExpertMix mix{Func("sample_weights"), RDom(0, experts, "experts_r")};
+    const RVar e = mix.experts_r.x;
+    mix.kernel(o, c, kx, ky, n) = 0.0f;
+    mix.kernel(o, c, kx, ky, n) += coefficient(e, kx, ky, n) * stacked(o + e * expert_channels, c, kx, ky);
+    return mix;
+}
+
 namespace {
 
 // F(2x2, 3x3) (Lavin and Gray): input, kernel and output transforms.

@@ -58,6 +58,18 @@ struct WinogradConv {
 bool winograd_applies(const ConvGeometry &g);
 WinogradConv winograd_conv_core(Halide::Func padded, Halide::Func weights, Halide::Func bias, const ConvGeometry &g);
 
+// Each image's kernel for a dynamic convolution (CondConv, ODConv), from E experts
+// stacked in one packed buffer: `stacked` is its unpacked view (o, c, kx, ky) over
+// E * expert_channels output channels, expert e's from e * expert_channels on.
+//   kernel(o, c, kx, ky, n) = sum_e coefficient(e, kx, ky, n) * stacked(o + e * expert_channels, c, kx, ky)
+// `kernel` is conv_core's per-sample weights; `experts_r` its reduction over e.
+struct ExpertMix {
+    Halide::Func kernel;
+    Halide::RDom experts_r;
+};
+ExpertMix mix_experts(Halide::Func stacked, Halide::Expr experts, Halide::Expr expert_channels,
+                      Halide::Func coefficient);
+
 Halide::Expr activate(Halide::Expr v, ActivationKind act);
 
 // out(x, y, o, n) = act(acc(o, x, y, n)): the NCHW epilogue every variant ends with.

@@ -41,24 +41,25 @@ public:
     void generate() {
         if (path == ConvPath::Pointwise)
             throw std::invalid_argument("condconv has no pointwise path: its 1x1 layers take the dense one");
-        Var x("x"), y("y"), c("c"), n("n"), o("o"), e("e"), kx("kx"), ky("ky");
+        Var x("x"), y("y"), n("n"), o("o"), e("e"), kx("kx"), ky("ky");
         const ConvGeometry g = conv_geometry();
         const Expr E = experts();
 
         st.gap = global_average_pool(input, g.in_width, g.in_height);
-        st.routing_r = RDom(0, g.in_channels, "routing_r");
-        st.routing_logits(e, n) = routing_bias(e);
-        st.routing_logits(e, n) += routing_weight(e, st.routing_r) * st.gap.mean(st.routing_r, n);
-        st.routing(e, n) = 1.0f / (1.0f + exp(-st.routing_logits(e, n)));
+        RDom rc(0, g.in_channels, "routing_r");
+        Func logits("routing_logits"), routing("routing"), coefficient("coefficient"), sample_bias("sample_bias");
+        logits(e, n) = routing_bias(e);
+        logits(e, n) += routing_weight(e, rc) * st.gap.mean(rc, n);
+        routing(e, n) = 1.0f / (1.0f + exp(-logits(e, n)));
+        coefficient(e, kx, ky, n) = routing(e, n);
 
-        st.experts_r = RDom(0, E, "experts_r");
-        const RVar expert = st.experts_r.x;
-        Func stacked = unpacked(weights);
-        const Expr expert_channels = weights.dim(4).extent() / E * kPackedChannelTile;
-        st.sample_weights(o, c, kx, ky, n) = 0.0f;
-        st.sample_weights(o, c, kx, ky, n) += st.routing(expert, n) * stacked(o + expert * expert_channels, c, kx, ky);
-        st.sample_bias(o, n) = bias(o);
-        st.sample_bias(o, n) += st.routing(expert, n) * expert_bias(o, expert);
+        const ExpertMix mix =
+            mix_experts(unpacked(weights), E, weights.dim(4).extent() / E * kPackedChannelTile, coefficient);
+        st.sample_weights = mix.kernel;
+        st.experts_r = mix.experts_r;
+        sample_bias(o, n) = bias(o);
+        sample_bias(o, n) += routing(mix.experts_r, n) * expert_bias(o, mix.experts_r);
+        st.attention = {logits, routing, sample_bias};
 
         const TargetFacts facts = target_facts(get_target());
         knob_values = schedule_knobs(condconv_knob_space(facts, path));
@@ -67,7 +68,7 @@ public:
         st.conv.valid = call_is_valid();
         st.conv.padded = zero_padded(input, g);
         st.conv.r = conv_reduction_domain(g);
-        st.conv.acc = conv_core(st.conv.padded, st.sample_weights, st.sample_bias, g, st.conv.r,
+        st.conv.acc = conv_core(st.conv.padded, st.sample_weights, sample_bias, g, st.conv.r,
                                 register_tile_columns(facts, knob_values));
         Func result = epilogue(st.conv.acc, activation);
         output(x, y, o, n) = result(x, y, o, n);
@@ -87,17 +88,8 @@ public:
     }
 
 private:
-    CondconvStages st = named_stages();
+    DynamicConvStages st;
     KnobValues knob_values;
-
-    static CondconvStages named_stages() {
-        CondconvStages s;
-        s.routing_logits = Func("routing_logits");
-        s.routing = Func("routing");
-        s.sample_weights = Func("sample_weights");
-        s.sample_bias = Func("sample_bias");
-        return s;
-    }
 
     Expr experts() const { return fixed_experts > 0 ? Expr(int(fixed_experts)) : routing_bias.dim(0).extent(); }
 

@@ -98,6 +98,14 @@ Tensor random_input(const std::vector<int64_t> &shape, unsigned seed) {
     return t;
 }
 
+Tensor image_of(const Tensor &batch, int n) {
+    Tensor t;
+    t.shape = {1, batch.shape[1], batch.shape[2], batch.shape[3]};
+    const size_t size = batch.data.size() / size_t(batch.shape[0]);
+    t.data.assign(batch.data.begin() + long(n * size), batch.data.begin() + long((n + 1) * size));
+    return t;
+}
+
 std::string compare(const Tensor &got, const Tensor &ref) {
     if (got.shape != ref.shape) return "shape differs";
     for (size_t i = 0; i < got.data.size(); ++i) {

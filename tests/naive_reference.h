@@ -26,6 +26,9 @@ Tensor naive_epilogue(const LayerSpec &spec, const WeightMap &weights, Tensor co
 WeightMap random_weights_for(const LayerSpec &spec, unsigned seed, bool with_optional = false);
 Tensor random_input(const std::vector<int64_t> &shape, unsigned seed);
 
+// Image n of an NCHW batch, as a batch of one.
+Tensor image_of(const Tensor &batch, int n);
+
 // Elementwise |got - ref| <= 1e-4 + 1e-4 |ref|; returns a description of the
 // first mismatch or "" when all match.
 std::string compare(const Tensor &got, const Tensor &ref);

@@ -6,6 +6,8 @@
 #include "emitted_condconv_grouped_layer.h"
 #include "emitted_dense_chunked_layer.h"
 #include "emitted_dense_layer.h"
+#include "emitted_odconv_dense_layer.h"
+#include "emitted_odconv_depthwise_layer.h"
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
@@ -92,6 +94,12 @@ TEST(EmittedLayer, CondconvMatchesReference) {
     expect_matches_reference("condconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_dense_layer),
                              {3, 24, 13, 11});
     expect_matches_reference("condconv_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_grouped_layer),
+                             {3, 24, 13, 11});
+}
+
+TEST(EmittedLayer, OdconvMatchesReference) {
+    expect_matches_reference("odconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_odconv_dense_layer), {3, 24, 13, 11});
+    expect_matches_reference("odconv_depthwise.json", CONVFORGE_EMITTED_KERNEL(emitted_odconv_depthwise_layer),
                              {3, 24, 13, 11});
 }
 

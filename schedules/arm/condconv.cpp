@@ -1,4 +1,4 @@
-// AArch64 NEON CondConv schedule: the shared CPU CondConv loop nest (condconv/cpu.cpp)
+// AArch64 NEON CondConv schedule: the dynamic convolutions' CPU loop nest (dynamic_conv/cpu.cpp)
 // with the conv's NEON fallbacks (chunked on the dense path).
 // Measured: correctness only, under qemu-aarch64 on x86 (no ARM hardware yet); speed unmeasured.
 #include "../conv/stages.h"
@@ -7,7 +7,7 @@
 namespace convforge {
 
 KnobSpace condconv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
-    return condconv_cpu_knob_space(facts, path, conv_knob_space_arm(facts, path).defaults());
+    return dynamic_conv_cpu_knob_space(facts, path, conv_knob_space_arm(facts, path).defaults());
 }
 
 }  // namespace convforge

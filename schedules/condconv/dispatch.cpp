@@ -8,7 +8,7 @@ namespace convforge {
 
 namespace {
 
-constexpr PathKnobSpaces kSpaces{condconv_knob_space_cuda, condconv_knob_space_arm, condconv_knob_space_x86};
+constexpr PathKnobSpaces kSpaces{dynamic_conv_knob_space_cuda, condconv_knob_space_arm, condconv_knob_space_x86};
 
 const bool registered = register_path_knob_spaces("condconv",
                                                   {
@@ -22,9 +22,9 @@ const bool registered = register_path_knob_spaces("condconv",
 
 KnobSpace condconv_knob_space(const TargetFacts &facts, ConvPath path) { return kSpaces.on(facts, path); }
 
-void schedule_condconv(const CondconvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    if (facts.family == ScheduleFamily::Cuda) return schedule_condconv_cuda(s, k, facts);
-    schedule_condconv_cpu(s, k, facts);
+void schedule_condconv(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    if (facts.family == ScheduleFamily::Cuda) return schedule_dynamic_conv_cuda(s, k, facts);
+    schedule_dynamic_conv_cpu(s, k, facts);
 }
 
 }  // namespace convforge

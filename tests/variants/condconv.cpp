@@ -10,18 +10,11 @@ namespace convforge {
 namespace {
 
 using testing::expect_error;
+using testing::image_of;
 
 std::string condconv_json(const std::string &fields) {
     return R"({"variant":"condconv","in_channels":8,"out_channels":12,"kernel_size":3)" +
            (fields.empty() ? "" : "," + fields) + "}";
-}
-
-Tensor image_of(const Tensor &batch, int n) {
-    Tensor t;
-    t.shape = {1, batch.shape[1], batch.shape[2], batch.shape[3]};
-    const size_t size = batch.data.size() / size_t(batch.shape[0]);
-    t.data.assign(batch.data.begin() + long(n * size), batch.data.begin() + long((n + 1) * size));
-    return t;
 }
 
 // Each image of a batch run alone gives what the batch gave it, and the images'

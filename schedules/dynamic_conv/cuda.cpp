@@ -1,21 +1,21 @@
-// CUDA CondConv schedule (hand-written: Halide 14's autoschedulers emit CPU-only
-// schedules). Every image's kernel is mixed first, in one pass with a thread per
+// The CUDA schedule of the dynamic convolutions (hand-written: Halide 14's
+// autoschedulers emit CPU-only schedules). Every image's kernel is mixed first, in one pass with a thread per
 // weight of the whole batch's kernels (E multiply-adds each); then the conv reads
 // them. Dense path, in the style of apps/conv_layer: a thread block is one warp,
 // its 32 lanes 32 output channels of one image, each lane a register tile of
 // gpu_tile_x x gpu_tile_y pixels, the input window of each chunk of
 // gpu_channel_chunk channels staged in shared memory. Grouped path: each thread a
-// register tile of gpu_tile_x columns of one channel. The routing stages are one
+// register tile of gpu_tile_x columns of one channel. The attention stages are one
 // GPU pass each.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
-#include "../condconv/stages.h"
-#include "warp_tiles.h"
+#include "stages.h"
+#include "../cuda/warp_tiles.h"
 
 namespace convforge {
 
 using namespace Halide;
 
-KnobSpace condconv_knob_space_cuda(const TargetFacts &, ConvPath path) {
+KnobSpace dynamic_conv_knob_space_cuda(const TargetFacts &, ConvPath path) {
     KnobSpace space;
     if (path != ConvPath::Dense) return declare_thread_tile_knobs(space);
     return space.knob("gpu_tile_x", "output columns per lane (register tile)", 4, {1, 2, 3, 4, 5, 7})
@@ -25,7 +25,7 @@ KnobSpace condconv_knob_space_cuda(const TargetFacts &, ConvPath path) {
               [](const KnobValues &k) { return k.at("gpu_tile_x") * k.at("gpu_tile_y") <= 32; });
 }
 
-void schedule_condconv_cuda(const CondconvStages &s, const KnobValues &k, const TargetFacts &) {
+void schedule_dynamic_conv_cuda(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &) {
     if (s.conv.path == ConvPath::Dense) {
         const int tile_x = k.at("gpu_tile_x"), tile_y = k.at("gpu_tile_y"), chunk = k.at("gpu_channel_chunk");
         const LoopLevel warp = tile_output_in_warps(s.conv.output, tile_x, tile_y);
@@ -44,7 +44,8 @@ void schedule_condconv_cuda(const CondconvStages &s, const KnobValues &k, const 
                 all, block, thread, 128, TailStrategy::GuardWithIf);
         w.compute_root();
     }
-    for (Func f : {s.routing_logits, s.routing, s.sample_bias, s.gap.mean}) gpu_vector_stage(f);
+    gpu_vector_stage(s.gap.mean);
+    for (Func f : s.attention) gpu_vector_stage(f);
     for (Func f : {s.gap.column_sums, s.conv.padded}) gpu_image_stage(f, 32, 8);
 }
 

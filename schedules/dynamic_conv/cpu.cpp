@@ -1,7 +1,7 @@
-// The CPU CondConv schedule x86 and ARM share: the conv's loop nest
-// (schedules/conv/cpu.cpp) over the whole batch, each task mixing the kernel of
-// its image and channel tile from the experts just before its register tiles read
-// it; the routing before it, from the GAP, in small passes.
+// The CPU schedule of the dynamic convolutions, x86 and ARM alike: the conv's loop
+// nest (schedules/conv/cpu.cpp) over the whole batch, each task mixing the kernel
+// of its image and channel tile from the experts just before its register tiles
+// read it; the attention before it, from the GAP, in small passes.
 #include "stages.h"
 
 #include "../conv/cpu.h"
@@ -17,7 +17,7 @@ namespace {
 // image's output channel. The mix runs there, so each task builds only its own
 // tile_o x C x k^2 weights (E multiply-adds each, vectorized over output channels
 // on the dense path) and its register tiles read them from L2 while it is hot.
-void schedule_sample_weights(const CondconvStages &s, const ConvTileLevels &at, const KnobValues &k,
+void schedule_sample_weights(const DynamicConvStages &s, const ConvTileLevels &at, const KnobValues &k,
                              const TargetFacts &facts) {
     Func w = s.sample_weights;
     Var o = w.args()[0], c = w.args()[1], kx = w.args()[2], ky = w.args()[3];
@@ -34,19 +34,24 @@ void schedule_sample_weights(const CondconvStages &s, const ConvTileLevels &at, 
     w.update().reorder(o, expert, c, kx, ky).vectorize(o, vec).unroll(o);
 }
 
-// The GAP, the routing (E x C multiply-adds per image) and each image's bias: small.
-void schedule_routing(const CondconvStages &s, const TargetFacts &facts) {
+// The GAP, then the attention stages: a few matrix-vector products per image.
+void schedule_attention(const DynamicConvStages &s, const TargetFacts &facts) {
     schedule_global_average_pool_cpu(s.gap, facts);
-    for (Func f : {s.routing_logits, s.routing}) f.compute_root();
-    Func b = s.sample_bias;
-    Var o = b.args()[0], n = b.args()[1];
-    b.compute_root().vectorize(o, facts.vector_floats, TailStrategy::GuardWithIf).parallel(n);
-    b.update().vectorize(o, facts.vector_floats, TailStrategy::GuardWithIf).parallel(n);
+    for (Func f : s.attention) {
+        f.compute_root();
+        Var n = f.args().back();
+        for (int u = -1; u < f.num_update_definitions(); ++u) {
+            Stage stage = u < 0 ? Stage(f) : f.update(u);
+            // A vector per image where the stage has one; a value per image otherwise.
+            if (f.dimensions() > 1) stage.vectorize(f.args()[0], facts.vector_floats, TailStrategy::GuardWithIf);
+            stage.parallel(n);
+        }
+    }
 }
 
 }  // namespace
 
-KnobSpace condconv_cpu_knob_space(const TargetFacts &facts, ConvPath path, KnobValues fallback) {
+KnobSpace dynamic_conv_cpu_knob_space(const TargetFacts &facts, ConvPath path, KnobValues fallback) {
     if (path != ConvPath::Dense) return cpu_conv_knob_space(facts, path, fallback);
     // The unchunked nest's channel tile covers the whole batch (or one row task):
     // no level of it is one image's tile, where a mixed kernel belongs.
@@ -57,12 +62,12 @@ KnobSpace condconv_cpu_knob_space(const TargetFacts &facts, ConvPath path, KnobV
               [](const KnobValues &k) { return dense_reduction_chunked(k); });
 }
 
-void schedule_condconv_cpu(const CondconvStages &s, const KnobValues &k, const TargetFacts &facts) {
+void schedule_dynamic_conv_cpu(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvTileLevels at = tile_conv_output_cpu(s.conv, k, facts);
     schedule_conv_accumulator_cpu(s.conv, s.conv.acc, s.conv.r, at, k, facts);
     schedule_conv_padded_cpu(s.conv, at, facts);
     schedule_sample_weights(s, at, k, facts);
-    schedule_routing(s, facts);
+    schedule_attention(s, facts);
 }
 
 }  // namespace convforge

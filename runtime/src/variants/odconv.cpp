@@ -1,0 +1,232 @@
+// odconv: ODConv (omni-dimensional dynamic convolution). An attention on GAP(x)
+// gives each image four attentions: over its input channels (αc), output channels
+// (αf), kernel taps (αs) and experts (αw); the image's kernel is
+// W_n = Σ_e αw[e] αs ⊙ weight[e], and y = αf ⊙ conv(αc ⊙ x, W_n). Folded here: the
+// attention's BatchNorm into its fc, the temperature into the heads, the
+// epilogue's BatchNorm scale into every expert (its shift stays a vector). The
+// attention, each image's kernel (αs and αw), αc while the input is copied, the
+// conv and αf in the epilogue run in one kernel of its own generator
+// (generators/odconv.cpp), for the whole batch.
+#include <algorithm>
+#include <array>
+
+#include "../../../generators/conv_contract.h"
+#include "../checked_size.h"
+#include "../layer_limits.h"
+#include "../plain_conv.h"
+
+namespace convforge {
+
+namespace {
+
+constexpr int kMaxExperts = 256;  // as CondConv's: more is a typo, not a model
+
+double default_experts(const LayerSpec &, const std::string &) { return 4; }
+double default_reduction(const LayerSpec &, const std::string &) { return 0.0625; }
+double default_min_channel(const LayerSpec &, const std::string &) { return 16; }
+double default_temperature(const LayerSpec &, const std::string &) { return 1.0; }
+double default_attention_eps(const LayerSpec &, const std::string &) { return 1e-5; }
+
+int experts(const LayerSpec &s) { return int(variant_param(s, "num_experts")); }
+
+// A = max(int(C * reduction), min_channel), as the official Attention sizes it.
+int attention_channels(const LayerSpec &s) {
+    const double scaled = double(s.in_channels) * variant_param(s, "reduction");
+    return std::max(int(std::min(scaled, double(1 << 30))), int(variant_param(s, "min_channel")));
+}
+
+// The heads the official Attention builds: filter_fc unless depthwise, spatial_fc
+// unless 1x1, kernel_fc unless one expert. Absent ones are 1.
+bool has_filter_head(const LayerSpec &s) { return !(s.in_channels == s.groups && s.out_channels == s.in_channels); }
+bool has_spatial_head(const LayerSpec &s) { return s.kernel_size > 1; }
+bool has_kernel_head(const LayerSpec &s) { return experts(s) > 1; }
+
+// The heads' rows stacked as the kernel reads them: αc's C, αf's O, αs's k^2, αw's E.
+int head_rows(const LayerSpec &s) {
+    return s.in_channels + s.out_channels + s.kernel_size * s.kernel_size + experts(s);
+}
+
+class Odconv final : public VariantDefinition {
+public:
+    const char *name() const override { return "odconv"; }
+    const char *summary() const override {
+        return "ODConv: a kernel per image from num_experts experts by channel, filter, spatial and kernel "
+               "attention on GAP(x), fused";
+    }
+
+    std::vector<VariantParam> params() const override {
+        return {{"num_experts", true, default_experts},
+                {"reduction", false, default_reduction},
+                {"min_channel", true, default_min_channel},
+                {"temperature", false, default_temperature},
+                {"attention_bn_eps", false, default_attention_eps}};
+    }
+
+    void check(const LayerSpec &s, const std::string &origin) const override {
+        const int e = experts(s);
+        if (e < 1 || e > kMaxExperts)
+            throw Error(origin + ": odconv's num_experts must be in [1, " + std::to_string(kMaxExperts) + "], got " +
+                        std::to_string(e));
+        if (s.bias) throw Error(origin + ": odconv needs bias false (ODConv's conv has no bias)");
+        auto positive = [&](const char *field) {
+            const double v = variant_param(s, field, origin);
+            if (!(v > 0)) throw Error(origin + ": odconv's " + field + " must be positive, got " + std::to_string(v));
+        };
+        for (const char *field : {"reduction", "temperature", "attention_bn_eps", "min_channel"}) positive(field);
+        if (attention_channels(s) > 1 << 20)
+            throw Error(origin + ": odconv's attention has " + std::to_string(attention_channels(s)) +
+                        " channels (max(int(in_channels * reduction), min_channel)), more than 2^20");
+    }
+
+    // As CondConv's: the input padded once, every image's kernel, GAP's column sums.
+    int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
+        const PackedWeightLayout layout(s.out_channels, s.in_channels / s.groups, s.kernel_size);
+        const int64_t kernels = kernel_tensor_floats(
+            {in[0], layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
+            "per-image kernels");
+        const int64_t sums = kernel_tensor_floats({in[0], in[1], in[3]}, "column sums");
+        return checked_add(checked_add(padded_input_floats(in, s.padding), kernels, "working buffers"), sums,
+                           "working buffers");
+    }
+
+    std::vector<ExpectedTensor> weights(const LayerSpec &s) const override {
+        const int64_t E = experts(s), O = s.out_channels, C = s.in_channels, k = s.kernel_size;
+        const int64_t A = attention_channels(s);
+        std::vector<ExpectedTensor> keys = {{"weight", {E, O, C / s.groups, k, k}}, {"attention.fc.weight", {A, C, 1, 1}}};
+        for (ExpectedTensor &e : batchnorm_weights("attention.bn", A)) keys.push_back(std::move(e));
+        auto head = [&](const std::string &name, int64_t rows) {
+            keys.push_back({"attention." + name + ".weight", {rows, A, 1, 1}});
+            keys.push_back({"attention." + name + ".bias", {rows}});
+        };
+        head("channel_fc", C);
+        if (has_filter_head(s)) head("filter_fc", O);
+        if (has_spatial_head(s)) head("spatial_fc", k * k);
+        if (has_kernel_head(s)) head("kernel_fc", E);
+        return keys;
+    }
+
+    // The experts packed and their working copy; the attention's matrices, each
+    // built from a working copy; the vectors.
+    int64_t prepared_floats(const LayerSpec &s) const override {
+        const int64_t E = experts(s), A = attention_channels(s);
+        const PackedWeightLayout layout(s.out_channels, s.in_channels / s.groups, s.kernel_size);
+        const int64_t packed = checked_mul(int64_t(layout.floats()), E, "packed experts");
+        const int64_t copy =
+            kernel_tensor_floats({E, s.out_channels, s.in_channels / s.groups, s.kernel_size, s.kernel_size}, "weight");
+        const int64_t matrices = checked_mul(checked_add(s.in_channels, head_rows(s), "attention"), A, "attention");
+        const int64_t vectors = checked_add(checked_mul(A, 6, "vectors"), checked_mul(head_rows(s), 2, "vectors"),
+                                            "vectors");
+        return checked_add(checked_add(packed, copy, "prepared weights"),
+                           checked_add(checked_mul(matrices, 2, "attention"), vectors, "prepared weights"),
+                           "prepared weights");
+    }
+
+    LayerProgram prepare(const LayerSpec &s, const WeightMap &w) const override {
+        const int E = experts(s), O = s.out_channels, C = s.in_channels, cg = C / s.groups, k = s.kernel_size;
+        const int A = attention_channels(s), J = head_rows(s);
+        const double T = variant_param(s, "temperature");
+        const BatchNormAffine bn = batchnorm_affine(s, w);
+        const BatchNormAffine attention_bn =
+            batchnorm_affine(w, "attention.bn", A, variant_param(s, "attention_bn_eps"));
+
+        std::vector<float> experts_weight = w.at("weight").as_float();
+        const size_t per_channel = size_t(cg) * k * k;
+        for (int e = 0; e < E; ++e)
+            for (int o = 0; o < O; ++o) {
+                float *row = &experts_weight[(size_t(e) * O + o) * per_channel];
+                for (size_t j = 0; j < per_channel; ++j) row[j] = float(row[j] * bn.scale[o]);
+            }
+        const std::vector<float> shift(bn.shift.begin(), bn.shift.end());
+        // h = relu(bn(fc GAP)): the BatchNorm folded into fc, as (a, c), a innermost.
+        const std::vector<float> fc = w.at("attention.fc.weight").as_float();
+        std::vector<float> attention_weight(size_t(A) * C);
+        for (int a = 0; a < A; ++a)
+            for (int c = 0; c < C; ++c)
+                attention_weight[size_t(c) * A + a] = float(fc[size_t(a) * C + c] * attention_bn.scale[a]);
+        const std::vector<float> attention_bias(attention_bn.shift.begin(), attention_bn.shift.end());
+        // The heads over h, divided by the temperature, as (j, a), j innermost; an
+        // absent head's rows stay zero (the kernel uses 1 there).
+        std::vector<float> head_weight(size_t(J) * A, 0.0f), head_bias(size_t(J), 0.0f);
+        int first_row = 0;
+        auto head = [&](const std::string &name, int rows, bool present) {
+            if (present) {
+                const std::vector<float> hw = w.at("attention." + name + ".weight").as_float();
+                const std::vector<float> hb = w.at("attention." + name + ".bias").as_float();
+                for (int r = 0; r < rows; ++r) {
+                    head_bias[size_t(first_row + r)] = float(hb[r] / T);
+                    for (int a = 0; a < A; ++a)
+                        head_weight[size_t(a) * J + first_row + r] = float(hw[size_t(r) * A + a] / T);
+                }
+            }
+            first_row += rows;
+        };
+        head("channel_fc", C, true);
+        head("filter_fc", O, has_filter_head(s));
+        head("spatial_fc", k * k, has_spatial_head(s));
+        head("kernel_fc", E, has_kernel_head(s));
+
+        LayerProgram program;
+        auto constant = [&](ProgramConstant c) {
+            program.constants.push_back(std::move(c));
+            return int(program.constants.size() - 1);
+        };
+        const int weights_id = constant(packed_conv_weights(experts_weight, E * O, cg, k, O));
+        std::vector<float>().swap(experts_weight);
+        std::array<int, 5> extents = PackedWeightLayout(O, cg, k).extents();
+        extents[4] *= E;
+        using Arg = KernelArgument;
+        KernelCall call;
+        call.kernel = dense_or_grouped_kernel("odconv", s).name;
+        call.args = {
+            Arg::input("input", 0, C),
+            Arg::constant_slice("weights", weights_id, 0, {extents.begin(), extents.end()}),
+            Arg::constant_slice("bias", constant(ProgramConstant::of_floats(shift)), 0, {O}),
+            Arg::constant_slice("attention_weight", constant(ProgramConstant::of_floats(attention_weight)), 0, {A, C}),
+            Arg::constant_slice("attention_bias", constant(ProgramConstant::of_floats(attention_bias)), 0, {A}),
+            Arg::constant_slice("head_weight", constant(ProgramConstant::of_floats(head_weight)), 0, {J, A}),
+            Arg::constant_slice("head_bias", constant(ProgramConstant::of_floats(head_bias)), 0, {J}),
+            Arg::scalar("stride", s.stride),
+            Arg::scalar("padding", s.padding),
+            Arg::scalar("dilation", s.dilation),
+            Arg::scalar("groups", s.groups),
+            Arg::scalar("experts", E),
+            Arg::scalar("filter_attention", has_filter_head(s)),
+            Arg::scalar("spatial_attention", has_spatial_head(s)),
+            Arg::scalar("kernel_attention", has_kernel_head(s)),
+            Arg::output("output", 0, O),
+        };
+        program.calls.push_back(std::move(call));
+        return program;
+    }
+
+    KernelPlan layer_kernel(const LayerSpec &s) const override {
+        KernelPlan plan = dense_or_grouped_kernel("odconv", s).plan;
+        fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
+        plan.params.push_back("fixed_experts=" + std::to_string(experts(s)));
+        plan.workload += "-e" + std::to_string(experts(s));
+        return plan;
+    }
+
+    std::vector<BuiltinKernel> builtin_kernels() const override {
+        return path_kernels("odconv", {
+#define CONVFORGE_ODCONV_PATH(kind, name) ConvPath::kind,
+#include "../../../generators/odconv_paths.def"
+#undef CONVFORGE_ODCONV_PATH
+                                      });
+    }
+
+    // The conv, and each image's kernel mixed from the experts.
+    double multiply_adds(const LayerSpec &s, const std::vector<int64_t> &out) const override {
+        const double per_kernel = double(s.out_channels) * (s.in_channels / s.groups) * s.kernel_size * s.kernel_size;
+        return plain_conv_multiply_adds(s, out) + double(out[0]) * experts(s) * per_kernel;
+    }
+};
+
+}  // namespace
+
+const VariantDefinition &odconv_variant() {
+    static const Odconv variant;
+    return variant;
+}
+
+}  // namespace convforge

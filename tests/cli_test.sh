@@ -196,4 +196,16 @@ check_fails "spconv bias" "bias false" "$work/emitted/host/spc.a" \
 check_fails "spconv stride 2 odd input" "even height and width" "$work/y.npy" \
     run "$spc/spec.json" "$spc/weights.safetensors" "$work/odd.npy" "$work/y.npy"
 
+# CondConv and ODConv through the driver (batches of 3: every image its own
+# kernel); their own rules are errors that leave nothing behind.
+through_driver condconv condconv_e4_g2 9 11
+printf '{"variant": "condconv", "in_channels": 8, "out_channels": 12, "kernel_size": 3, "num_experts": 0}' >"$work/cc_experts.json"
+check_fails "condconv no experts" "num_experts must be in [1, 256]" "$work/emitted/host/cc.a" \
+    "$cf" emit --spec "$work/cc_experts.json" --target host --out "$work/emitted" --name cc
+through_driver odconv odconv_n4_s2 9 11
+odc="$golden/odconv_n4_s2"
+printf '{"variant": "odconv", "in_channels": 8, "out_channels": 16, "kernel_size": 3, "stride": 2, "temperature": 0}' >"$work/od_t0.json"
+check_fails "odconv temperature 0" "temperature must be positive" "$work/y.npy" \
+    run "$work/od_t0.json" "$odc/weights.safetensors" "$odc/input.npy" "$work/y.npy"
+
 finish CLI

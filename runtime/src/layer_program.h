@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace convforge {
@@ -90,6 +91,12 @@ struct KernelCall {
 struct LayerProgram {
     std::vector<ProgramConstant> constants;
     std::vector<KernelCall> calls;
+
+    // Appends a constant; returns its index, as KernelArgument::constant_slice takes it.
+    int add_constant(ProgramConstant c) {
+        constants.push_back(std::move(c));
+        return int(constants.size() - 1);
+    }
 };
 
 }  // namespace convforge

@@ -54,6 +54,14 @@ TEST(CondconvSpec, NumExpertsDefaultsToFourAndIsBounded) {
     expect_error([] { parse_layer_spec(condconv_json(R"("num_experts":2.5)")); }, {"num_experts"});
 }
 
+// The experts are one packed buffer: 4 x 128 packed channels x 150000 x 9 floats
+// is over Halide's 2^31 bytes though each expert, and the weight as read, fit.
+TEST(CondconvLimits, StackedExpertsMustFitOneKernelBuffer) {
+    expect_error([] {
+        parse_layer_spec(R"({"variant":"condconv","in_channels":150000,"out_channels":72,"kernel_size":3})");
+    }, {"packed experts [512, 150000, 3, 3]", "a kernel buffer may hold"});
+}
+
 TEST(CondconvWeights, KeysFollowTheExperts) {
     const LayerSpec s = parse_layer_spec(condconv_json(R"("num_experts":3,"bias":true,"groups":2)"));
     WeightMap w = testing::random_weights_for(s, 13);

@@ -8,26 +8,19 @@
 // conv and αf in the epilogue run in one kernel of its own generator
 // (generators/odconv.cpp), for the whole batch.
 #include <algorithm>
-#include <array>
 
-#include "../../../generators/conv_contract.h"
 #include "../checked_size.h"
-#include "../layer_limits.h"
+#include "../dynamic_conv.h"
 #include "../plain_conv.h"
 
 namespace convforge {
 
 namespace {
 
-constexpr int kMaxExperts = 256;  // as CondConv's: more is a typo, not a model
-
-double default_experts(const LayerSpec &, const std::string &) { return 4; }
 double default_reduction(const LayerSpec &, const std::string &) { return 0.0625; }
 double default_min_channel(const LayerSpec &, const std::string &) { return 16; }
 double default_temperature(const LayerSpec &, const std::string &) { return 1.0; }
 double default_attention_eps(const LayerSpec &, const std::string &) { return 1e-5; }
-
-int experts(const LayerSpec &s) { return int(variant_param(s, "num_experts")); }
 
 // A = max(int(C * reduction), min_channel), as the official Attention sizes it.
 int attention_channels(const LayerSpec &s) {
@@ -39,11 +32,11 @@ int attention_channels(const LayerSpec &s) {
 // unless 1x1, kernel_fc unless one expert. Absent ones are 1.
 bool has_filter_head(const LayerSpec &s) { return !(s.in_channels == s.groups && s.out_channels == s.in_channels); }
 bool has_spatial_head(const LayerSpec &s) { return s.kernel_size > 1; }
-bool has_kernel_head(const LayerSpec &s) { return experts(s) > 1; }
+bool has_kernel_head(const LayerSpec &s) { return num_experts(s) > 1; }
 
 // The heads' rows stacked as the kernel reads them: αc's C, αf's O, αs's k^2, αw's E.
 int head_rows(const LayerSpec &s) {
-    return s.in_channels + s.out_channels + s.kernel_size * s.kernel_size + experts(s);
+    return s.in_channels + s.out_channels + s.kernel_size * s.kernel_size + num_experts(s);
 }
 
 class Odconv final : public VariantDefinition {
@@ -55,7 +48,7 @@ public:
     }
 
     std::vector<VariantParam> params() const override {
-        return {{"num_experts", true, default_experts},
+        return {num_experts_param(),
                 {"reduction", false, default_reduction},
                 {"min_channel", true, default_min_channel},
                 {"temperature", false, default_temperature},
@@ -63,10 +56,7 @@ public:
     }
 
     void check(const LayerSpec &s, const std::string &origin) const override {
-        const int e = experts(s);
-        if (e < 1 || e > kMaxExperts)
-            throw Error(origin + ": odconv's num_experts must be in [1, " + std::to_string(kMaxExperts) + "], got " +
-                        std::to_string(e));
+        check_num_experts(s, origin);
         if (s.bias) throw Error(origin + ": odconv needs bias false (ODConv's conv has no bias)");
         auto positive = [&](const char *field) {
             const double v = variant_param(s, field, origin);
@@ -78,19 +68,12 @@ public:
                         " channels (max(int(in_channels * reduction), min_channel)), more than 2^20");
     }
 
-    // As CondConv's: the input padded once, every image's kernel, GAP's column sums.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
-        const PackedWeightLayout layout(s.out_channels, s.in_channels / s.groups, s.kernel_size);
-        const int64_t kernels = kernel_tensor_floats(
-            {in[0], layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
-            "per-image kernels");
-        const int64_t sums = kernel_tensor_floats({in[0], in[1], in[3]}, "column sums");
-        return checked_add(checked_add(padded_input_floats(in, s.padding), kernels, "working buffers"), sums,
-                           "working buffers");
+        return dynamic_conv_working_floats(s, in);
     }
 
     std::vector<ExpectedTensor> weights(const LayerSpec &s) const override {
-        const int64_t E = experts(s), O = s.out_channels, C = s.in_channels, k = s.kernel_size;
+        const int64_t E = num_experts(s), O = s.out_channels, C = s.in_channels, k = s.kernel_size;
         const int64_t A = attention_channels(s);
         std::vector<ExpectedTensor> keys = {{"weight", {E, O, C / s.groups, k, k}}, {"attention.fc.weight", {A, C, 1, 1}}};
         for (ExpectedTensor &e : batchnorm_weights("attention.bn", A)) keys.push_back(std::move(e));
@@ -105,37 +88,29 @@ public:
         return keys;
     }
 
-    // The experts packed and their working copy; the attention's matrices, each
-    // built from a working copy; the vectors.
+    // The experts packed and their working copy; the attention's matrices three
+    // times each (as read, folded or stacked, as a constant); the vectors
+    // (BatchNorms' scale and shift in double count twice).
     int64_t prepared_floats(const LayerSpec &s) const override {
-        const int64_t E = experts(s), A = attention_channels(s);
-        const PackedWeightLayout layout(s.out_channels, s.in_channels / s.groups, s.kernel_size);
-        const int64_t packed = checked_mul(int64_t(layout.floats()), E, "packed experts");
-        const int64_t copy =
-            kernel_tensor_floats({E, s.out_channels, s.in_channels / s.groups, s.kernel_size, s.kernel_size}, "weight");
+        const int64_t A = attention_channels(s);
         const int64_t matrices = checked_mul(checked_add(s.in_channels, head_rows(s), "attention"), A, "attention");
-        const int64_t vectors = checked_add(checked_mul(A, 6, "vectors"), checked_mul(head_rows(s), 2, "vectors"),
+        const int64_t vectors = checked_add(checked_mul(A, 8, "vectors"),
+                                            checked_add(checked_mul(head_rows(s), 3, "vectors"),
+                                                        checked_mul(s.out_channels, 6, "vectors"), "vectors"),
                                             "vectors");
-        return checked_add(checked_add(packed, copy, "prepared weights"),
-                           checked_add(checked_mul(matrices, 2, "attention"), vectors, "prepared weights"),
+        return checked_add(packed_experts_floats(s),
+                           checked_add(checked_mul(matrices, 3, "attention"), vectors, "prepared weights"),
                            "prepared weights");
     }
 
     LayerProgram prepare(const LayerSpec &s, const WeightMap &w) const override {
-        const int E = experts(s), O = s.out_channels, C = s.in_channels, cg = C / s.groups, k = s.kernel_size;
+        const int E = num_experts(s), O = s.out_channels, C = s.in_channels, k = s.kernel_size;
         const int A = attention_channels(s), J = head_rows(s);
         const double T = variant_param(s, "temperature");
         const BatchNormAffine bn = batchnorm_affine(s, w);
         const BatchNormAffine attention_bn =
             batchnorm_affine(w, "attention.bn", A, variant_param(s, "attention_bn_eps"));
 
-        std::vector<float> experts_weight = w.at("weight").as_float();
-        const size_t per_channel = size_t(cg) * k * k;
-        for (int e = 0; e < E; ++e)
-            for (int o = 0; o < O; ++o) {
-                float *row = &experts_weight[(size_t(e) * O + o) * per_channel];
-                for (size_t j = 0; j < per_channel; ++j) row[j] = float(row[j] * bn.scale[o]);
-            }
         const std::vector<float> shift(bn.shift.begin(), bn.shift.end());
         // h = relu(bn(fc GAP)): the BatchNorm folded into fc, as (a, c), a innermost.
         const std::vector<float> fc = w.at("attention.fc.weight").as_float();
@@ -166,20 +141,14 @@ public:
         head("kernel_fc", E, has_kernel_head(s));
 
         LayerProgram program;
-        auto constant = [&](ProgramConstant c) {
-            program.constants.push_back(std::move(c));
-            return int(program.constants.size() - 1);
-        };
-        const int weights_id = constant(packed_conv_weights(experts_weight, E * O, cg, k, O));
-        std::vector<float>().swap(experts_weight);
-        std::array<int, 5> extents = PackedWeightLayout(O, cg, k).extents();
-        extents[4] *= E;
+        auto constant = [&](ProgramConstant c) { return program.add_constant(std::move(c)); };
+        const PackedExperts experts = pack_experts(program, s, w, bn.scale);
         using Arg = KernelArgument;
         KernelCall call;
         call.kernel = dense_or_grouped_kernel("odconv", s).name;
         call.args = {
             Arg::input("input", 0, C),
-            Arg::constant_slice("weights", weights_id, 0, {extents.begin(), extents.end()}),
+            Arg::constant_slice("weights", experts.constant, 0, experts.extents),
             Arg::constant_slice("bias", constant(ProgramConstant::of_floats(shift)), 0, {O}),
             Arg::constant_slice("attention_weight", constant(ProgramConstant::of_floats(attention_weight)), 0, {A, C}),
             Arg::constant_slice("attention_bias", constant(ProgramConstant::of_floats(attention_bias)), 0, {A}),
@@ -199,13 +168,7 @@ public:
         return program;
     }
 
-    KernelPlan layer_kernel(const LayerSpec &s) const override {
-        KernelPlan plan = dense_or_grouped_kernel("odconv", s).plan;
-        fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
-        plan.params.push_back("fixed_experts=" + std::to_string(experts(s)));
-        plan.workload += "-e" + std::to_string(experts(s));
-        return plan;
-    }
+    KernelPlan layer_kernel(const LayerSpec &s) const override { return dynamic_conv_layer_kernel("odconv", s); }
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("odconv", {
@@ -215,10 +178,8 @@ public:
                                       });
     }
 
-    // The conv, and each image's kernel mixed from the experts.
     double multiply_adds(const LayerSpec &s, const std::vector<int64_t> &out) const override {
-        const double per_kernel = double(s.out_channels) * (s.in_channels / s.groups) * s.kernel_size * s.kernel_size;
-        return plain_conv_multiply_adds(s, out) + double(out[0]) * experts(s) * per_kernel;
+        return dynamic_conv_multiply_adds(s, out);
     }
 };
 

@@ -133,10 +133,7 @@ public:
         const BatchNormAffine bn = batchnorm_affine(s, w);
 
         LayerProgram program;
-        auto constant = [&](ProgramConstant c) {
-            program.constants.push_back(std::move(c));
-            return int(program.constants.size() - 1);
-        };
+        auto constant = [&](ProgramConstant c) { return program.add_constant(std::move(c)); };
         const int small_id = constant(packed_conv_weights(small, O, cg, k, O));
         const int large_id = constant(packed_conv_weights(large, O, cg, k, O));
         std::vector<float>().swap(small);  // packed now: free the working copies

@@ -142,10 +142,7 @@ public:
         }
 
         LayerProgram program;
-        auto constant = [&](ProgramConstant c) {
-            program.constants.push_back(std::move(c));
-            return int(program.constants.size() - 1);
-        };
+        auto constant = [&](ProgramConstant c) { return program.add_constant(std::move(c)); };
         const int grouped_id = constant(packed_conv_weights(grouped, O, c3 / s.groups, 3, O));
         const int pointwise_id = constant(packed_conv_weights(pointwise, O, C, 1, O));
         const std::array<int, 5> g_extents = PackedWeightLayout(O, c3 / s.groups, 3).extents();

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "../../generators/conv_contract.h"
 #include "checked_size.h"
@@ -103,12 +104,9 @@ LayerProgram prepare_plain_conv(const LayerSpec &s, const WeightMap &w, std::vec
             Arg::input("input", call * split.in_channels, split.in_channels),
             Arg::constant_slice("weights", 0, call * layout.floats(), {w_extents.begin(), w_extents.end()}),
             Arg::constant_slice("bias", 1, size_t(call) * split.out_channels, {split.out_channels}),
-            Arg::scalar("stride", s.stride),
-            Arg::scalar("padding", s.padding),
-            Arg::scalar("dilation", s.dilation),
-            Arg::scalar("groups", split.groups),
             Arg::output("output", call * split.out_channels, split.out_channels),
         };
+        append_conv_geometry(c.args, s, split.groups);
         program.calls.push_back(std::move(c));
     }
     return program;
@@ -130,6 +128,14 @@ int64_t plain_conv_prepared_floats(const LayerSpec &s) {
 BuiltinKernel path_kernel(const std::string &stem, const std::string &path, const std::string &activation) {
     return {"convforge_" + stem + "_" + path + "_" + activation,
             {"convforge_" + stem, stem, path, "", {"path=" + path, "activation=" + activation}}};
+}
+
+void append_conv_geometry(std::vector<KernelArgument> &args, const LayerSpec &s, int groups) {
+    for (auto [name, value] : {std::pair<const char *, int>{"stride", s.stride},
+                               {"padding", s.padding},
+                               {"dilation", s.dilation},
+                               {"groups", groups}})
+        args.push_back(KernelArgument::scalar(name, value));
 }
 
 BuiltinKernel dense_or_grouped_kernel(const std::string &stem, const LayerSpec &s) {

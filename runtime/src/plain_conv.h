@@ -51,6 +51,10 @@ double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t
 // as the generator's .cmake names it (convforge_add_path_kernels).
 BuiltinKernel path_kernel(const std::string &stem, const std::string &path, const std::string &activation);
 
+// The scalar arguments every conv-like kernel takes (ConvLayerGenerator's stride,
+// padding, dilation, groups), appended to `args`; `groups` as one call sees them.
+void append_conv_geometry(std::vector<KernelArgument> &args, const LayerSpec &spec, int groups);
+
 // The kernel of generator convforge_<stem> a layer of a variant with a dense and a
 // grouped path takes (SAConv, CondConv: dense for one group, 1x1 included).
 BuiltinKernel dense_or_grouped_kernel(const std::string &stem, const LayerSpec &spec);

@@ -80,12 +80,9 @@ public:
             Arg::constant_slice("routing_weight", constant(ProgramConstant::of_floats(routing_ec)), 0, {E, C}),
             Arg::constant_slice("routing_bias", constant(ProgramConstant::of_floats(w.at("routing_fn.bias").as_float())),
                                 0, {E}),
-            Arg::scalar("stride", s.stride),
-            Arg::scalar("padding", s.padding),
-            Arg::scalar("dilation", s.dilation),
-            Arg::scalar("groups", s.groups),
             Arg::output("output", 0, O),
         };
+        append_conv_geometry(call.args, s, s.groups);
         program.calls.push_back(std::move(call));
         return program;
     }

@@ -154,16 +154,13 @@ public:
             Arg::constant_slice("attention_bias", constant(ProgramConstant::of_floats(attention_bias)), 0, {A}),
             Arg::constant_slice("head_weight", constant(ProgramConstant::of_floats(head_weight)), 0, {J, A}),
             Arg::constant_slice("head_bias", constant(ProgramConstant::of_floats(head_bias)), 0, {J}),
-            Arg::scalar("stride", s.stride),
-            Arg::scalar("padding", s.padding),
-            Arg::scalar("dilation", s.dilation),
-            Arg::scalar("groups", s.groups),
             Arg::scalar("experts", E),
             Arg::scalar("filter_attention", has_filter_head(s)),
             Arg::scalar("spatial_attention", has_spatial_head(s)),
             Arg::scalar("kernel_attention", has_kernel_head(s)),
             Arg::output("output", 0, O),
         };
+        append_conv_geometry(call.args, s, s.groups);
         program.calls.push_back(std::move(call));
         return program;
     }

@@ -167,12 +167,9 @@ public:
             Arg::constant_slice("post_context_bias", floats_of("post_context.bias"), 0, {O}),
             Arg::constant_slice("bn_scale", constant(ProgramConstant::of_floats(as_floats(bn.scale))), 0, {O}),
             Arg::constant_slice("bn_shift", constant(ProgramConstant::of_floats(as_floats(bn.shift))), 0, {O}),
-            Arg::scalar("stride", s.stride),
-            Arg::scalar("padding", s.padding),
-            Arg::scalar("dilation", s.dilation),
-            Arg::scalar("groups", s.groups),
             Arg::output("output", 0, O),
         };
+        append_conv_geometry(call.args, s, s.groups);
         program.calls.push_back(std::move(call));
         return program;
     }

@@ -158,13 +158,10 @@ public:
             Arg::constant_slice("uncertain_bias", constant(ProgramConstant::of_floats(bias1)), 0, {O}),
             Arg::constant_slice("bn_scale", constant(ProgramConstant::of_floats(scale)), 0, {O}),
             Arg::constant_slice("bn_shift", constant(ProgramConstant::of_floats(shift)), 0, {O}),
-            Arg::scalar("stride", s.stride),
-            Arg::scalar("padding", s.padding),
-            Arg::scalar("dilation", s.dilation),
-            Arg::scalar("groups", s.groups),
             Arg::scalar("split", c3),
             Arg::output("output", 0, O),
         };
+        append_conv_geometry(call.args, s, s.groups);
         program.calls.push_back(std::move(call));
         return program;
     }

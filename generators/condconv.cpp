@@ -105,11 +105,7 @@ private:
         set_conv_estimates(output);
         const EstimatedLayer l = estimated_layer();
         const int E = fixed_experts > 0 ? int(fixed_experts) : 4;
-        weights.set_estimates({{0, kPackedChannelTile},
-                               {0, l.in_channels / l.groups},
-                               {0, l.kernel_size},
-                               {0, l.kernel_size},
-                               {0, E * packed_channel_count(l.out_channels) / kPackedChannelTile}});
+        set_packed_weight_estimates(weights, E);
         expert_bias.set_estimates({{0, l.out_channels}, {0, E}});
         routing_weight.set_estimates({{0, E}, {0, l.in_channels}});
         routing_bias.set_estimates({{0, E}});

@@ -135,15 +135,16 @@ protected:
         output.set_estimates({{0, e.out_width()}, {0, e.out_height()}, {0, e.out_channels}, {0, e.batch}});
     }
 
-    // Estimates of packed weights of the estimated layer (`weights` or another set of the same shape).
+    // Estimates of packed weights of the estimated layer (`weights` or another set of the same shape),
+    // `stacked` such sets one after another along the channel tiles (dynamic convolutions' experts).
     template <typename Param>
-    void set_packed_weight_estimates(Param &packed) const {
+    void set_packed_weight_estimates(Param &packed, int stacked = 1) const {
         const EstimatedLayer e = estimated_layer();
         packed.set_estimates({{0, kPackedChannelTile},
                               {0, e.in_channels / e.groups},
                               {0, e.kernel_size},
                               {0, e.kernel_size},
-                              {0, packed_channel_count(e.out_channels) / kPackedChannelTile}});
+                              {0, stacked * packed_channel_count(e.out_channels) / kPackedChannelTile}});
     }
 
     // Buffers start at zero, as the runtime makes them: channel tiles are then

@@ -136,11 +136,7 @@ private:
         const EstimatedLayer l = estimated_layer();
         const int E = fixed_experts > 0 ? int(fixed_experts) : 4, A = std::max(l.in_channels / 16, 16);
         const int rows = l.in_channels + l.out_channels + l.kernel_size * l.kernel_size + E;
-        weights.set_estimates({{0, kPackedChannelTile},
-                               {0, l.in_channels / l.groups},
-                               {0, l.kernel_size},
-                               {0, l.kernel_size},
-                               {0, E * packed_channel_count(l.out_channels) / kPackedChannelTile}});
+        set_packed_weight_estimates(weights, E);
         attention_weight.set_estimates({{0, A}, {0, l.in_channels}});
         attention_bias.set_estimates({{0, A}});
         head_weight.set_estimates({{0, rows}, {0, A}});

@@ -4,10 +4,12 @@
 
 #include "emitted_condconv_dense_layer.h"
 #include "emitted_condconv_grouped_layer.h"
+#include "emitted_condconv_per_image_layer.h"
 #include "emitted_dense_chunked_layer.h"
 #include "emitted_dense_layer.h"
 #include "emitted_odconv_dense_layer.h"
 #include "emitted_odconv_depthwise_layer.h"
+#include "emitted_odconv_per_image_layer.h"
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
@@ -94,6 +96,15 @@ TEST(EmittedLayer, CondconvMatchesReference) {
     expect_matches_reference("condconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_dense_layer),
                              {3, 24, 13, 11});
     expect_matches_reference("condconv_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_grouped_layer),
+                             {3, 24, 13, 11});
+}
+
+// One image at a time: each image's whole kernel is mixed at the loop over images
+// (per_image_db.json), so every image must still get its own.
+TEST(EmittedLayer, DynamicConvsOneImageAtATimeMatchReference) {
+    expect_matches_reference("condconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_condconv_per_image_layer),
+                             {3, 24, 13, 11});
+    expect_matches_reference("odconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_odconv_per_image_layer),
                              {3, 24, 13, 11});
 }
 

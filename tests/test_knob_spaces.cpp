@@ -78,6 +78,23 @@ TEST(KnobSpace, LargeBranchChunkNeedsAChunkedReduction) {
               std::string::npos);
 }
 
+// A dynamic convolution mixes each image's kernel at a level that is one image's:
+// a chunked task, or the loop over images; the batch-wide unchunked nest has none.
+TEST(KnobSpace, DynamicConvsNeedALevelThatIsOneImages) {
+    for (const char *variant : {"condconv", "odconv"}) {
+        const KnobSpace dense = knob_space(variant, facts_of("x86-64-avx512"), "dense");
+        const KnobValues unchunked = {{"input_channel_chunk", 0}, {"task_tile_rows", 0}};
+        KnobValues per_image = unchunked;
+        per_image["image_at_a_time"] = 1;
+        EXPECT_EQ(error_of([&] { dense.resolve(per_image); }), "") << variant;
+        KnobValues batch_wide = unchunked;
+        batch_wide["image_at_a_time"] = 0;
+        EXPECT_NE(error_of([&] { dense.resolve(batch_wide); }).find("input_channel_chunk > 0 or image_at_a_time = 1"),
+                  std::string::npos)
+            << variant;
+    }
+}
+
 TEST(KnobSpace, FallbacksLieInEverySpaceAndPointsKeepTheRules) {
     for (const std::string &variant : knob_space_variants())
         for (const std::string &shape_class : knob_space_shape_classes(variant))

@@ -12,25 +12,33 @@ using namespace Halide;
 
 namespace {
 
-// Where a task's register tiles read their kernel: the dense path's tasks are one
-// image's band of one channel tile (chunked, by rule), the grouped path's one
-// image's output channel. The mix runs there, so each task builds only its own
-// tile_o x C x k^2 weights (E multiply-adds each, vectorized over output channels
-// on the dense path) and its register tiles read them from L2 while it is hot.
+// Where the register tiles read their kernel. Chunked dense tasks are one
+// image's band of one channel tile, grouped tasks one image's output channel: the
+// mix runs in the task, so each builds only its own tile_o x C x k^2 weights (E
+// multiply-adds each) and its register tiles read them from L2 while it is hot.
+// With image_at_a_time (dense, unchunked), the images run one after another: each
+// image's whole kernel is mixed before its row tasks start, its output-channel
+// vectors in parallel.
 void schedule_sample_weights(const DynamicConvStages &s, const ConvTileLevels &at, const KnobValues &k,
                              const TargetFacts &facts) {
     Func w = s.sample_weights;
     Var o = w.args()[0], c = w.args()[1], kx = w.args()[2], ky = w.args()[3];
     const RVar expert = s.experts_r.x;
-    w.compute_at(at.task);
     if (s.conv.path != ConvPath::Dense) {
-        w.update().reorder(expert, c, kx, ky, o);
+        w.compute_at(at.task).update().reorder(expert, c, kx, ky, o);
         return;
     }
-    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
+    const int vec = facts.vector_floats;
+    if (!dense_reduction_chunked(k)) {
+        Var vectors("vectors"), lanes("lanes");
+        w.compute_at(at.copy).vectorize(o, vec);
+        w.update().split(o, vectors, lanes, vec).reorder(lanes, expert, c, kx, ky, vectors).vectorize(lanes).parallel(vectors);
+        return;
+    }
     // Experts inside each weight vector's loop: its tile_o / vec accumulators stay
     // in registers while the experts are summed into them.
-    w.bound_extent(o, tile_o).vectorize(o, vec).unroll(o);
+    const int tile_o = vec * k.at("channel_vectors");
+    w.compute_at(at.task).bound_extent(o, tile_o).vectorize(o, vec).unroll(o);
     w.update().reorder(o, expert, c, kx, ky).vectorize(o, vec).unroll(o);
 }
 
@@ -53,13 +61,14 @@ void schedule_attention(const DynamicConvStages &s, const TargetFacts &facts) {
 
 KnobSpace dynamic_conv_cpu_knob_space(const TargetFacts &facts, ConvPath path, KnobValues fallback) {
     if (path != ConvPath::Dense) return cpu_conv_knob_space(facts, path, fallback);
-    // The unchunked nest's channel tile covers the whole batch (or one row task):
-    // no level of it is one image's tile, where a mixed kernel belongs.
-    if (!dense_reduction_chunked(fallback)) fallback["input_channel_chunk"] = 32;
-    fallback["image_at_a_time"] = 0;
+    // The batch-wide unchunked nest's row tasks and channel tiles span every
+    // image: no level of it is one image's, where a mixed kernel belongs.
+    auto one_image_level = [](const KnobValues &k) { return dense_reduction_chunked(k) || k.at("image_at_a_time"); };
+    if (!one_image_level(fallback)) fallback["input_channel_chunk"] = 32;
     return cpu_conv_knob_space(facts, path, fallback)
-        .rule("input_channel_chunk > 0 (a task is then one image's band of one channel tile, where its kernel is mixed)",
-              [](const KnobValues &k) { return dense_reduction_chunked(k); });
+        .rule("input_channel_chunk > 0 or image_at_a_time = 1 (a task, or the loop over images, is then one image's, "
+              "where its kernel is mixed)",
+              one_image_level);
 }
 
 void schedule_dynamic_conv_cpu(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &facts) {

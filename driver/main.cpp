@@ -219,12 +219,25 @@ int keys_command(const std::string &spec_path, bool as_json) {
     return guarded("keys", [&] {
         const LayerSpec spec = load_layer_spec(spec_path);
         nlohmann::json keys = nlohmann::json::array();
-        for (const ExpectedTensor &e : expected_weights(spec)) {
-            if (as_json) {
-                keys.push_back({{"key", e.key}, {"shape", e.shape}, {"dtype", e.dtype}, {"optional", e.optional}});
-            } else {
-                std::cout << e.key << " " << e.dtype << " " << shape_text(e.shape) << (e.optional ? " (optional)" : "")
-                          << "\n";
+        const std::vector<WeightForm> forms = expected_weight_forms(spec);
+        for (const WeightForm &form : forms) {
+            if (!as_json && forms.size() > 1)
+                std::cout << (&form == &forms.front() ? "" : "\n") << "the " << form.name << " form"
+                          << (&form == &forms.front() ? " (the default)" : "") << ":\n";
+            for (const ExpectedTensor &e : form.tensors) {
+                const std::string range =
+                    e.value_range ? " in [" + std::to_string(e.value_range->first) + ", " +
+                                        std::to_string(e.value_range->second) + "]"
+                                  : "";
+                if (as_json) {
+                    nlohmann::json entry = {{"key", e.key},           {"shape", e.shape}, {"dtype", e.dtype},
+                                            {"optional", e.optional}, {"form", form.name}};
+                    if (e.value_range) entry["range"] = {e.value_range->first, e.value_range->second};
+                    keys.push_back(entry);
+                } else {
+                    std::cout << e.key << " " << e.dtype << " " << shape_text(e.shape) << range
+                              << (e.optional ? " (optional)" : "") << "\n";
+                }
             }
         }
         if (as_json) std::cout << keys.dump() << "\n";
@@ -264,7 +277,7 @@ int list_command(const std::string &db_path) {
         for (const VariantDefinition *v : registered_variants()) {
             std::cout << "  " << v->name() << ": " << v->summary() << "\n";
             for (const VariantParam &p : v->params())
-                std::cout << "    field '" << p.name << "' (" << (p.integer ? "integer" : "number") << ")\n";
+                std::cout << "    field '" << p.name << "' (" << field_kind_text(p.kind) << ")\n";
             for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
         }
         std::cout << "targets:\n";

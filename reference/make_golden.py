@@ -48,14 +48,19 @@ def expected_keys(convforge, spec):
     return json.loads(out.stdout)
 
 
-def random_weights(keys, gen, with_optional):
-    """Every parameter random, none at its trivial init (BN included)."""
+def random_weights(keys, gen, with_optional, form=None):
+    """Every parameter random, none at its trivial init (BN included), in the
+    weight form named `form` (None: the first form listed, the default)."""
     w = {}
+    form = keys[0]["form"] if form is None else form
+    if not any(e["form"] == form for e in keys):
+        raise ValueError("no weight form %r among %s" % (form, sorted({e["form"] for e in keys})))
     for e in keys:
-        if e["optional"] and not with_optional:
+        if e["form"] != form or (e["optional"] and not with_optional):
             continue
-        if e["dtype"] == "I8":  # quantized weights
-            w[e["key"]] = torch.randint(-127, 128, e["shape"], generator=gen, dtype=torch.int8)
+        if e["dtype"] == "I8":  # quantized levels, inside the key's range where it has one
+            lo, hi = e.get("range", [-127, 127])
+            w[e["key"]] = torch.randint(lo, hi + 1, e["shape"], generator=gen, dtype=torch.int8)
             continue
         assert e["dtype"] == "F32", e
         r = torch.rand(*e["shape"], generator=gen) - 0.5
@@ -70,18 +75,20 @@ def random_weights(keys, gen, with_optional):
 
 
 def cases():
-    """Every case of every registered variant: (name, spec, NCHW input shape, with optional keys)."""
+    """Every case of every registered variant: (name, spec, NCHW input shape, with
+    optional keys, weight form or None for the default)."""
     out = []
     for variant in torch_reference.registered_variants():
         with open(os.path.join(torch_reference.ROOT, "tests", "cases", variant + ".json")) as f:
             for c in json.load(f)["cases"]:
-                out.append((c["name"], c["spec"], tuple(c["input"]), c.get("optional_weights", False)))
+                out.append((c["name"], c["spec"], tuple(c["input"]), c.get("optional_weights", False),
+                            c.get("weight_form")))
     return out
 
 
-def write_case(d, spec, shape, gen, convforge, with_optional=False):
+def write_case(d, spec, shape, gen, convforge, with_optional=False, form=None):
     os.makedirs(d, exist_ok=True)
-    w = random_weights(expected_keys(convforge, spec), gen, with_optional)
+    w = random_weights(expected_keys(convforge, spec), gen, with_optional, form)
     # Inputs carry a per-channel offset so channel mix-ups show, larger in each
     # image than in the one before, so that input-dependent paths (GAP, routing)
     # differ between the images of a batch.
@@ -113,8 +120,8 @@ def main():
         return
     os.makedirs(out_dir, exist_ok=True)
     names = []
-    for name, spec, shape, with_optional in cases():
-        write_case(os.path.join(out_dir, name), spec, shape, gen, convforge, with_optional)
+    for name, spec, shape, with_optional, form in cases():
+        write_case(os.path.join(out_dir, name), spec, shape, gen, convforge, with_optional, form)
         names.append(name)
     with open(os.path.join(out_dir, "cases.txt"), "w") as f:
         f.write("\n".join(names) + "\n")

@@ -25,7 +25,8 @@ std::vector<LayerCase> all_layer_cases() {
         for (const auto &c : table.at("cases")) {
             if (c.at("spec").at("variant") != variant) throw Error(path + ": case of another variant");
             cases.push_back({c.at("name").get<std::string>(), c.at("spec").dump(),
-                             c.at("input").get<std::vector<int64_t>>(), c.value("optional_weights", false)});
+                             c.at("input").get<std::vector<int64_t>>(), c.value("optional_weights", false),
+                             c.value("weight_form", std::string())});
         }
     }
     return cases;

@@ -12,6 +12,7 @@ struct LayerCase {
     std::string spec_json;
     std::vector<int64_t> input_shape;  // NCHW
     bool optional_weights = false;     // give the optional keys too (DO-Conv's d_diag)
+    std::string weight_form;           // the weights' form ("": the variant's default; DSConv's "float")
 };
 
 // Every case of every variant in variant_names(); throws when a table is missing.

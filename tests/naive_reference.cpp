@@ -77,8 +77,8 @@ Tensor naive_epilogue(const LayerSpec &s, const WeightMap &w, Tensor z) {
     return z;
 }
 
-WeightMap random_weights_for(const LayerSpec &s, unsigned seed, bool with_optional) {
-    return random_weights(s, seed, with_optional);
+WeightMap random_weights_for(const LayerSpec &s, unsigned seed, bool with_optional, const std::string &form) {
+    return random_weights(s, seed, with_optional, form);
 }
 
 Tensor random_input(const std::vector<int64_t> &shape, unsigned seed) {

@@ -23,7 +23,8 @@ Tensor naive_epilogue(const LayerSpec &spec, const WeightMap &weights, Tensor co
 
 // Random weights for every key the spec needs (the optional ones too when
 // asked), none at its trivial init.
-WeightMap random_weights_for(const LayerSpec &spec, unsigned seed, bool with_optional = false);
+WeightMap random_weights_for(const LayerSpec &spec, unsigned seed, bool with_optional = false,
+                             const std::string &form = "");
 Tensor random_input(const std::vector<int64_t> &shape, unsigned seed);
 
 // Image n of an NCHW batch, as a batch of one.

@@ -31,7 +31,7 @@ TEST(Gpu, CudaKernelsMatchReference) {
     for (const testing::LayerCase &c : testing::all_layer_cases()) {
         const LayerSpec s = parse_layer_spec(c.spec_json, c.name);
         const unsigned seed = unsigned(std::hash<std::string>{}(c.name));
-        const WeightMap w = testing::random_weights_for(s, seed, c.optional_weights);
+        const WeightMap w = testing::random_weights_for(s, seed, c.optional_weights, c.weight_form);
         const Tensor x = testing::random_input(c.input_shape, seed + 1);
         EXPECT_EQ(testing::compare(run_layer(prepare_layer(s, w), x), testing::naive_forward(s, w, x)), "") << c.name;
     }

@@ -15,7 +15,7 @@ TEST_P(VariantAgainstNaive, MatchesReference) {
     const testing::LayerCase &c = GetParam();
     const LayerSpec s = parse_layer_spec(c.spec_json, c.name);
     const unsigned seed = unsigned(std::hash<std::string>{}(c.name));
-    const WeightMap w = testing::random_weights_for(s, seed, c.optional_weights);
+    const WeightMap w = testing::random_weights_for(s, seed, c.optional_weights, c.weight_form);
     const Tensor x = testing::random_input(c.input_shape, seed + 1);
     EXPECT_EQ(testing::compare(run_layer(prepare_layer(s, w), x), testing::naive_forward(s, w, x)), "");
 }

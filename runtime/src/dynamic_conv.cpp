@@ -17,7 +17,7 @@ double default_experts(const LayerSpec &, const std::string &) { return 4; }
 
 }  // namespace
 
-VariantParam num_experts_param() { return {"num_experts", true, default_experts}; }
+VariantParam num_experts_param() { return {"num_experts", FieldKind::Integer, default_experts}; }
 
 int num_experts(const LayerSpec &s) { return int(variant_param(s, "num_experts")); }
 

@@ -1,5 +1,7 @@
 #include "layer_limits.h"
 
+#include <algorithm>
+
 #include "checked_size.h"
 #include "layer_weights.h"
 #include "limits.h"
@@ -16,10 +18,15 @@ void check_spec_sizes(const LayerSpec &s, const std::string &origin) {
     const int64_t reach = checked_add(checked_mul(s.dilation, int64_t(s.kernel_size) - 1, "kernel reach"), 1, "kernel reach");
     require_at_most(reach, limits::kMaxDimension, origin + ": kernel reach dilation * (kernel_size - 1) + 1", "pixels",
                     "an image dimension may have (2^30)");
+    // The largest of the forms the weights may come in (counted as 4-byte elements).
     int64_t weight_floats = 0;
-    for (const ExpectedTensor &e : expected_weights(s))
-        weight_floats = checked_add(weight_floats, kernel_tensor_floats(e.shape, origin + ": weight '" + e.key + "'"),
-                                    "weights");
+    for (const WeightForm &form : expected_weight_forms(s)) {
+        int64_t form_floats = 0;
+        for (const ExpectedTensor &e : form.tensors)
+            form_floats = checked_add(form_floats, kernel_tensor_floats(e.shape, origin + ": weight '" + e.key + "'"),
+                                      "weights");
+        weight_floats = std::max(weight_floats, form_floats);
+    }
     const int64_t total = checked_add(weight_floats, find_variant(s.variant).prepared_floats(s), "weights");
     require_at_most(bytes_of_floats(total, "weights"), limits::kMaxLayerBytes,
                     origin + ": the layer's weights, as read and as prepared,", "bytes", "a layer may hold (8 GiB)");

@@ -30,16 +30,60 @@ void require_finite(const std::string &key, const WeightTensor &t) {
 
 }  // namespace
 
-std::vector<ExpectedTensor> expected_weights(const LayerSpec &s) {
-    std::vector<ExpectedTensor> keys = find_variant(s.variant).weights(s);
+std::vector<WeightForm> expected_weight_forms(const LayerSpec &s) {
+    std::vector<WeightForm> forms = find_variant(s.variant).weight_forms(s);
     if (s.epilogue.batchnorm) {
-        for (ExpectedTensor &e : batchnorm_weights("bn", s.out_channels)) keys.push_back(std::move(e));
+        for (WeightForm &form : forms)
+            for (ExpectedTensor &e : batchnorm_weights("bn", s.out_channels)) form.tensors.push_back(std::move(e));
     }
-    return keys;
+    return forms;
 }
 
+std::vector<ExpectedTensor> expected_weights(const LayerSpec &s, const std::string &form) {
+    std::vector<WeightForm> forms = expected_weight_forms(s);
+    if (form.empty()) return forms.front().tensors;
+    std::string known;
+    for (WeightForm &f : forms) {
+        if (f.name == form) return f.tensors;
+        known += (known.empty() ? "'" : ", '") + f.name + "'";
+    }
+    throw Error("weights: a " + s.variant + " layer has no weight form " + excerpt(form) + " (its forms: " + known + ")");
+}
+
+namespace {
+
+// The form `weights` is written in: the one whose first key has the file's dtype.
+std::vector<ExpectedTensor> form_of(const LayerSpec &spec, const WeightMap &weights) {
+    std::vector<WeightForm> forms = expected_weight_forms(spec);
+    if (forms.size() == 1) return forms.front().tensors;
+    const std::string &key = forms.front().tensors.front().key;
+    const auto it = weights.find(key);
+    if (it == weights.end()) return forms.front().tensors;  // reported as missing, in the default form
+    std::string known;
+    for (WeightForm &f : forms) {
+        if (f.tensors.front().dtype == it->second.dtype) return f.tensors;
+        known += std::string(known.empty() ? "" : " or ") + f.tensors.front().dtype + " (the " + f.name + " form)";
+    }
+    throw Error("weights: key '" + key + "' has dtype " + excerpt(it->second.dtype) + "; a " + spec.variant +
+                " layer takes " + known);
+}
+
+// An integer level outside its range would index past a quantizer's table or
+// silently change the layer.
+void require_in_range(const ExpectedTensor &e, const WeightTensor &t) {
+    const auto [lo, hi] = *e.value_range;
+    for (size_t i = 0; i < t.bytes.size(); ++i) {
+        const int64_t v = int8_t(t.bytes[i]);
+        if (v < lo || v > hi)
+            throw Error("weights: key '" + e.key + "' entry " + std::to_string(i) + " is " + std::to_string(v) +
+                        ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+}
+
+}  // namespace
+
 void check_weights(const LayerSpec &spec, const WeightMap &weights) {
-    const auto expected = expected_weights(spec);
+    const auto expected = form_of(spec, weights);
     for (const auto &e : expected) {
         auto it = weights.find(e.key);
         if (it == weights.end()) {
@@ -57,6 +101,10 @@ void check_weights(const LayerSpec &spec, const WeightMap &weights) {
             throw Error("weights: key '" + e.key + "' holds " + std::to_string(it->second.bytes.size()) +
                         " bytes, but its shape needs " + std::to_string(bytes));
         if (e.dtype == "F32") require_finite(e.key, it->second);
+        if (e.value_range) {
+            if (e.dtype != "I8") throw Error("weights: key '" + e.key + "': value ranges are checked on I8 keys only");
+            require_in_range(e, it->second);
+        }
     }
     for (const auto &[key, tensor] : weights) {
         if (is_ignored_key(key)) continue;

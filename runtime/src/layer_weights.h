@@ -13,7 +13,9 @@ namespace convforge {
 // Bytes per element of a safetensors dtype convforge reads ("F32", "I8", "I64"); 0 otherwise.
 size_t dtype_size(const std::string &dtype);
 
-// Throws naming the key: missing, unknown, wrong dtype or wrong shape.
+// Throws naming the key: missing, unknown, wrong dtype or wrong shape, a float
+// not finite or an integer outside its range. Where the variant's weights come in
+// several forms, the file's dtype of their first key picks the form.
 // `*.num_batches_tracked` entries are accepted and ignored.
 void check_weights(const LayerSpec &spec, const WeightMap &weights);
 

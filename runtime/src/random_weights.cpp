@@ -8,18 +8,19 @@
 
 namespace convforge {
 
-WeightMap random_weights(const LayerSpec &spec, uint32_t seed, bool with_optional) {
+WeightMap random_weights(const LayerSpec &spec, uint32_t seed, bool with_optional, const std::string &form) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> centred(-0.5f, 0.5f), positive(0.5f, 1.5f);
     WeightMap w;
-    for (const ExpectedTensor &e : expected_weights(spec)) {
+    for (const ExpectedTensor &e : expected_weights(spec, form)) {
         if (e.optional && !with_optional) continue;
         WeightTensor t;
         t.dtype = e.dtype;
         t.shape = e.shape;
         const size_t count = size_t(element_count(e.shape, "weight '" + e.key + "'"));
-        if (e.dtype == "I8") {  // quantized levels in [-127, 127], as symmetric int8 quantizers make
-            std::uniform_int_distribution<int> level(-127, 127);
+        if (e.dtype == "I8") {  // quantized levels: in [-127, 127], as symmetric int8 quantizers make, or its range
+            const auto [lo, hi] = e.value_range.value_or(std::pair<int64_t, int64_t>{-127, 127});
+            std::uniform_int_distribution<int> level{int(lo), int(hi)};
             t.bytes.resize(count);
             for (uint8_t &b : t.bytes) b = uint8_t(int8_t(level(rng)));
         } else if (e.dtype == "F32") {

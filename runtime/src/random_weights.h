@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "convforge/convforge.h"
 
 namespace convforge {
 
-WeightMap random_weights(const LayerSpec &spec, uint32_t seed, bool with_optional = false);
+// In the weight form named `form` ("": the variant's default form).
+WeightMap random_weights(const LayerSpec &spec, uint32_t seed, bool with_optional = false, const std::string &form = "");
 
 }  // namespace convforge

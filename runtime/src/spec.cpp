@@ -112,9 +112,12 @@ EpilogueSpec parse_epilogue(const json &obj, const std::string &origin) {
 
 // A variant field's value in a spec built in code: what the parser accepts.
 void check_variant_param(const VariantParam &p, double value, const std::string &origin) {
-    if (!std::isfinite(value) || (p.integer && (value != std::floor(value) || std::fabs(value) > limits::kMaxSpecInteger)))
+    const bool integer = p.kind != FieldKind::Number;
+    const bool valid = std::isfinite(value) && (!integer || (value == std::floor(value) && std::fabs(value) <= limits::kMaxSpecInteger)) &&
+                       (p.kind != FieldKind::Boolean || value == 0 || value == 1);
+    if (!valid)
         throw Error(origin + ": field '" + p.name + "' is " + std::to_string(value) + ", not " +
-                    (p.integer ? "an integer in [-2^30, 2^30]" : "a finite number"));
+                    field_kind_text(p.kind));
 }
 
 }  // namespace
@@ -160,7 +163,12 @@ LayerSpec parse_layer_spec(const std::string &text, const std::string &origin) {
     s.bias = f.boolean("bias", false);
     if (f.has("epilogue")) s.epilogue = parse_epilogue(f.raw("epilogue"), origin);
     for (const VariantParam &p : variant.params()) {
-        if (f.has(p.name)) s.params[p.name] = p.integer ? f.integer(p.name, 0) : f.number(p.name, 0);
+        if (!f.has(p.name)) continue;
+        switch (p.kind) {
+        case FieldKind::Integer: s.params[p.name] = f.integer(p.name, 0); break;
+        case FieldKind::Boolean: s.params[p.name] = f.boolean(p.name, false) ? 1 : 0; break;
+        case FieldKind::Number: s.params[p.name] = f.number(p.name, 0); break;
+        }
     }
     apply_variant_defaults(s, origin);  // after every field is read: defaults may depend on any of them
     f.reject_unknown();

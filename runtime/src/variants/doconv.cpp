@@ -39,7 +39,7 @@ public:
         return "DO-Conv: W [O, C/g, d_mul] over a depthwise D [C, k*k, d_mul], folded to one conv";
     }
 
-    std::vector<VariantParam> params() const override { return {{"d_mul", true, default_d_mul}}; }
+    std::vector<VariantParam> params() const override { return {{"d_mul", FieldKind::Integer, default_d_mul}}; }
 
     void check(const LayerSpec &s, const std::string &origin) const override {
         const int64_t k2 = int64_t(s.kernel_size) * s.kernel_size;

@@ -49,10 +49,10 @@ public:
 
     std::vector<VariantParam> params() const override {
         return {num_experts_param(),
-                {"reduction", false, default_reduction},
-                {"min_channel", true, default_min_channel},
-                {"temperature", false, default_temperature},
-                {"attention_bn_eps", false, default_attention_eps}};
+                {"reduction", FieldKind::Number, default_reduction},
+                {"min_channel", FieldKind::Integer, default_min_channel},
+                {"temperature", FieldKind::Number, default_temperature},
+                {"attention_bn_eps", FieldKind::Number, default_attention_eps}};
     }
 
     void check(const LayerSpec &s, const std::string &origin) const override {

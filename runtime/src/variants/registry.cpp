@@ -64,6 +64,15 @@ std::vector<std::string> variant_names() {
     return names;
 }
 
+const char *field_kind_text(FieldKind kind) {
+    switch (kind) {
+    case FieldKind::Integer: return "an integer in [-2^30, 2^30]";
+    case FieldKind::Boolean: return "true or false";
+    case FieldKind::Number: break;
+    }
+    return "a finite number";
+}
+
 double variant_param(const LayerSpec &spec, const VariantParam &param, const std::string &origin) {
     const auto it = spec.params.find(param.name);
     return it != spec.params.end() ? it->second : param.default_value(spec, origin);

@@ -39,7 +39,7 @@ public:
         return "SPConv: split by ratio into a grouped 3x3 + pointwise branch and a 1x1 branch, softmax-mixed, fused";
     }
 
-    std::vector<VariantParam> params() const override { return {{"ratio", false, default_ratio}}; }
+    std::vector<VariantParam> params() const override { return {{"ratio", FieldKind::Number, default_ratio}}; }
     int default_groups() const override { return 2; }
 
     void check_groups(const LayerSpec &s, const std::string &origin) const override {

@@ -4,7 +4,9 @@
 // listed in registry.def; everything else asks the registry.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "convforge/convforge.h"
@@ -18,12 +20,27 @@ struct ExpectedTensor {
     std::vector<int64_t> shape;
     std::string dtype = "F32";
     bool optional = false;  // may be absent (e.g. DO-Conv's d_diag, rebuilt when missing)
+    // An integer tensor's allowed values, both ends included (DSConv's b-bit
+    // levels); none: every value of its dtype.
+    std::optional<std::pair<int64_t, int64_t>> value_range = std::nullopt;
 };
+
+// One way a variant's state_dict may be written, named for messages (DSConv's
+// "quantized" and "float"). The forms share their first tensor's key, each with
+// a dtype of its own: that key's dtype in the file tells which form it is.
+struct WeightForm {
+    std::string name;
+    std::vector<ExpectedTensor> tensors;
+};
+
+// How a spec writes a variant's field: any finite number, a JSON integer in
+// [-2^30, 2^30], or true / false (held in LayerSpec::params as 1 / 0).
+enum class FieldKind { Number, Integer, Boolean };
 
 // A spec field of the variant's own (LayerSpec::params).
 struct VariantParam {
     const char *name;
-    bool integer;  // a JSON integer in [-2^30, 2^30]; else any finite number
+    FieldKind kind;
     // Its value when the spec leaves it out; throws naming why when there is none.
     double (*default_value)(const LayerSpec &spec, const std::string &origin);
 };
@@ -69,8 +86,11 @@ public:
     // the prepared constants: by default one zero-padded copy of the input.
     virtual int64_t working_floats(const LayerSpec &spec, const std::vector<int64_t> &input_shape) const;
     // Its own state_dict entries, bias included; the epilogue's are added by
-    // expected_weights().
+    // expected_weights(). With several forms, the first form's.
     virtual std::vector<ExpectedTensor> weights(const LayerSpec &spec) const = 0;
+    // Every form its state_dict may take, the first the default (what random
+    // weights are made in); by default the one form weights() lists.
+    virtual std::vector<WeightForm> weight_forms(const LayerSpec &spec) const { return {{"", weights(spec)}}; }
     // 4-byte elements prepare() holds at its peak, besides the weights as read:
     // the program's constants and its working copies. The size checks bound it
     // before anything is read or allocated.
@@ -95,6 +115,9 @@ const std::vector<const VariantDefinition *> &registered_variants();
 // the known ones.
 BuiltinKernel find_builtin_kernel(const std::string &name);
 
+// What a field of that kind must be, for messages: "an integer in [-2^30, 2^30]".
+const char *field_kind_text(FieldKind kind);
+
 // A variant field's value: the spec's, else the variant's default.
 double variant_param(const LayerSpec &spec, const VariantParam &param, const std::string &origin = "layer spec");
 double variant_param(const LayerSpec &spec, const char *name, const std::string &origin = "layer spec");
@@ -102,7 +125,10 @@ double variant_param(const LayerSpec &spec, const char *name, const std::string 
 // Gives every field of the spec's variant that the spec leaves out its default.
 void apply_variant_defaults(LayerSpec &spec, const std::string &origin = "layer spec");
 
-// Every tensor the layer reads: the variant's own and the epilogue's.
-std::vector<ExpectedTensor> expected_weights(const LayerSpec &spec);
+// Every tensor the layer reads, the variant's own and the epilogue's, in each
+// form its weights may take (the first the default).
+std::vector<WeightForm> expected_weight_forms(const LayerSpec &spec);
+// Those of the form named `form` ("": the default form); throws naming the forms.
+std::vector<ExpectedTensor> expected_weights(const LayerSpec &spec, const std::string &form = "");
 
 }  // namespace convforge

@@ -1,0 +1,51 @@
+"""dsconv: DSConv (distribution shift convolution), exact mode (float activations),
+from VARIANTS.md and the official engine: a quantized kernel (int8 levels + alpha
+per output channel, block of input channels and tap) or a float one quantized as
+the engine does; the kernel and channel distribution shifts; then a float conv."""
+import torch
+import torch.nn.functional as F
+
+from torch_reference import epilogue, geometry
+
+
+def quantize(weight, bits, block_size):
+    """Per (o, block, tap): a = the entry of largest |w| (first of equals, sign kept),
+    q = clamp(round(w * (-2^(b-1) / a))), alpha = sum(w q) / sum(q^2)."""
+    lowest, highest = -2 ** (bits - 1), 2 ** (bits - 1) - 1
+    out_channels, channels = weight.shape[0], weight.shape[1]
+    blocks = -(-channels // block_size)
+    q = torch.zeros_like(weight)
+    alpha = torch.zeros(out_channels, blocks, weight.shape[2], weight.shape[3])
+    for b in range(blocks):
+        w = weight[:, b * block_size:(b + 1) * block_size]
+        a = w.gather(1, w.abs().argmax(dim=1, keepdim=True))
+        zero = a == 0
+        scale = torch.where(zero, torch.zeros_like(a), torch.tensor(float(lowest)) / torch.where(zero, torch.ones_like(a), a))
+        level = torch.clamp(torch.round(w * scale), lowest, highest)
+        q[:, b * block_size:(b + 1) * block_size] = level
+        num, den = (w * level).sum(dim=1), (level * level).sum(dim=1)
+        alpha[:, b] = torch.where(den == 0, torch.zeros_like(num), num / torch.where(den == 0, torch.ones_like(den), den))
+    return q, alpha
+
+
+def kernel(spec, w):
+    bits, block_size = spec["bits"], spec.get("block_size", 32)
+    weight = w["weight"]
+    if weight.dtype == torch.int8:
+        q, alpha = weight.float(), w["alpha"]
+    else:
+        q, alpha = quantize(weight, bits, block_size)
+    block_of = torch.arange(q.shape[1]) // block_size
+    k = alpha[:, block_of] * q
+    if spec.get("kds_bias", False):
+        k = k + w["KDSb"][:, block_of]
+    if spec.get("cds", False):
+        k = w["CDSw"].reshape(-1, 1, 1, 1) * k + w["CDSb"].reshape(-1, 1, 1, 1)
+    return k
+
+
+def forward(spec, w, x):
+    if spec.get("activation_bits", 0) != 0:
+        raise ValueError("dsconv integer mode (activation_bits 8) has no reference yet")
+    z = F.conv2d(x, kernel(spec, w), w.get("bias") if spec.get("bias", False) else None, **geometry(spec))
+    return epilogue(z, spec, w)

@@ -1,0 +1,52 @@
+#include "dsconv_kernel.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace convforge {
+
+BlockQuantizedKernel quantize_kernel(const std::vector<float> &weight, const KernelBlocks &b, int bits) {
+    const int lowest = -(1 << (bits - 1)), highest = (1 << (bits - 1)) - 1;
+    BlockQuantizedKernel q{std::vector<int8_t>(weight.size()), std::vector<float>(size_t(b.out_channels) * b.count() * b.taps)};
+    auto index = [&](int o, int j, int t) { return (size_t(o) * b.channels + j) * b.taps + t; };
+    for (int o = 0; o < b.out_channels; ++o)
+        for (int block = 0; block < b.count(); ++block) {
+            const int first = block * b.block_size, end = std::min(first + b.block_size, b.channels);
+            for (int t = 0; t < b.taps; ++t) {
+                float largest = 0;
+                for (int j = first; j < end; ++j)
+                    if (std::fabs(weight[index(o, j, t)]) > std::fabs(largest)) largest = weight[index(o, j, t)];
+                // float32 throughout, as the engine's tensors are: the scale, then
+                // each product, then rounding half to even.
+                const float scale = largest == 0 ? 0.0f : float(lowest) / largest;
+                double wq = 0, qq = 0;
+                for (int j = first; j < end; ++j) {
+                    const float w = weight[index(o, j, t)];
+                    const float level = std::clamp(std::nearbyint(w * scale), float(lowest), float(highest));
+                    q.levels[index(o, j, t)] = int8_t(level);
+                    wq += double(w) * level;
+                    qq += double(level) * level;
+                }
+                q.alpha[b.at(o, block, t)] = qq == 0 ? 0.0f : float(wq / qq);
+            }
+        }
+    return q;
+}
+
+std::vector<float> expand_kernel(const BlockQuantizedKernel &kernel, const KernelBlocks &b,
+                                 const std::vector<float> *kds_bias, const std::vector<float> *cds_weight,
+                                 const std::vector<float> *cds_bias) {
+    std::vector<float> w(kernel.levels.size());
+    for (int o = 0; o < b.out_channels; ++o)
+        for (int j = 0; j < b.channels; ++j)
+            for (int t = 0; t < b.taps; ++t) {
+                const size_t blocked = b.at(o, j / b.block_size, t);
+                float v = kernel.alpha[blocked] * float(kernel.levels[(size_t(o) * b.channels + j) * b.taps + t]);
+                if (kds_bias) v += (*kds_bias)[blocked];
+                if (cds_weight) v = (*cds_weight)[o] * v + (*cds_bias)[o];
+                w[(size_t(o) * b.channels + j) * b.taps + t] = v;
+            }
+    return w;
+}
+
+}  // namespace convforge

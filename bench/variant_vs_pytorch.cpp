@@ -10,7 +10,9 @@
 // 256 14x14, 128 56x56 stride 2), batch 1 and 8, 1 and 2 threads; prints a
 // markdown table of medians in ms and their ratios.
 //
-// usage: convforge_vs_pytorch --variant NAME [--quick] [--convforge PATH] [--db PATH]
+// usage: convforge_vs_pytorch --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH]
+// (--fields: the variant's own spec fields, e.g. '"bits": 8, "activation_bits": 8'
+// for DSConv, whose bits have no default)
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -23,6 +25,7 @@
 #include "python_worker.h"
 #include "../driver/kernel_loader.h"
 #include "../runtime/src/random_weights.h"
+#include "../runtime/src/variants/variant.h"
 #include "../schedules/schedule_database.h"
 
 namespace {
@@ -39,12 +42,13 @@ struct Shape {
 
 const Shape kShapes[] = {{64, 56, 1}, {128, 28, 1}, {256, 14, 1}, {128, 56, 2}};
 
-// Every field but the geometry at its default: the variant's own (SPConv's ratio
-// 0.5 and 2 groups) and no bias (SPConv takes none; the conv's costs nothing).
-std::string spec_json(const std::string &variant, const Shape &s) {
+// Every field but the geometry and `fields` at its default: the variant's own
+// (SPConv's ratio 0.5 and 2 groups) and no bias (SPConv takes none; the conv's
+// costs nothing).
+std::string spec_json(const std::string &variant, const Shape &s, const std::string &fields) {
     return "{\"variant\": \"" + variant + "\", \"in_channels\": " + std::to_string(s.channels) +
            ", \"out_channels\": " + std::to_string(s.channels) + ", \"kernel_size\": 3, \"stride\": " +
-           std::to_string(s.stride) + "}";
+           std::to_string(s.stride) + (fields.empty() ? "" : ", " + fields) + "}";
 }
 
 // Runs reference/torch_reference.forward on a spec and weights it is told of.
@@ -101,16 +105,17 @@ struct Layer {
     PreparedLayer prepared;
     std::unique_ptr<LoadedKernel> kernel;
 
-    Layer(const std::string &variant, const Shape &s, int batch, const std::string &dir, const KernelBuild &build,
-          const std::string &db) {
+    Layer(const std::string &variant, const std::string &fields, const Shape &s, int batch, const std::string &dir,
+          const KernelBuild &build, const std::string &db) {
         spec_path = dir + "/" + variant + ".json";
         weights_path = dir + "/" + variant + ".safetensors";
-        std::ofstream(spec_path) << spec_json(variant, s);
+        std::ofstream(spec_path) << spec_json(variant, s, fields);
         const LayerSpec spec = load_layer_spec(spec_path);
         const WeightMap w = random_weights(spec, 20261202, true);
         save_safetensors(weights_path, w);
         prepared = prepare_layer(spec, w);
-        kernel = std::make_unique<LoadedKernel>(build, spec_path, this_machine_target(), db, dir, variant,
+        const std::string target = this_machine_target(find_variant(spec.variant).layer_kernel(spec));
+        kernel = std::make_unique<LoadedKernel>(build, spec_path, target, db, dir, variant,
                                                 std::vector<std::string>{"--estimate", run_size_text({batch, s.size, s.size})});
     }
 };
@@ -124,12 +129,14 @@ std::string ratio(double a, double b) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string variant, convforge_bin, db = CONVFORGE_SCHEDULE_DB;
+    std::string variant, fields, convforge_bin, db = CONVFORGE_SCHEDULE_DB;
     bool quick = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--variant" && i + 1 < argc) {
             variant = argv[++i];
+        } else if (a == "--fields" && i + 1 < argc) {
+            fields = argv[++i];
         } else if (a == "--quick") {
             quick = true;
         } else if (a == "--convforge" && i + 1 < argc) {
@@ -137,7 +144,8 @@ int main(int argc, char **argv) {
         } else if (a == "--db" && i + 1 < argc) {
             db = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s --variant NAME [--quick] [--convforge PATH] [--db PATH]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -153,10 +161,10 @@ int main(int argc, char **argv) {
         PythonWorker torch_variant(worker_script().c_str()), torch_conv(worker_script().c_str());
         if (!torch_variant.ok() || !torch_conv.ok()) throw Error("python3 with torch is not available");
         const int rounds = quick ? 5 : 21;
-        std::printf("%s against PyTorch %s (python3-torch) and convforge's conv; kernels emitted for %s, records "
-                    "from %s; medians of %d interleaved rounds\n\n",
-                    variant.c_str(), torch_variant.request("version").c_str(), this_machine_target().c_str(), db.c_str(),
-                    rounds);
+        std::printf("%s%s against PyTorch %s (python3-torch) and convforge's conv; kernels emitted for this CPU's "
+                    "sub-target of the x86-64 library (conv: %s), records from %s; medians of %d interleaved rounds\n\n",
+                    variant.c_str(), fields.empty() ? "" : (" {" + fields + "}").c_str(),
+                    torch_variant.request("version").c_str(), this_machine_target().c_str(), db.c_str(), rounds);
         std::printf("| layer | batch | threads | convforge %s ms | convforge conv ms | %s / conv | PyTorch %s ms | "
                     "PyTorch conv ms | PyTorch %s / convforge %s |\n|---|---|---|---|---|---|---|---|---|\n",
                     variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str());
@@ -164,8 +172,8 @@ int main(int argc, char **argv) {
         for (const Shape &s : kShapes) {
             for (int batch : {1, 8}) {
                 ScratchDirectory scratch;
-                const Layer mine(variant, s, batch, scratch.path(), build, db);
-                const Layer conv("conv", s, batch, scratch.path(), build, db);
+                const Layer mine(variant, fields, s, batch, scratch.path(), build, db);
+                const Layer conv("conv", "", s, batch, scratch.path(), build, db);
                 Tensor x;
                 x.shape = {batch, s.channels, s.size, s.size};
                 x.data.assign(size_t(batch) * s.channels * s.size * s.size, 0.0f);

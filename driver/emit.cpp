@@ -37,6 +37,22 @@ const std::vector<NamedTarget> kTargets = {
      "NVIDIA GPU via CUDA, PTX for sm_70 and newer, x86-64 host"},
 };
 
+// Halide 14's only VNNI feature is avx512_sapphirerapids, which needs the whole
+// AVX-512 chain named (../shared facts: without plain avx512 its dot-product
+// wrappers do not link). Halide's dispatch takes it where the CPU has Cannon Lake
+// features, VNNI and BF16 (Sapphire Rapids, Cooper Lake, Zen 4 and 5).
+const char *const kX86DotProductTarget =
+    "x86-64-linux-avx-avx2-avx512-avx512_skylake-avx512_cannonlake-avx512_sapphirerapids-f16c-fma-sse41";
+
+}  // namespace
+
+std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan) {
+    if (!plan.int8_dot_products || name != "x86-64-linux") return halide_target;
+    return std::string(kX86DotProductTarget) + "," + halide_target;
+}
+
+namespace {
+
 std::string resolve_target(const std::string &name, std::string *runtime_target) {
     for (const auto &t : kTargets) {
         if (name == t.name) {
@@ -189,10 +205,11 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
         const auto &[halide_target, runtime_target] = resolved[t];
         const std::string dir = out.staging_dir(o.flat ? "" : targets[t]);
         if (o.with_kernel) {
+            const std::string kernel_targets = targets_for_plan(targets[t], halide_target, plan);
             std::vector<std::string> args = {"-g", plan.generator, "-f", o.name, "-n", o.name, "-o", dir,
                                              "-e", "static_library,c_header",
-                                             "target=" + with_feature(halide_target, "no_runtime")};
-            const std::string knobs = knobs_for(halide_target, plan, size, db.get(), o.schedule_db, warnings);
+                                             "target=" + with_feature(kernel_targets, "no_runtime")};
+            const std::string knobs = knobs_for(kernel_targets, plan, size, db.get(), o.schedule_db, warnings);
             if (!knobs.empty()) args.push_back("knobs=" + knobs);  // GenGen rejects an empty value
             args.insert(args.end(), plan.params.begin(), plan.params.end());
             if (!o.autoscheduler.empty()) add_autoscheduler(args, o, size);

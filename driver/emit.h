@@ -8,6 +8,8 @@
 
 namespace convforge {
 
+struct KernelPlan;
+
 struct EmitOptions {
     std::string spec_path;        // emit one layer, geometry fixed from its spec
     std::string builtin_kernel;   // or: a shape-generic kernel the runtime links, by name
@@ -35,6 +37,10 @@ struct NamedTarget {
     const char *about;
 };
 const std::vector<NamedTarget> &named_targets();
+// The Halide targets a kernel of `plan` is compiled for under the named target
+// `name` (resolved to `halide_target`): x86-64-linux gains the VNNI sub-target
+// for kernels of int8 dot products.
+std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan);
 
 // Throws std::runtime_error naming the problem; writes what it wrote to `log` and
 // schedule-database misses to `warnings`.

@@ -18,6 +18,7 @@
 
 #include "Halide.h"
 #include "emit.h"
+#include "../runtime/src/variants/variant.h"
 
 namespace convforge {
 
@@ -27,14 +28,15 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// The sub-target of the shipped x86-64 library this CPU runs (so the tuned kernel
-// is compiled as the one users link), else this machine's own target.
-std::string this_machine_target_impl() {
+// The sub-target of the shipped x86-64 library (for kernels of `plan`) this CPU
+// runs, so the tuned kernel is compiled as the one users link; else this
+// machine's own target.
+std::string this_machine_target_impl(const KernelPlan &plan) {
     const Halide::Target host = Halide::get_host_target();
     if (host.arch == Halide::Target::ARM) return "arm-64-linux";
     for (const NamedTarget &t : named_targets()) {
         if (std::string(t.name) != "x86-64-linux") continue;
-        std::stringstream list(t.halide_target);
+        std::stringstream list(targets_for_plan(t.name, t.halide_target, plan));
         std::string sub;
         while (std::getline(list, sub, ',')) {
             const Halide::Target candidate(sub);
@@ -89,7 +91,8 @@ std::string last_line(const std::string &path) {
 
 }  // namespace
 
-std::string this_machine_target() { return this_machine_target_impl(); }
+std::string this_machine_target(const KernelPlan &plan) { return this_machine_target_impl(plan); }
+std::string this_machine_target() { return this_machine_target_impl(KernelPlan()); }
 
 LoadedKernel::LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
                            const std::string &schedule_db, const std::string &dir, const std::string &name,

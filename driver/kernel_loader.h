@@ -12,9 +12,13 @@
 
 namespace convforge {
 
-// The sub-target of the shipped x86-64 library this CPU runs, else this machine's
-// own target: what a kernel is tuned and timed for by default.
-std::string this_machine_target();
+struct KernelPlan;
+
+// The sub-target of the shipped x86-64 library this CPU runs for kernels of
+// `plan` (those of int8 dot products have one more), else this machine's own
+// target: what a kernel is tuned and timed for by default.
+std::string this_machine_target(const KernelPlan &plan);
+std::string this_machine_target();  // for kernels without int8 dot products
 
 struct KernelBuild {
     std::string self;            // this executable

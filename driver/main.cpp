@@ -51,7 +51,7 @@ struct EmittedForBench {
     std::unique_ptr<LoadedKernel> loaded;
 
     EmittedForBench(const LayerSpec &spec, const BenchOptions &o, const std::string &db_path)
-        : target(this_machine_target()) {
+        : target(this_machine_target(find_variant(spec.variant).layer_kernel(spec))) {
         const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
         const std::string key = target_facts(Halide::Target(target)).database_key;
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
@@ -277,7 +277,7 @@ int list_command(const std::string &db_path) {
         for (const VariantDefinition *v : registered_variants()) {
             std::cout << "  " << v->name() << ": " << v->summary() << "\n";
             for (const VariantParam &p : v->params())
-                std::cout << "    field '" << p.name << "' (" << field_kind_text(p.kind) << ")\n";
+                std::cout << "    field '" << p.name << "' (" << (p.kind == FieldKind::Integer ? "integer" : p.kind == FieldKind::Boolean ? "boolean" : "number") << ")\n";
             for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
         }
         std::cout << "targets:\n";

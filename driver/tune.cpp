@@ -81,7 +81,7 @@ public:
         spec_ = load_layer_spec(o_.spec_path);
         const VariantDefinition &variant = find_variant(spec_.variant);
         plan_ = variant.layer_kernel(spec_);
-        target_ = o_.target.empty() ? this_machine_target() : o_.target;
+        target_ = o_.target.empty() ? this_machine_target(plan_) : o_.target;
         if (!Halide::Target::validate_target_string(target_))
             throw Error("tune: " + target_ + " is not a Halide target string");
         facts_ = target_facts(Halide::Target(target_));

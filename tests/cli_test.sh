@@ -208,16 +208,17 @@ printf '{"variant": "odconv", "in_channels": 8, "out_channels": 16, "kernel_size
 check_fails "odconv temperature 0" "temperature must be positive" "$work/y.npy" \
     run "$work/od_t0.json" "$odc/weights.safetensors" "$odc/input.npy" "$work/y.npy"
 
-# DSConv through the driver, in both weight forms; a level outside its bits and
-# integer mode (not built yet) are errors that leave nothing behind.
+# DSConv through the driver, in both weight forms and both modes; a level outside
+# its bits and an integer-mode block too large are errors that leave nothing behind.
 through_driver dsconv dsconv_b8_quantized_ragged 9 11
 through_driver dsconv dsconv_b8_float_s2_kds_cds 9 11
 dsc="$golden/dsconv_b8_quantized_ragged"
 sed 's/"bits": 8/"bits": 2/' "$dsc/spec.json" >"$work/ds_b2.json"
 check_fails "dsconv levels outside 2 bits" "outside [-2, 1]" "$work/y.npy" \
     run "$work/ds_b2.json" "$dsc/weights.safetensors" "$dsc/input.npy" "$work/y.npy"
-sed 's/"activation_bits": 0/"activation_bits": 8/' "$dsc/spec.json" >"$work/ds_int.json"
-check_fails "dsconv integer mode" "integer mode (activation_bits 8) is not built yet" "$work/emitted/host/ds.a" \
+through_driver dsconv_int dsconv_int_b3_float_g2_s2_cds 9 11
+sed 's/"activation_bits": 0/"activation_bits": 8, "block_size": 2048/' "$dsc/spec.json" >"$work/ds_int.json"
+check_fails "dsconv integer mode block" "at most 1024 in integer mode" "$work/emitted/host/ds.a" \
     "$cf" emit --spec "$work/ds_int.json" --target host --out "$work/emitted" --name ds
 
 finish CLI

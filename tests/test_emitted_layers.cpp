@@ -11,6 +11,8 @@
 #include "emitted_odconv_depthwise_layer.h"
 #include "emitted_odconv_per_image_layer.h"
 #include "emitted_dense_one_pass_layer.h"
+#include "emitted_dsconv_int_grouped_layer.h"
+#include "emitted_dsconv_int_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
 #include "emitted_saconv_per_image_layer.h"
@@ -112,6 +114,14 @@ TEST(EmittedLayer, OdconvMatchesReference) {
     expect_matches_reference("odconv_dense.json", CONVFORGE_EMITTED_KERNEL(emitted_odconv_dense_layer), {3, 24, 13, 11});
     expect_matches_reference("odconv_depthwise.json", CONVFORGE_EMITTED_KERNEL(emitted_odconv_depthwise_layer),
                              {3, 24, 13, 11});
+}
+
+// DSConv's integer mode emitted for one layer: the block size and geometry fixed,
+// ragged blocks padded to 4 channels, a grouped layer as one call per group.
+TEST(EmittedLayer, DsconvIntegerModeMatchesReference) {
+    expect_matches_reference("dsconv_int.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_layer), {2, 20, 9, 11});
+    expect_matches_reference("dsconv_int_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_grouped_layer),
+                             {3, 16, 13, 10});
 }
 
 // 20 output channels in groups of 10: register tiles straddle the groups and the

@@ -52,16 +52,23 @@ std::vector<ExpectedTensor> expected_weights(const LayerSpec &s, const std::stri
 
 namespace {
 
-// The form `weights` is written in: the one whose first key has the file's dtype.
-std::vector<ExpectedTensor> form_of(const LayerSpec &spec, const WeightMap &weights) {
+// The form `weights` is written in: the one whose first key has the file's dtype;
+// `where` says which, for messages, when there are several.
+std::vector<ExpectedTensor> form_of(const LayerSpec &spec, const WeightMap &weights, std::string &where) {
     std::vector<WeightForm> forms = expected_weight_forms(spec);
     if (forms.size() == 1) return forms.front().tensors;
     const std::string &key = forms.front().tensors.front().key;
     const auto it = weights.find(key);
-    if (it == weights.end()) return forms.front().tensors;  // reported as missing, in the default form
+    if (it == weights.end()) {  // reported as missing, in the default form
+        where = " (the " + forms.front().name + " form's; its '" + key + "' is " + forms.front().tensors.front().dtype + ")";
+        return forms.front().tensors;
+    }
     std::string known;
     for (WeightForm &f : forms) {
-        if (f.tensors.front().dtype == it->second.dtype) return f.tensors;
+        if (f.tensors.front().dtype == it->second.dtype) {
+            where = " in the " + f.name + " form (its '" + key + "' is " + it->second.dtype + ")";
+            return f.tensors;
+        }
         known += std::string(known.empty() ? "" : " or ") + f.tensors.front().dtype + " (the " + f.name + " form)";
     }
     throw Error("weights: key '" + key + "' has dtype " + excerpt(it->second.dtype) + "; a " + spec.variant +
@@ -83,12 +90,13 @@ void require_in_range(const ExpectedTensor &e, const WeightTensor &t) {
 }  // namespace
 
 void check_weights(const LayerSpec &spec, const WeightMap &weights) {
-    const auto expected = form_of(spec, weights);
+    std::string form;
+    const auto expected = form_of(spec, weights, form);
     for (const auto &e : expected) {
         auto it = weights.find(e.key);
         if (it == weights.end()) {
             if (e.optional) continue;
-            throw Error("weights: missing key '" + e.key + "' (expected shape " + shape_text(e.shape) + ")");
+            throw Error("weights: missing key '" + e.key + "' (expected shape " + shape_text(e.shape) + ")" + form);
         }
         if (it->second.dtype != e.dtype)
             throw Error("weights: key '" + e.key + "' has dtype " + excerpt(it->second.dtype) + ", expected " + e.dtype);
@@ -110,7 +118,7 @@ void check_weights(const LayerSpec &spec, const WeightMap &weights) {
         if (is_ignored_key(key)) continue;
         bool known = false;
         for (const auto &e : expected) known = known || e.key == key;
-        if (!known) throw Error("weights: unexpected key " + excerpt(key) + " for a " + spec.variant + " layer");
+        if (!known) throw Error("weights: unexpected key " + excerpt(key) + " for a " + spec.variant + " layer" + form);
     }
 }
 

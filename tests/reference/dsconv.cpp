@@ -1,7 +1,9 @@
 // DSConv's reference: every tap's weight computed on its own from the
-// definition. In the float form, the entry's block is scanned for its largest
+// definition; in integer mode, the input made block floating point first, value
+// by value, and then the same float conv (the kernel sums integers per block). In the float form, the entry's block is scanned for its largest
 // magnitude and the entry's level and its block's alpha are found from it each
 // time; the runtime quantizes whole blocks once (runtime/src/variants/dsconv_kernel.cpp).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -27,8 +29,10 @@ Tensor naive_dsconv(const LayerSpec &s, const WeightMap &w, const Tensor &x) {
         for (int i = first; i < end; ++i)
             if (std::fabs(weight[at(o, i, m)]) > std::fabs(largest)) largest = weight[at(o, i, m)];
         if (largest == 0) return 0.0;
-        const float scaled = weight[at(o, j, m)] * (float(lowest) / largest);
-        return std::min(std::max(double(std::nearbyint(scaled)), lowest), highest);
+        const float scale = float(lowest) / largest;  // in double when it overflows float
+        const double scaled = std::isfinite(scale) ? double(weight[at(o, j, m)] * scale)
+                                                   : double(weight[at(o, j, m)]) * lowest / largest;
+        return std::min(std::max(std::nearbyint(scaled), lowest), highest);
     };
     auto block_alpha = [&](int o, int j, int m) {
         if (quantized) return double(alpha[(size_t(o) * blocks + j / B) * k2 + m]);
@@ -47,7 +51,37 @@ Tensor naive_dsconv(const LayerSpec &s, const WeightMap &w, const Tensor &x) {
     const std::vector<float> kds_bias = kds ? w.at("KDSb").as_float() : std::vector<float>();
     const std::vector<float> cds_weight = cds ? w.at("CDSw").as_float() : std::vector<float>();
     const std::vector<float> cds_bias = cds ? w.at("CDSb").as_float() : std::vector<float>();
-    return naive_plain_conv(s, w, x, [&](int o, int j, int m) {
+    // Integer mode: the block floating point input x^ (each pixel's block shares an
+    // exponent, from frexp: exact where log2 would round), then the same conv.
+    const int m_bits = int(variant_param(s, "activation_bits"));
+    Tensor xq = x;
+    if (m_bits) {
+        const int N = int(x.shape[0]), H = int(x.shape[2]), W = int(x.shape[3]);
+        for (int n = 0; n < N; ++n)
+            for (int g = 0; g < s.groups; ++g)
+                for (int first = 0; first < Cg; first += B)
+                    for (int p = 0; p < H * W; ++p) {
+                        auto value = [&](int j) -> float & {
+                            return xq.data[(size_t(n) * s.in_channels + g * Cg + j) * H * W + p];
+                        };
+                        const int end = std::min(first + B, Cg);
+                        int e = 0;
+                        bool any = false;
+                        for (int j = first; j < end; ++j) {
+                            if (value(j) == 0) continue;
+                            int exponent;
+                            std::frexp(value(j), &exponent);
+                            e = any ? std::max(e, exponent - 1) : exponent - 1;
+                            any = true;
+                        }
+                        const double top = std::ldexp(1.0, m_bits - 1);
+                        for (int j = first; j < end; ++j) {
+                            const double q = std::nearbyint(std::ldexp(double(value(j)), m_bits - 2 - e));
+                            value(j) = float(std::ldexp(std::min(std::max(q, -top), top - 1), e - (m_bits - 2)));
+                        }
+                    }
+    }
+    return naive_plain_conv(s, w, xq, [&](int o, int j, int m) {
         double v = block_alpha(o, j, m) * vqk(o, j, m);
         if (kds) v += kds_bias[(size_t(o) * blocks + j / B) * k2 + m];
         return cds ? cds_weight[o] * v + cds_bias[o] : v;

@@ -39,8 +39,11 @@ TEST(DsconvSpec, FieldRules) {
     expect_error([] { parse_layer_spec(dsconv_json(R"("bits":4,"block_size":0)")); }, {"'block_size' must be >= 1"});
     expect_error([] { parse_layer_spec(dsconv_json(R"("bits":4,"activation_bits":4)")); },
                  {"'activation_bits' must be 0 (float activations) or 8", "got 4"});
-    expect_error([] { parse_layer_spec(dsconv_json(R"("bits":4,"activation_bits":8)")); },
-                 {"integer mode (activation_bits 8) is not built yet"});
+    // Integer mode's int32 block sums stay exact up to blocks of 1024 channels.
+    EXPECT_NO_THROW(parse_layer_spec(dsconv_json(R"("bits":4,"activation_bits":8,"block_size":1024)")));
+    expect_error([] { parse_layer_spec(dsconv_json(R"("bits":4,"activation_bits":8,"block_size":1025)")); },
+                 {"'block_size' must be at most 1024 in integer mode", "got 1025"});
+    EXPECT_NO_THROW(parse_layer_spec(dsconv_json(R"("bits":4,"block_size":1025)")));
 }
 // Boolean fields take true or false, nothing else, and specs built in code too.
 TEST(DsconvSpec, BooleanFields) {
@@ -88,10 +91,13 @@ TEST(DsconvWeights, TheFilesFormIsCheckedWhole) {
     // A float kernel with an alpha, or levels without one.
     WeightMap mixed = floating;
     mixed["alpha"] = quantized.at("alpha");
-    expect_error([&] { check_weights(s, mixed); }, {"unexpected key 'alpha'"});
+    expect_error([&] { check_weights(s, mixed); }, {"unexpected key 'alpha'", "in the float form (its 'weight' is F32)"});
     WeightMap bare = quantized;
     bare.erase("alpha");
-    expect_error([&] { check_weights(s, bare); }, {"missing key 'alpha'"});
+    expect_error([&] { check_weights(s, bare); }, {"missing key 'alpha'", "in the quantized form (its 'weight' is I8)"});
+    WeightMap none = quantized;
+    none.erase("weight");
+    expect_error([&] { check_weights(s, none); }, {"missing key 'weight'", "the quantized form's; its 'weight' is I8"});
     WeightMap wide = quantized;
     wide["weight"].dtype = "I64";
     expect_error([&] { check_weights(s, wide); },
@@ -135,6 +141,17 @@ TEST(DsconvQuantizer, TheLargestEntryKeepsItsSign) {
     EXPECT_EQ(q.levels, (std::vector<int8_t>{-2, 1, 0}));
     EXPECT_FLOAT_EQ(q.alpha[0], float((0.5 * -2 + -0.5 * 1) / 5.0));
 }
+// A block so small that -2^(b-1) / a overflows float still gets finite levels
+// (in double): 8 bits, a = -2e-37 (below 128 / FLT_MAX), {a, 0, a / 2} -> {-128, 0, -64},
+// alpha = -a / 128 (a float subnormal: 1e-5 of its value is its precision).
+TEST(DsconvQuantizer, TinyBlocksStayFinite) {
+    const KernelBlocks blocks{1, 3, 1, 3};
+    const float a = -2e-37f;
+    const BlockQuantizedKernel q = quantize_kernel({a, 0.0f, a / 2}, blocks, 8);
+    EXPECT_EQ(q.levels, (std::vector<int8_t>{-128, 0, -64}));
+    EXPECT_TRUE(std::isfinite(q.alpha[0]));
+    EXPECT_NEAR(double(q.alpha[0]) * -128, a, 1e-5 * std::fabs(a));
+}
 // Blocks run along each (o, tap) separately: the same channels at another tap or
 // output channel have their own largest entry.
 TEST(DsconvQuantizer, EachOutputChannelAndTapHasItsOwnBlocks) {
@@ -156,6 +173,29 @@ TEST(DsconvLayer, ShiftsChangeTheOutput) {
     for (const char *key : {"KDSb", "CDSw", "CDSb"}) without.erase(key);
     const Tensor x = testing::random_input({1, 12, 7, 7}, 10);
     EXPECT_NE(testing::compare(run_layer(prepare_layer(shifted, w), x), run_layer(prepare_layer(plain, without), x)), "");
+}
+
+// Integer mode's activations, worked out by hand on a 1x1 layer whose kernel
+// passes channel 0 through (levels {1, 0}, alpha 1, 8 bits, one block of 2):
+// each output is x^0, channel 0's block floating point value, e = the larger of
+// the two channels' floor(log2 |x|), q = round_half_even(x 2^(6 - e)):
+//   {1 + 1/128, 0.5}: e = 0, 64.5 -> 64 (half to even), x^ = 1
+//   {2 - 2^-23, 0}:   e = 0 (a float log2 would say 1), 127.99... -> 128 -> 127, x^ = 127/64
+//   {0, 0}:           an all-zero block, 0
+//   {0.3, -3}:        e = 1 (from channel 1), 9.6 -> 10, x^ = 10/32
+TEST(DsconvIntegerMode, ActivationsAreBlockFloatingPoint) {
+    const LayerSpec s = parse_layer_spec(
+        R"({"variant":"dsconv","in_channels":2,"out_channels":1,"kernel_size":1,"bits":8,"block_size":2,"activation_bits":8})");
+    WeightMap w;
+    w["weight"] = {"I8", {1, 2, 1, 1}, {1, 0}};
+    const float one = 1.0f;
+    w["alpha"] = {"F32", {1, 1, 1, 1}, std::vector<uint8_t>(4)};
+    std::memcpy(w["alpha"].bytes.data(), &one, 4);
+    Tensor x;
+    x.shape = {1, 2, 1, 4};
+    x.data = {1.0078125f, std::nextafter(2.0f, 0.0f), 0.0f, 0.3f, /* channel 1 */ 0.5f, 0.0f, 0.0f, -3.0f};
+    const Tensor y = run_layer(prepare_layer(s, w), x);
+    EXPECT_EQ(y.data, (std::vector<float>{1.0f, 127.0f / 64, 0.0f, 10.0f / 32}));
 }
 
 }  // namespace

@@ -16,13 +16,18 @@ BlockQuantizedKernel quantize_kernel(const std::vector<float> &weight, const Ker
                 float largest = 0;
                 for (int j = first; j < end; ++j)
                     if (std::fabs(weight[index(o, j, t)]) > std::fabs(largest)) largest = weight[index(o, j, t)];
-                // float32 throughout, as the engine's tensors are: the scale, then
-                // each product, then rounding half to even.
+                // float32, as the engine's tensors are: the scale, then each
+                // product, then rounding half to even. A block so small that the
+                // scale overflows float (|a| < 2^(b-1) / FLT_MAX) divides in double
+                // instead, where the engine's inf would make NaN levels.
                 const float scale = largest == 0 ? 0.0f : float(lowest) / largest;
+                auto scaled = [&](float w) {
+                    return std::isfinite(scale) ? double(w * scale) : double(w) * lowest / double(largest);
+                };
                 double wq = 0, qq = 0;
                 for (int j = first; j < end; ++j) {
                     const float w = weight[index(o, j, t)];
-                    const float level = std::clamp(std::nearbyint(w * scale), float(lowest), float(highest));
+                    const double level = std::clamp(std::nearbyint(scaled(w)), double(lowest), double(highest));
                     q.levels[index(o, j, t)] = int8_t(level);
                     wq += double(w) * level;
                     qq += double(level) * level;

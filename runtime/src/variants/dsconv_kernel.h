@@ -25,7 +25,8 @@ struct BlockQuantizedKernel {
 
 // Per (o, block, tap): a = the entry of largest |w| (the first of equals, sign
 // kept), q = clamp(round_half_even(w * (-2^(b-1) / a)), -2^(b-1), 2^(b-1) - 1)
-// (0 for an all-zero block), alpha = sum(w q) / sum(q^2) (0 when that is 0).
+// (0 for an all-zero block; in double where the float scale overflows), alpha =
+// sum(w q) / sum(q^2) (0 when that is 0).
 BlockQuantizedKernel quantize_kernel(const std::vector<float> &weight, const KernelBlocks &blocks, int bits);
 
 // W_eff[o, j, t] = alpha[o, j / B, t] * q[o, j, t] (+ kds_bias[o, j / B, t] when

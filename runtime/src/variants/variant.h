@@ -53,6 +53,9 @@ struct KernelPlan {
     std::string shape_class;          // schedule database shape-class key
     std::string workload;             // the exact layer (for tuned records), "" for shape-generic kernels
     std::vector<std::string> params;  // "name=value" generator parameters
+    // Sums int8 products 4 at a time: x86-64 libraries then also carry the
+    // sub-target with AVX-512 VNNI (vpdpbusd), ahead of the others.
+    bool int8_dot_products = false;
 };
 
 // A shape-generic kernel the runtime links at build time, by the name kernel

@@ -1,0 +1,177 @@
+// DSConv's integer mode (activation_bits 8; VARIANTS.md, dsconv) in one pipeline.
+// Says what is computed; schedules/dsconv/ and schedules/<target>/dsconv.cpp say how.
+//
+// Per image, pixel and block b of B input channels (the last maybe shorter):
+//   e   = max over the block of floor(log2 |x|), exactly, from the floats' bits (0 if all zero)
+//   q_x = clamp(round_half_even(x 2^(6 - e)), -128, 127);  x^ = q_x 2^(e - 6)
+// and with the kernel's levels q_w and, per (o, b, tap t),
+//   A = alpha CDSw s_bn,  K = (KDSb CDSw + CDSb) s_bn  (the runtime folds them)
+//   out(o) = act(bias(o) + sum over (t, b) of 2^(e - 6) (A dot_b + K sum_b q_x))
+//   dot_b  = sum over the block of q_x q_w, in int32
+// which is sum over channels of W_eff x^ with W_eff = CDSw (alpha q_w + KDSb) + CDSb.
+// x86's vpdpbusd multiplies u8 by i8: the mantissas are stored as q_x + 128 and the
+// runtime passes 128 sum_b q_w per (o, b, t) to subtract (exact: a padded pixel is
+// 128 in every channel, its dot product exactly that offset).
+//
+// Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
+// A, packed as a conv kernel [O, blocks, k, k]; groups 1: a grouped layer calls
+// the kernel once per group), then
+//   levels        int8 (c % 4, o, c / 4, kx, ky): q_w, the channels in blocks padded
+//                 to a multiple of 4 (c = b Bp + j, Bp = 4 ceil(B / 4)), zeros in the
+//                 padding, o up to packed_channel_count(O)
+//   block_shift   K, packed as `weights`
+//   level_offset  128 sum_b q_w, packed as `weights` (float: exact below 2^24)
+//   block_size    B
+//   output        float32 NCHW (x, y, o, n)
+#include "conv_layer_generator.h"
+#include "../schedules/dsconv/stages.h"
+#include "../schedules/target_facts.h"
+
+namespace convforge {
+namespace {
+
+using namespace Halide;
+
+// floor(log2 |v|) of a float's bits, exact for normal and subnormal values;
+// kNoExponent for zero (below any real one: it never wins a block's max).
+constexpr int kNoExponent = -1000;
+Expr exponent_of(Expr v) {
+    Expr magnitude = reinterpret<uint32_t>(v) & 0x7fffffff;
+    Expr biased = cast<int32_t>(magnitude >> 23), mantissa = magnitude & 0x7fffff;
+    return select(biased > 0, biased - 127, mantissa > 0, 31 - cast<int32_t>(count_leading_zeros(mantissa)) - 149,
+                  kNoExponent);
+}
+
+// v 2^k for |k| <= 252, exactly while the result is a normal float: v times two
+// normal powers of two in turn (2^k itself overflows float for k > 127).
+Expr times_power_of_two(Expr v, Expr k) {
+    auto factor = [](Expr j) { return reinterpret<float>(cast<uint32_t>(j + 127) << 23); };
+    Expr half = k / 2;
+    return (v * factor(half)) * factor(k - half);
+}
+
+class DsconvGenerator : public ConvLayerGenerator<DsconvGenerator> {
+public:
+    GeneratorParam<int> fixed_block_size{"fixed_block_size", 0};
+    Input<Buffer<int8_t>> levels{"levels", 5};
+    Input<Buffer<float>> block_shift{"block_shift", 5};
+    Input<Buffer<float>> level_offset{"level_offset", 5};
+    Input<int> block_size{"block_size"};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        const ConvGeometry g = conv_geometry();
+        st.geometry = g;
+        const Expr B = fixed_or(fixed_block_size, block_size), padded_block = (B + 3) / 4 * 4;
+        const Expr C = g.in_channels, blocks = (C + B - 1) / B;
+        const Expr W = g.in_width, H = g.in_height;
+        Var x("x"), y("y"), c("c"), n("n"), b("b"), o("o"), kx("kx"), ky("ky");
+
+        // Each pixel's block exponent, then its mantissas (and their sum) and scale.
+        RDom in_block(0, B, "in_block");
+        const Expr channel = b * B + in_block;
+        st.block_max(x, y, b, n) = kNoExponent;
+        st.block_max(x, y, b, n) =
+            max(st.block_max(x, y, b, n),
+                select(channel < C, exponent_of(input(x, y, min(channel, C - 1), n)), kNoExponent));
+        Func exponent("block_exponent");
+        exponent(x, y, b, n) = select(st.block_max(x, y, b, n) == kNoExponent, 0, st.block_max(x, y, b, n));
+
+        Func level_of("activation_level");  // q_x as an int32, 0 in the padding channels
+        {
+            const Expr block = c / padded_block, j = c % padded_block, source = block * B + j;
+            const Expr e = exponent(x, y, block, n);
+            const Expr v = times_power_of_two(input(x, y, clamp(source, 0, C - 1), n), 6 - e);
+            level_of(c, x, y, n) =
+                select(j < B && source < C, cast<int32_t>(clamp(round(v), -128.0f, 127.0f)), 0);
+        }
+        st.mantissas(c, x, y, n) = cast<uint8_t>(level_of(c, x, y, n) + 128);
+        RDom in_padded_block(0, padded_block, "in_padded_block");
+        st.mantissa_sums(x, y, b, n) = 0;
+        st.mantissa_sums(x, y, b, n) += cast<int32_t>(st.mantissas(b * padded_block + in_padded_block, x, y, n)) - 128;
+        st.scale(x, y, b, n) = times_power_of_two(1.0f, exponent(x, y, b, n) - 6);
+
+        // The integer dot product of one block at one tap, 4 channels per lane step.
+        st.dot_r = RDom(0, 4, 0, padded_block / 4, "dot_r");
+        const Expr px = x * g.stride - g.padding + kx * g.dilation, py = y * g.stride - g.padding + ky * g.dilation;
+        const Expr inside = px >= 0 && px < W && py >= 0 && py < H;
+        const Expr cp = b * padded_block + 4 * st.dot_r.y + st.dot_r.x;
+        const Expr mantissa = select(inside, st.mantissas(cp, clamp(px, 0, W - 1), clamp(py, 0, H - 1), n), cast<uint8_t>(128));
+        st.dot(o, x, y, n, b, kx, ky) = 0;
+        st.dot(o, x, y, n, b, kx, ky) +=
+            cast<int32_t>(mantissa) * cast<int32_t>(levels(st.dot_r.x, o, b * padded_block / 4 + st.dot_r.y, kx, ky));
+
+        // Each (tap, block) sum scaled into the float accumulator.
+        st.taps_r = RDom(0, g.kernel_size, 0, g.kernel_size, 0, blocks, "taps_r");
+        const RVar tx = st.taps_r.x, ty = st.taps_r.y, tb = st.taps_r.z;
+        const Expr tpx = x * g.stride - g.padding + tx * g.dilation, tpy = y * g.stride - g.padding + ty * g.dilation;
+        const Expr tap_inside = tpx >= 0 && tpx < W && tpy >= 0 && tpy < H;
+        const Expr cx = clamp(tpx, 0, W - 1), cy = clamp(tpy, 0, H - 1);
+        Func A = unpacked(weights), K = unpacked(block_shift), offset = unpacked(level_offset);
+        const Expr integer = st.dot(o, x, y, n, tb, tx, ty) - cast<int32_t>(offset(o, tb, tx, ty));
+        const Expr block_term = cast<float>(integer) * A(o, tb, tx, ty) +
+                                K(o, tb, tx, ty) * cast<float>(st.mantissa_sums(cx, cy, tb, n));
+        st.acc(o, x, y, n) = bias(min(o, g.out_channels - 1));  // channels past O: padding tiles
+        st.acc(o, x, y, n) += select(tap_inside, block_term * st.scale(cx, cy, tb, n), 0.0f);
+
+        output(x, y, o, n) = epilogue(st.acc, activation)(x, y, o, n);
+        st.output = output;
+        st.valid = call_matches_emitted_geometry() && (fixed_block_size <= 0 || block_size == int(fixed_block_size)) &&
+                   levels.dim(0).extent() == 4 && levels.dim(2).extent() == blocks * padded_block / 4;
+        const TargetFacts facts = target_facts(get_target());
+        knob_values = schedule_knobs(dsconv_knob_space(facts));
+        constrain_conv_buffers(output);
+        constrain_packed_weights(block_shift);
+        constrain_packed_weights(level_offset);
+        for (int d = 0; d < 5; ++d) levels.dim(d).set_min(0);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) {
+            set_estimates();
+            return;
+        }
+        schedule_dsconv(st, knob_values, target_facts(get_target()));
+        refuse_other_calls(output, st.valid, "dsconv", "one group per call, the block size and levels' layout");
+        set_estimates();
+    }
+
+private:
+    DsconvStages st = named_stages();
+    KnobValues knob_values;
+
+    static DsconvStages named_stages() {
+        DsconvStages s;
+        s.block_max = Func("block_max");
+        s.mantissas = Func("mantissas");
+        s.mantissa_sums = Func("mantissa_sums");
+        s.scale = Func("block_scale");
+        s.dot = Func("block_dot");
+        s.acc = Func("acc");
+        return s;
+    }
+
+    void set_estimates() {
+        set_conv_estimates(output);
+        const EstimatedLayer l = estimated_layer();
+        const int B = fixed_block_size > 0 ? int(fixed_block_size) : 32;
+        const int blocks = (l.in_channels + B - 1) / B, padded_block = (B + 3) / 4 * 4;
+        for (auto *packed : {&weights, &block_shift, &level_offset})
+            packed->set_estimates({{0, kPackedChannelTile},
+                                   {0, blocks},
+                                   {0, l.kernel_size},
+                                   {0, l.kernel_size},
+                                   {0, packed_channel_count(l.out_channels) / kPackedChannelTile}});
+        levels.set_estimates({{0, 4},
+                              {0, packed_channel_count(l.out_channels)},
+                              {0, blocks * padded_block / 4},
+                              {0, l.kernel_size},
+                              {0, l.kernel_size}});
+        block_size.set_estimate(B);
+    }
+};
+
+}  // namespace
+}  // namespace convforge
+
+HALIDE_REGISTER_GENERATOR(convforge::DsconvGenerator, convforge_dsconv)

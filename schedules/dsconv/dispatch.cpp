@@ -1,0 +1,50 @@
+// Which target file declares a DSConv (integer mode) pipeline's knobs and
+// schedules it, and the DSConv knob space registered for the schedule database
+// ("dsconv" records).
+#include <stdexcept>
+
+#include "stages.h"
+#include "../knob_space_registry.h"
+
+namespace convforge {
+
+KnobSpace dsconv_knob_space(const TargetFacts &facts) {
+    switch (facts.family) {
+    case ScheduleFamily::Cuda:
+        return dsconv_knob_space_cuda(facts);
+    case ScheduleFamily::Arm:
+        return dsconv_knob_space_arm(facts);
+    case ScheduleFamily::X86:
+        return dsconv_knob_space_x86(facts);
+    }
+    throw std::logic_error("no schedule family");
+}
+
+void schedule_dsconv(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts) {
+    if (facts.family == ScheduleFamily::Cuda) return schedule_dsconv_cuda(s, k, facts);
+    schedule_dsconv_cpu(s, k, facts);
+}
+
+namespace {
+
+// One shape class, the path DSConv's kernel takes (dsconv_paths.def).
+const std::vector<std::string> kShapeClasses = {
+#define CONVFORGE_DSCONV_PATH(kind, name) #name,
+#include "../../generators/dsconv_paths.def"
+#undef CONVFORGE_DSCONV_PATH
+};
+
+KnobSpace dsconv_space_for_class(const TargetFacts &facts, const std::string &shape_class) {
+    for (const std::string &name : kShapeClasses) {
+        if (name == shape_class) return dsconv_knob_space(facts);
+    }
+    throw std::invalid_argument("dsconv has no shape class '" + shape_class + "'");
+}
+
+std::vector<std::string> dsconv_shape_classes() { return kShapeClasses; }
+
+const bool registered = register_knob_space("dsconv", dsconv_space_for_class, dsconv_shape_classes);
+
+}  // namespace
+
+}  // namespace convforge

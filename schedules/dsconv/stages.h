@@ -1,0 +1,38 @@
+// DSConv's integer mode (generators/dsconv.cpp): the stages its schedules place.
+// Activations become block floating point (a shared exponent per pixel and block
+// of channels, 8-bit mantissas), the conv sums int8 x int8 products in int32 per
+// block and tap, and each such sum is scaled into a float accumulator.
+#pragma once
+
+#include "../conv/stages.h"
+
+namespace convforge {
+
+struct DsconvStages {
+    ConvGeometry geometry;
+    Halide::Expr valid = Halide::Internal::const_true();
+    Halide::Func block_max;      // (x, y, b, n) int32: the largest exponent in the block
+    Halide::Func mantissas;      // (cp, x, y, n) uint8: q + 128, channels in blocks padded to 4
+    Halide::Func mantissa_sums;  // (x, y, b, n) int32: the sum of the block's q
+    Halide::Func scale;          // (x, y, b, n) float: 2^(e - 6)
+    Halide::Func dot;            // (o, x, y, n, b, kx, ky) int32: sum of mantissa x level over the block
+    Halide::RDom dot_r;          // (lane of 4 channels, group of 4)
+    Halide::Func acc;            // (o, x, y, n) float: bias + the scaled sums
+    Halide::RDom taps_r;         // (kx, ky, b)
+    Halide::Func output;         // (x, y, o, n)
+};
+
+// Which target file schedules a DSConv pipeline (schedules/dsconv/dispatch.cpp).
+KnobSpace dsconv_knob_space(const TargetFacts &facts);
+void schedule_dsconv(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+// The CPU loop nest x86 and ARM share (schedules/dsconv/cpu.cpp), its space
+// with `fallback` as the defaults; CUDA's (schedules/cuda/dsconv.cpp).
+KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fallback);
+void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
+KnobSpace dsconv_knob_space_x86(const TargetFacts &facts);
+KnobSpace dsconv_knob_space_arm(const TargetFacts &facts);
+KnobSpace dsconv_knob_space_cuda(const TargetFacts &facts);
+void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
+
+}  // namespace convforge

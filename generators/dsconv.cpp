@@ -85,18 +85,25 @@ public:
             level_of(c, x, y, n) =
                 select(j < B && source < C, cast<int32_t>(clamp(round(v), -128.0f, 127.0f)), 0);
         }
-        st.mantissas(c, x, y, n) = cast<uint8_t>(level_of(c, x, y, n) + 128);
+        // Over the zero-padded image: 128 (q = 0) outside it, so the dot product
+        // reads plain loads (a select there costs shuffles per 4-byte group).
+        {
+            const Expr outside = x < 0 || x >= W || y < 0 || y >= H;
+            st.mantissas(c, x, y, n) = select(outside, cast<uint8_t>(128),
+                                              cast<uint8_t>(level_of(c, clamp(x, 0, W - 1), clamp(y, 0, H - 1), n) + 128));
+        }
         RDom in_padded_block(0, padded_block, "in_padded_block");
         st.mantissa_sums(x, y, b, n) = 0;
-        st.mantissa_sums(x, y, b, n) += cast<int32_t>(st.mantissas(b * padded_block + in_padded_block, x, y, n)) - 128;
+        // From the levels themselves (contiguous along x in the NCHW input), not
+        // from the channel-innermost mantissas.
+        st.mantissa_sums(x, y, b, n) += level_of(b * padded_block + in_padded_block, x, y, n);
         st.scale(x, y, b, n) = times_power_of_two(1.0f, exponent(x, y, b, n) - 6);
 
         // The integer dot product of one block at one tap, 4 channels per lane step.
         st.dot_r = RDom(0, 4, 0, padded_block / 4, "dot_r");
         const Expr px = x * g.stride - g.padding + kx * g.dilation, py = y * g.stride - g.padding + ky * g.dilation;
-        const Expr inside = px >= 0 && px < W && py >= 0 && py < H;
         const Expr cp = b * padded_block + 4 * st.dot_r.y + st.dot_r.x;
-        const Expr mantissa = select(inside, st.mantissas(cp, clamp(px, 0, W - 1), clamp(py, 0, H - 1), n), cast<uint8_t>(128));
+        const Expr mantissa = st.mantissas(cp, px, py, n);
         st.dot(o, x, y, n, b, kx, ky) = 0;
         st.dot(o, x, y, n, b, kx, ky) +=
             cast<int32_t>(mantissa) * cast<int32_t>(levels(st.dot_r.x, o, b * padded_block / 4 + st.dot_r.y, kx, ky));
@@ -123,7 +130,10 @@ public:
         constrain_conv_buffers(output);
         constrain_packed_weights(block_shift);
         constrain_packed_weights(level_offset);
+        // 4 channels of 16 (or 4) output channels are one dense vector load.
         for (int d = 0; d < 5; ++d) levels.dim(d).set_min(0);
+        levels.dim(0).set_extent(4);
+        levels.dim(1).set_stride(4);
     }
 
     void schedule() {

@@ -1,7 +1,7 @@
 // The CPU schedule of DSConv's integer mode, x86 and ARM alike. The pixel stages
 // (block exponents, mantissas, their sums, scales) run once for the batch, rows
-// in parallel. The conv is the conv's dense register tile (one vector of output
-// channels x tile_x x tile_y pixels, rows of tiles in parallel), with two
+// in parallel. The conv is the conv's dense register tile (channel_vectors vectors
+// of output channels x tile_x x tile_y pixels, rows of tiles in parallel), with two
 // accumulators per output: a float tile over all (tap, block) pairs, and inside
 // it, per pair, an int32 tile summing the block's mantissa x level products four
 // channels per lane step (one vpdpbusd on x86 with VNNI, one sdot on ARM with
@@ -13,31 +13,42 @@ namespace convforge {
 using namespace Halide;
 
 KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fallback) {
-    const int registers = facts.vector_registers;
+    const int registers = facts.vector_registers, vec = facts.vector_floats;
     KnobSpace space;
-    space.knob("tile_x", "output columns per register tile", fallback.at("tile_x"), {1, 2, 3, 4, 5, 6, 7, 8})
+    space.knob("channel_vectors", "output-channel vectors per register tile (each broadcast of 4 mantissas serves all)",
+               fallback.at("channel_vectors"), {1, 2, 4})
+        .knob("tile_x", "output columns per register tile", fallback.at("tile_x"), {1, 2, 3, 4, 5, 6, 7, 8})
         .knob("tile_y", "output rows per register tile", fallback.at("tile_y"), {1, 2, 3, 4})
-        .rule("2 tile_x tile_y accumulators (int32 and float) + a level vector + a broadcast <= " +
-                  std::to_string(registers) + " vector registers",
-              [registers](const KnobValues &k) { return 2 * k.at("tile_x") * k.at("tile_y") + 2 <= registers; });
+        .rule("2 channel_vectors tile_x tile_y accumulators (int32 and float) + channel_vectors level vectors + a "
+              "broadcast <= " + std::to_string(registers) + " vector registers",
+              [registers](const KnobValues &k) {
+                  const int cv = k.at("channel_vectors");
+                  return 2 * cv * k.at("tile_x") * k.at("tile_y") + cv + 1 <= registers;
+              })
+        .rule("channel_vectors * " + std::to_string(vec) + " lanes divides the packed alignment (" +
+                  std::to_string(kPackedChannelAlignment) + " channels: tiles never reach past the padded scales)",
+              [vec](const KnobValues &k) { return kPackedChannelAlignment % (vec * k.at("channel_vectors")) == 0; });
     return space;
 }
 
 namespace {
 
-// A stage over (x, ...) pixels: rows in parallel, x vectorized.
+// A stage over (x, ...) pixels: rows in parallel, x vectorized with predicated
+// tails (a 14-wide row is shorter than one AVX-512 vector, and a guarded tail
+// would run it scalar).
 void schedule_pixel_stage(Func f, const TargetFacts &facts) {
     f.compute_root();
     for (int u = -1; u < f.num_update_definitions(); ++u) {
         Stage stage = u < 0 ? Stage(f) : f.update(u);
-        stage.vectorize(f.args()[0], facts.vector_floats, TailStrategy::GuardWithIf).parallel(f.args()[1]);
+        stage.vectorize(f.args()[0], facts.vector_floats, TailStrategy::Predicate).parallel(f.args()[1]);
     }
 }
 
 }  // namespace
 
 void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    const int vec = facts.vector_floats, tile_x = k.at("tile_x"), tile_y = k.at("tile_y");
+    const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors"), tile_x = k.at("tile_x"),
+              tile_y = k.at("tile_y");
     schedule_pixel_stage(s.block_max, facts);
     schedule_pixel_stage(s.mantissa_sums, facts);
     schedule_pixel_stage(s.scale, facts);
@@ -50,11 +61,12 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
     Func out = s.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), task("task");
-    out.split(o, oo, oi, vec, TailStrategy::GuardWithIf)
+    out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
         .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
         .split(y, yo, yi, tile_y, TailStrategy::GuardWithIf)
         .reorder(oi, xi, yi, xo, oo, yo, n)
-        .vectorize(oi)
+        .vectorize(oi, vec)
+        .unroll(oi)
         .unroll(xi)
         .unroll(yi)
         .fuse(yo, n, task)
@@ -63,30 +75,40 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
     Func acc = s.acc;
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
     acc.compute_at(out, xo)
-        .bound_extent(ao, vec)
+        .bound_extent(ao, tile_o)
         .bound_extent(ax, tile_x)
         .bound_extent(ay, tile_y)
-        .vectorize(ao)
+        .vectorize(ao, vec)
+        .unroll(ao)
         .unroll(ax)
         .unroll(ay);
-    acc.update().reorder(ao, ax, ay, s.taps_r.x, s.taps_r.y, s.taps_r.z).vectorize(ao).unroll(ax).unroll(ay);
+    acc.update()
+        .reorder(ao, ax, ay, s.taps_r.x, s.taps_r.y, s.taps_r.z)
+        .vectorize(ao, vec)
+        .unroll(ao)
+        .unroll(ax)
+        .unroll(ay);
 
     Func dot = s.dot;
     Var d_o = dot.args()[0], dx = dot.args()[1], dy = dot.args()[2];
+    Var d_oo("d_oo"), d_oi("d_oi");
     dot.compute_at(acc, s.taps_r.x)
-        .bound_extent(d_o, vec)
+        .bound_extent(d_o, tile_o)
         .bound_extent(dx, tile_x)
         .bound_extent(dy, tile_y)
-        .vectorize(d_o)
+        .vectorize(d_o, vec)
+        .unroll(d_o)
         .unroll(dx)
         .unroll(dy);
     // Four channels per lane step innermost, then the output channels: the pattern
     // Halide turns into one vpdpbusd (or sdot) per 16 (or 4) output channels.
     dot.update()
-        .reorder(s.dot_r.x, d_o, dx, dy, s.dot_r.y)
+        .split(d_o, d_oo, d_oi, vec)
+        .reorder(s.dot_r.x, d_oi, d_oo, dx, dy, s.dot_r.y)
         .atomic()
         .vectorize(s.dot_r.x)
-        .vectorize(d_o)
+        .vectorize(d_oi)
+        .unroll(d_oo)
         .unroll(dx)
         .unroll(dy);
 }

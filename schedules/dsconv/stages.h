@@ -12,7 +12,7 @@ struct DsconvStages {
     ConvGeometry geometry;
     Halide::Expr valid = Halide::Internal::const_true();
     Halide::Func block_max;      // (x, y, b, n) int32: the largest exponent in the block
-    Halide::Func mantissas;      // (cp, x, y, n) uint8: q + 128, channels in blocks padded to 4
+    Halide::Func mantissas;      // (cp, x, y, n) uint8: q + 128, channels in blocks padded to 4, 128 off the image
     Halide::Func mantissa_sums;  // (x, y, b, n) int32: the sum of the block's q
     Halide::Func scale;          // (x, y, b, n) float: 2^(e - 6)
     Halide::Func dot;            // (o, x, y, n, b, kx, ky) int32: sum of mantissa x level over the block

@@ -8,7 +8,7 @@ namespace convforge {
 
 KnobSpace dsconv_knob_space_x86(const TargetFacts &facts) {
     const bool avx512 = facts.vector_registers == 32;
-    return dsconv_cpu_knob_space(facts, {{"tile_x", avx512 ? 4 : 3}, {"tile_y", avx512 ? 2 : 1}});
+    return dsconv_cpu_knob_space(facts, {{"channel_vectors", avx512 ? 2 : 1}, {"tile_x", avx512 ? 3 : 3}, {"tile_y", avx512 ? 2 : 1}});
 }
 
 }  // namespace convforge

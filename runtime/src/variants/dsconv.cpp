@@ -169,19 +169,17 @@ private:
         const KernelBlocks b = blocks_of(s);
         const BlockQuantizedKernel q = levels_of(s, w);
         const BatchNormAffine bn = batchnorm_affine(s, w);
-        const bool kds = field(s, "kds_bias"), cds = field(s, "cds");
-        const std::vector<float> kds_bias = kds ? w.at("KDSb").as_float() : std::vector<float>();
-        const std::vector<float> cds_weight = cds ? w.at("CDSw").as_float() : std::vector<float>();
-        const std::vector<float> cds_bias = cds ? w.at("CDSb").as_float() : std::vector<float>();
+        const DistributionShifts shifts = shifts_of(s, w);
+        const bool kds = !shifts.kds_bias.empty(), cds = !shifts.cds_weight.empty();
         const size_t scales = size_t(b.out_channels) * b.count() * b.taps;
         std::vector<float> A(scales), K(scales), offset(scales, 0.0f);
         for (int o = 0; o < b.out_channels; ++o)
             for (int block = 0; block < b.count(); ++block)
                 for (int t = 0; t < b.taps; ++t) {
                     const size_t at = b.at(o, block, t);
-                    const double cw = cds ? cds_weight[o] : 1.0, cb = cds ? cds_bias[o] : 0.0;
+                    const double cw = cds ? shifts.cds_weight[o] : 1.0, cb = cds ? shifts.cds_bias[o] : 0.0;
                     A[at] = float(q.alpha[at] * cw * bn.scale[o]);
-                    K[at] = float(((kds ? kds_bias[at] : 0.0) * cw + cb) * bn.scale[o]);
+                    K[at] = float(((kds ? shifts.kds_bias[at] : 0.0) * cw + cb) * bn.scale[o]);
                     const int end = std::min((block + 1) * b.block_size, b.channels);
                     for (int j = block * b.block_size; j < end; ++j)
                         offset[at] += 128.0f * q.levels[(size_t(o) * b.channels + j) * b.taps + t];
@@ -234,17 +232,20 @@ private:
         return program;
     }
 
+    static DistributionShifts shifts_of(const LayerSpec &s, const WeightMap &w) {
+        DistributionShifts shifts;
+        if (field(s, "kds_bias")) shifts.kds_bias = w.at("KDSb").as_float();
+        if (field(s, "cds")) {
+            shifts.cds_weight = w.at("CDSw").as_float();
+            shifts.cds_bias = w.at("CDSb").as_float();
+        }
+        return shifts;
+    }
+
     static std::vector<float> effective_kernel(const LayerSpec &s, const WeightMap &w) {
         const KernelBlocks b = blocks_of(s);
         const BlockQuantizedKernel kernel = levels_of(s, w);
-        std::vector<float> kds, cds_weight, cds_bias;
-        if (field(s, "kds_bias")) kds = w.at("KDSb").as_float();
-        if (field(s, "cds")) {
-            cds_weight = w.at("CDSw").as_float();
-            cds_bias = w.at("CDSb").as_float();
-        }
-        return expand_kernel(kernel, b, kds.empty() ? nullptr : &kds, cds_weight.empty() ? nullptr : &cds_weight,
-                             cds_bias.empty() ? nullptr : &cds_bias);
+        return expand_kernel(kernel, b, shifts_of(s, w));
     }
 };
 

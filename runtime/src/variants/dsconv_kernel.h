@@ -29,10 +29,15 @@ struct BlockQuantizedKernel {
 // sum(w q) / sum(q^2) (0 when that is 0).
 BlockQuantizedKernel quantize_kernel(const std::vector<float> &weight, const KernelBlocks &blocks, int bits);
 
-// W_eff[o, j, t] = alpha[o, j / B, t] * q[o, j, t] (+ kds_bias[o, j / B, t] when
-// given), then CDSw[o] * W_eff + CDSb[o] when cds_weight is given.
+// The kernel and channel distribution shifts: KDSb [O, nblk, k, k], CDSw and
+// CDSb [O]; each empty when the layer has none.
+struct DistributionShifts {
+    std::vector<float> kds_bias, cds_weight, cds_bias;
+};
+
+// W_eff[o, j, t] = alpha[o, j / B, t] * q[o, j, t] (+ kds_bias[o, j / B, t]), then
+// cds_weight[o] * W_eff + cds_bias[o] (where the shifts are given).
 std::vector<float> expand_kernel(const BlockQuantizedKernel &kernel, const KernelBlocks &blocks,
-                                 const std::vector<float> *kds_bias, const std::vector<float> *cds_weight,
-                                 const std::vector<float> *cds_bias);
+                                 const DistributionShifts &shifts);
 
 }  // namespace convforge

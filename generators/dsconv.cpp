@@ -9,9 +9,10 @@
 //   out(o) = act(bias(o) + sum over (t, b) of 2^(e - 6) (A dot_b + K sum_b q_x))
 //   dot_b  = sum over the block of q_x q_w, in int32
 // which is sum over channels of W_eff x^ with W_eff = CDSw (alpha q_w + KDSb) + CDSb.
-// x86's vpdpbusd multiplies u8 by i8: the mantissas are stored as q_x + 128 and the
-// runtime passes 128 sum_b q_w per (o, b, t) to subtract (exact: a padded pixel is
-// 128 in every channel, its dot product exactly that offset).
+// The mantissas are stored as int8 q_x where the dot-product instruction takes
+// i8 x i8 (ARM's sdot, CUDA's dp4a), as uint8 q_x + 128 on x86 (vpdpbusd takes
+// u8 x i8 only); there the kernel subtracts 128 sum_b q_w per (o, b, t), exact: a
+// padded pixel is 128 in every channel, its dot product exactly that offset.
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
 // A, packed as a conv kernel [O, blocks, k, k]; groups 1: a grouped layer calls
@@ -20,7 +21,7 @@
 //                 to a multiple of 4 (c = b Bp + j, Bp = 4 ceil(B / 4)), zeros in the
 //                 padding, o up to packed_channel_count(O)
 //   block_shift   K, packed as `weights`
-//   level_offset  128 sum_b q_w, packed as `weights` (float: exact below 2^24)
+//   level_sums    sum_b q_w, packed as `weights` (float: exact below 2^24)
 //   block_size    B
 //   output        float32 NCHW (x, y, o, n)
 #include "conv_layer_generator.h"
@@ -55,7 +56,7 @@ public:
     GeneratorParam<int> fixed_block_size{"fixed_block_size", 0};
     Input<Buffer<int8_t>> levels{"levels", 5};
     Input<Buffer<float>> block_shift{"block_shift", 5};
-    Input<Buffer<float>> level_offset{"level_offset", 5};
+    Input<Buffer<float>> level_sums{"level_sums", 5};
     Input<int> block_size{"block_size"};
     Output<Buffer<float>> output{"output", 4};
 
@@ -65,61 +66,62 @@ public:
         const Expr B = fixed_or(fixed_block_size, block_size), padded_block = (B + 3) / 4 * 4;
         const Expr C = g.in_channels, blocks = (C + B - 1) / B;
         const Expr W = g.in_width, H = g.in_height;
-        Var x("x"), y("y"), c("c"), n("n"), b("b"), o("o"), kx("kx"), ky("ky");
+        const bool unsigned_mantissas = get_target().arch == Target::X86;
+        const int mantissa_offset = unsigned_mantissas ? 128 : 0;
+        const Type mantissa_type = unsigned_mantissas ? UInt(8) : Int(8);
+        Var x("x"), y("y"), j("j"), q("q"), n("n"), b("b"), o("o"), kx("kx"), ky("ky"), lane("lane");
 
-        // Each pixel's block exponent, then its mantissas (and their sum) and scale.
-        RDom in_block(0, B, "in_block");
+        // Each pixel's block exponent over the image, and the mantissas q_x of the
+        // block's (padded) channel j, 0 in the padding channels.
+        const RDom &in_block = st.in_block = RDom(0, B, "in_block");
         const Expr channel = b * B + in_block;
         st.block_max(x, y, b, n) = kNoExponent;
         st.block_max(x, y, b, n) =
             max(st.block_max(x, y, b, n),
                 select(channel < C, exponent_of(input(x, y, min(channel, C - 1), n)), kNoExponent));
-        Func exponent("block_exponent");
-        exponent(x, y, b, n) = select(st.block_max(x, y, b, n) == kNoExponent, 0, st.block_max(x, y, b, n));
+        auto exponent = [&](Expr px, Expr py, Expr pb) {
+            return select(st.block_max(px, py, pb, n) == kNoExponent, 0, st.block_max(px, py, pb, n));
+        };
+        auto level_of = [&](Expr jj, Expr px, Expr py) {
+            const Expr source = b * B + jj;
+            const Expr v = times_power_of_two(input(px, py, clamp(source, 0, C - 1), n), 6 - exponent(px, py, b));
+            return select(jj < B && source < C, cast<int32_t>(clamp(round(v), -128.0f, 127.0f)), 0);
+        };
 
-        Func level_of("activation_level");  // q_x as an int32, 0 in the padding channels
-        {
-            const Expr block = c / padded_block, j = c % padded_block, source = block * B + j;
-            const Expr e = exponent(x, y, block, n);
-            const Expr v = times_power_of_two(input(x, y, clamp(source, 0, C - 1), n), 6 - e);
-            level_of(c, x, y, n) =
-                select(j < B && source < C, cast<int32_t>(clamp(round(v), -128.0f, 127.0f)), 0);
-        }
-        // Over the zero-padded image: 128 (q = 0) outside it, so the dot product
-        // reads plain loads (a select there costs shuffles per 4-byte group).
-        {
-            const Expr outside = x < 0 || x >= W || y < 0 || y >= H;
-            st.mantissas(c, x, y, n) = select(outside, cast<uint8_t>(128),
-                                              cast<uint8_t>(level_of(c, clamp(x, 0, W - 1), clamp(y, 0, H - 1), n) + 128));
-        }
-        RDom in_padded_block(0, padded_block, "in_padded_block");
-        st.mantissa_sums(x, y, b, n) = 0;
-        // From the levels themselves (contiguous along x in the NCHW input), not
-        // from the channel-innermost mantissas.
-        st.mantissa_sums(x, y, b, n) += level_of(b * padded_block + in_padded_block, x, y, n);
-        st.scale(x, y, b, n) = times_power_of_two(1.0f, exponent(x, y, b, n) - 6);
+        // The stages the conv reads are defined over the zero-padded image: their
+        // pure definitions fill it (q = 0, no scale), an update over the image
+        // writes the inside, and the conv reads plain loads with no select.
+        const RDom &image = st.image = RDom(0, W, 0, H, "image");
+        st.mantissas(lane, x, y, q, b, n) = cast(mantissa_type, mantissa_offset);
+        st.mantissas(lane, image.x, image.y, q, b, n) =
+            cast(mantissa_type, level_of(4 * q + lane, image.x, image.y) + mantissa_offset);
+        st.scale(x, y, b, n) = 0.0f;
+        st.scale(image.x, image.y, b, n) = times_power_of_two(1.0f, exponent(image.x, image.y, b) - 6);
+        // 2^(e - 6) sum_b q_x: exact (integers below 2^24, then a power of two).
+        const RDom &image_block = st.image_block = RDom(0, W, 0, H, 0, B, "image_block");
+        st.scaled_sums(x, y, b, n) = 0.0f;
+        st.scaled_sums(image_block.x, image_block.y, b, n) +=
+            cast<float>(level_of(image_block.z, image_block.x, image_block.y));
+        st.scaled_sums(image.x, image.y, b, n) *= st.scale(image.x, image.y, b, n);
 
         // The integer dot product of one block at one tap, 4 channels per lane step.
         st.dot_r = RDom(0, 4, 0, padded_block / 4, "dot_r");
         const Expr px = x * g.stride - g.padding + kx * g.dilation, py = y * g.stride - g.padding + ky * g.dilation;
-        const Expr cp = b * padded_block + 4 * st.dot_r.y + st.dot_r.x;
-        const Expr mantissa = st.mantissas(cp, px, py, n);
         st.dot(o, x, y, n, b, kx, ky) = 0;
         st.dot(o, x, y, n, b, kx, ky) +=
-            cast<int32_t>(mantissa) * cast<int32_t>(levels(st.dot_r.x, o, b * padded_block / 4 + st.dot_r.y, kx, ky));
+            cast<int32_t>(st.mantissas(st.dot_r.x, px, py, st.dot_r.y, b, n)) *
+            cast<int32_t>(levels(st.dot_r.x, o, b * padded_block / 4 + st.dot_r.y, kx, ky));
 
         // Each (tap, block) sum scaled into the float accumulator.
         st.taps_r = RDom(0, g.kernel_size, 0, g.kernel_size, 0, blocks, "taps_r");
         const RVar tx = st.taps_r.x, ty = st.taps_r.y, tb = st.taps_r.z;
         const Expr tpx = x * g.stride - g.padding + tx * g.dilation, tpy = y * g.stride - g.padding + ty * g.dilation;
-        const Expr tap_inside = tpx >= 0 && tpx < W && tpy >= 0 && tpy < H;
-        const Expr cx = clamp(tpx, 0, W - 1), cy = clamp(tpy, 0, H - 1);
-        Func A = unpacked(weights), K = unpacked(block_shift), offset = unpacked(level_offset);
-        const Expr integer = st.dot(o, x, y, n, tb, tx, ty) - cast<int32_t>(offset(o, tb, tx, ty));
-        const Expr block_term = cast<float>(integer) * A(o, tb, tx, ty) +
-                                K(o, tb, tx, ty) * cast<float>(st.mantissa_sums(cx, cy, tb, n));
+        Func A = unpacked(weights), K = unpacked(block_shift), sums = unpacked(level_sums);
+        Expr integer = st.dot(o, x, y, n, tb, tx, ty);
+        if (mantissa_offset != 0) integer -= mantissa_offset * cast<int32_t>(sums(o, tb, tx, ty));
         st.acc(o, x, y, n) = bias(min(o, g.out_channels - 1));  // channels past O: padding tiles
-        st.acc(o, x, y, n) += select(tap_inside, block_term * st.scale(cx, cy, tb, n), 0.0f);
+        st.acc(o, x, y, n) += cast<float>(integer) * A(o, tb, tx, ty) * st.scale(tpx, tpy, tb, n) +
+                              K(o, tb, tx, ty) * st.scaled_sums(tpx, tpy, tb, n);
 
         output(x, y, o, n) = epilogue(st.acc, activation)(x, y, o, n);
         st.output = output;
@@ -129,7 +131,7 @@ public:
         knob_values = schedule_knobs(dsconv_knob_space(facts));
         constrain_conv_buffers(output);
         constrain_packed_weights(block_shift);
-        constrain_packed_weights(level_offset);
+        constrain_packed_weights(level_sums);
         // 4 channels of 16 (or 4) output channels are one dense vector load.
         for (int d = 0; d < 5; ++d) levels.dim(d).set_min(0);
         levels.dim(0).set_extent(4);
@@ -154,7 +156,7 @@ private:
         DsconvStages s;
         s.block_max = Func("block_max");
         s.mantissas = Func("mantissas");
-        s.mantissa_sums = Func("mantissa_sums");
+        s.scaled_sums = Func("scaled_sums");
         s.scale = Func("block_scale");
         s.dot = Func("block_dot");
         s.acc = Func("acc");
@@ -166,7 +168,7 @@ private:
         const EstimatedLayer l = estimated_layer();
         const int B = fixed_block_size > 0 ? int(fixed_block_size) : 32;
         const int blocks = (l.in_channels + B - 1) / B, padded_block = (B + 3) / 4 * 4;
-        for (auto *packed : {&weights, &block_shift, &level_offset})
+        for (auto *packed : {&weights, &block_shift, &level_sums})
             packed->set_estimates({{0, kPackedChannelTile},
                                    {0, blocks},
                                    {0, l.kernel_size},

@@ -1,6 +1,6 @@
 // CUDA DSConv (integer mode) schedule, a first one: a thread per output pixel and
 // channel (gpu_tile over x, y and o), its int32 block sums and float accumulator
-// in registers; the pixel stages one GPU pass each. Not yet in the style of
+// in registers; the pixel stages one GPU pass per definition. Not yet in the style of
 // apps/conv_layer (warp tiles, staged inputs, dp4a needs cuda_capability_61).
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
 #include "../dsconv/stages.h"
@@ -16,6 +16,28 @@ KnobSpace dsconv_knob_space_cuda(const TargetFacts &) {
     return space;
 }
 
+namespace {
+
+// `stage_loops`: each definition's loops, innermost first, the last two the
+// pixel columns and rows the threads take.
+void schedule_pixel_stage_cuda(Func f, const std::vector<std::vector<VarOrRVar>> &stage_loops) {
+    f.compute_root();
+    Var b("b"), bo("bo"), bi("bi");
+    // An update's pixel loops are RVars, and so must their splits be.
+    auto split_of = [](const VarOrRVar &loop, const std::string &name) {
+        return loop.is_rvar ? VarOrRVar(RVar(name)) : VarOrRVar(Var(name));
+    };
+    for (int u = -1; u < f.num_update_definitions(); ++u) {
+        Stage stage = u < 0 ? Stage(f) : f.update(u);
+        const std::vector<VarOrRVar> &loops = stage_loops.at(size_t(u + 1));
+        const VarOrRVar &x = loops[loops.size() - 2], &y = loops.back();
+        stage.reorder(loops).gpu_tile(x, y, b, split_of(x, "xo"), split_of(y, "yo"), bo, split_of(x, "xi"),
+                                      split_of(y, "yi"), bi, 16, 8, 1, TailStrategy::GuardWithIf);
+    }
+}
+
+}  // namespace
+
 void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const TargetFacts &) {
     const int tx = k.at("gpu_threads_x"), ty = k.at("gpu_threads_y");
     Func out = s.output;
@@ -25,19 +47,14 @@ void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const Targ
     Func acc = s.acc, dot = s.dot;
     acc.compute_at(out, xi);
     dot.compute_at(acc, s.taps_r.x);
-    for (Func f : {s.block_max, s.mantissa_sums, s.scale}) {
-        f.compute_root();
-        for (int u = -1; u < f.num_update_definitions(); ++u) {
-            Stage stage = u < 0 ? Stage(f) : f.update(u);
-            Var fx = f.args()[0], fy = f.args()[1], fb = f.args()[2], bxo("bxo"), byo("byo"), bbo("bbo"), bxi("bxi"),
-                byi("byi"), bbi("bbi");
-            stage.gpu_tile(fx, fy, fb, bxo, byo, bbo, bxi, byi, bbi, 16, 8, 1, TailStrategy::GuardWithIf);
-        }
-    }
-    Func m = s.mantissas;
-    Var mc = m.args()[0], mx = m.args()[1], my = m.args()[2], mco("mco"), mxo("mxo"), myo("myo"), mci("mci"),
-        mxi("mxi"), myi("myi");
-    m.compute_root().gpu_tile(mc, mx, my, mco, mxo, myo, mci, mxi, myi, 32, 4, 1, TailStrategy::GuardWithIf);
+    // Each pixel stage a GPU pass per definition: 16 x 8 pixels of one block a
+    // thread block, the channels (and the mantissas' lanes) a loop in each thread.
+    Var px("x"), py("y"), lane("lane"), q("q");
+    const RDom &image = s.image, &image_block = s.image_block;
+    schedule_pixel_stage_cuda(s.block_max, {{px, py}, {s.in_block, px, py}});
+    schedule_pixel_stage_cuda(s.scale, {{px, py}, {image.x, image.y}});
+    schedule_pixel_stage_cuda(s.scaled_sums, {{px, py}, {image_block.z, image_block.x, image_block.y}, {image.x, image.y}});
+    schedule_pixel_stage_cuda(s.mantissas, {{lane, q, px, py}, {lane, q, image.x, image.y}});
 }
 
 }  // namespace convforge

@@ -33,14 +33,24 @@ KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fall
 
 namespace {
 
-// A stage over (x, ...) pixels: rows in parallel, x vectorized with predicated
-// tails (a 14-wide row is shorter than one AVX-512 vector, and a guarded tail
-// would run it scalar).
-void schedule_pixel_stage(Func f, const TargetFacts &facts) {
+// The pixel stages run once for the batch as (block, image) tasks in parallel,
+// reading the NCHW input a channel plane at a time along rows (x vectorized with
+// predicated tails: a 14-wide row is shorter than one AVX-512 vector). Each stage
+// is given as its pure definition's loops and each update's, innermost first,
+// the block and image last.
+void schedule_pixel_stage(Func f, const std::vector<std::vector<VarOrRVar>> &stage_loops, const TargetFacts &facts,
+                          int unrolled_lanes = 0) {
     f.compute_root();
+    Var b("b"), n("n"), task("task");
     for (int u = -1; u < f.num_update_definitions(); ++u) {
         Stage stage = u < 0 ? Stage(f) : f.update(u);
-        stage.vectorize(f.args()[0], facts.vector_floats, TailStrategy::Predicate).parallel(f.args()[1]);
+        std::vector<VarOrRVar> loops = stage_loops.at(size_t(u + 1));
+        loops.push_back(b);
+        loops.push_back(n);
+        stage.reorder(loops).fuse(b, n, task).parallel(task);
+        const size_t row = unrolled_lanes > 0 ? 1 : 0;
+        if (unrolled_lanes > 0) stage.unroll(loops[0]);
+        stage.vectorize(loops[row], facts.vector_floats, TailStrategy::Predicate);
     }
 }
 
@@ -49,13 +59,17 @@ void schedule_pixel_stage(Func f, const TargetFacts &facts) {
 void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors"), tile_x = k.at("tile_x"),
               tile_y = k.at("tile_y");
-    schedule_pixel_stage(s.block_max, facts);
-    schedule_pixel_stage(s.mantissa_sums, facts);
-    schedule_pixel_stage(s.scale, facts);
     {
-        // Channels innermost (as the dot product reads them, 4 bytes a step).
-        Func m = s.mantissas;
-        m.compute_root().vectorize(m.args()[0], 4 * vec, TailStrategy::GuardWithIf).parallel(m.args()[2]);
+        Var x("x"), y("y"), lane("lane"), q("q");
+        const RDom &image = s.image, &image_block = s.image_block;
+        schedule_pixel_stage(s.block_max, {{x, y}, {x, y, s.in_block}}, facts);
+        schedule_pixel_stage(s.scale, {{x, y}, {image.x, image.y}}, facts);
+        schedule_pixel_stage(s.scaled_sums, {{x, y}, {image_block.x, image_block.y, image_block.z}, {image.x, image.y}},
+                             facts);
+        // Four channels innermost, as the dot product reads them: the four rows'
+        // stores interleave into one.
+        Func(s.mantissas).bound(lane, 0, 4);
+        schedule_pixel_stage(s.mantissas, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, 4);
     }
 
     Func out = s.output;

@@ -162,7 +162,7 @@ private:
     }
 
     // A = alpha CDSw s_bn and K = (KDSb CDSw + CDSb) s_bn per (o, block, tap),
-    // 128 sum_block q_w (the u8 offset) likewise, the bias s_bn b + t_bn; the
+    // sum_block q_w (x86's kernels subtract 128 times it: their mantissas are u8) likewise, the bias s_bn b + t_bn; the
     // levels packed (c % 4, o, c / 4, kx, ky) per group, blocks padded to 4
     // channels. One call per group (the kernel's groups are 1).
     static LayerProgram prepare_integer_mode(const LayerSpec &s, const WeightMap &w) {
@@ -172,7 +172,7 @@ private:
         const DistributionShifts shifts = shifts_of(s, w);
         const bool kds = !shifts.kds_bias.empty(), cds = !shifts.cds_weight.empty();
         const size_t scales = size_t(b.out_channels) * b.count() * b.taps;
-        std::vector<float> A(scales), K(scales), offset(scales, 0.0f);
+        std::vector<float> A(scales), K(scales), level_sums(scales, 0.0f);
         for (int o = 0; o < b.out_channels; ++o)
             for (int block = 0; block < b.count(); ++block)
                 for (int t = 0; t < b.taps; ++t) {
@@ -182,7 +182,7 @@ private:
                     K[at] = float(((kds ? shifts.kds_bias[at] : 0.0) * cw + cb) * bn.scale[o]);
                     const int end = std::min((block + 1) * b.block_size, b.channels);
                     for (int j = block * b.block_size; j < end; ++j)
-                        offset[at] += 128.0f * q.levels[(size_t(o) * b.channels + j) * b.taps + t];
+                        level_sums[at] += q.levels[(size_t(o) * b.channels + j) * b.taps + t];
                 }
         std::vector<float> bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
         for (int o = 0; o < s.out_channels; ++o) bias[o] = float(bn.scale[o] * bias[o] + bn.shift[o]);
@@ -192,7 +192,7 @@ private:
         LayerProgram program;
         program.constants.push_back(packed_conv_weights(A, s.out_channels, b.count(), k, og));
         program.constants.push_back(packed_conv_weights(K, s.out_channels, b.count(), k, og));
-        program.constants.push_back(packed_conv_weights(offset, s.out_channels, b.count(), k, og));
+        program.constants.push_back(packed_conv_weights(level_sums, s.out_channels, b.count(), k, og));
         program.constants.push_back(ProgramConstant::of_floats(bias));
         ProgramConstant levels;
         levels.dtype = "I8";
@@ -222,7 +222,7 @@ private:
                 Arg::constant_slice("bias", 3, size_t(g) * og, {og}),
                 Arg::constant_slice("levels", 4, g * per_group, {4, op, quads, k, k}),
                 Arg::constant_slice("block_shift", 1, g * layout.floats(), packed),
-                Arg::constant_slice("level_offset", 2, g * layout.floats(), packed),
+                Arg::constant_slice("level_sums", 2, g * layout.floats(), packed),
                 Arg::scalar("block_size", b.block_size),
                 Arg::output("output", g * og, og),
             };

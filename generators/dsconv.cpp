@@ -9,10 +9,12 @@
 //   out(o) = act(bias(o) + sum over (t, b) of 2^(e - 6) (A dot_b + K sum_b q_x))
 //   dot_b  = sum over the block of q_x q_w, in int32
 // which is sum over channels of W_eff x^ with W_eff = CDSw (alpha q_w + KDSb) + CDSb.
-// The mantissas are stored as int8 q_x where the dot-product instruction takes
-// i8 x i8 (ARM's sdot, CUDA's dp4a), as uint8 q_x + 128 on x86 (vpdpbusd takes
-// u8 x i8 only); there the kernel subtracts 128 sum_b q_w per (o, b, t), exact: a
-// padded pixel is 128 in every channel, its dot product exactly that offset.
+// The mantissas are int8 q_x. ARM's sdot and CUDA's dp4a multiply i8 x i8; x86's
+// vpdpbusd multiplies u8 x i8, with the i8 operand the one it can broadcast from
+// memory, so there the levels become u8 q_w + 128 (a small stage per call) and
+// the mantissas stay the broadcast operand: the block sum is then
+// dot + 128 sum_b q_x, and K - 128 A takes K's place (exact in the integers; the
+// fold's float rounding stays relative to 128 |A sum_b q_x|, far inside 1e-4).
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
 // A, packed as a conv kernel [O, blocks, k, k]; groups 1: a grouped layer calls
@@ -21,7 +23,6 @@
 //                 to a multiple of 4 (c = b Bp + j, Bp = 4 ceil(B / 4)), zeros in the
 //                 padding, o up to packed_channel_count(O)
 //   block_shift   K, packed as `weights`
-//   level_sums    sum_b q_w, packed as `weights` (float: exact below 2^24)
 //   block_size    B
 //   output        float32 NCHW (x, y, o, n)
 #include "conv_layer_generator.h"
@@ -56,7 +57,6 @@ public:
     GeneratorParam<int> fixed_block_size{"fixed_block_size", 0};
     Input<Buffer<int8_t>> levels{"levels", 5};
     Input<Buffer<float>> block_shift{"block_shift", 5};
-    Input<Buffer<float>> level_sums{"level_sums", 5};
     Input<int> block_size{"block_size"};
     Output<Buffer<float>> output{"output", 4};
 
@@ -66,9 +66,8 @@ public:
         const Expr B = fixed_or(fixed_block_size, block_size), padded_block = (B + 3) / 4 * 4;
         const Expr C = g.in_channels, blocks = (C + B - 1) / B;
         const Expr W = g.in_width, H = g.in_height;
-        const bool unsigned_mantissas = get_target().arch == Target::X86;
-        const int mantissa_offset = unsigned_mantissas ? 128 : 0;
-        const Type mantissa_type = unsigned_mantissas ? UInt(8) : Int(8);
+        const int level_offset = get_target().arch == Target::X86 ? 128 : 0;
+        st.levels_biased = level_offset != 0;
         Var x("x"), y("y"), j("j"), q("q"), n("n"), b("b"), o("o"), kx("kx"), ky("ky"), lane("lane");
 
         // Each pixel's block exponent over the image, and the mantissas q_x of the
@@ -92,9 +91,8 @@ public:
         // pure definitions fill it (q = 0, no scale), an update over the image
         // writes the inside, and the conv reads plain loads with no select.
         const RDom &image = st.image = RDom(0, W, 0, H, "image");
-        st.mantissas(lane, x, y, q, b, n) = cast(mantissa_type, mantissa_offset);
-        st.mantissas(lane, image.x, image.y, q, b, n) =
-            cast(mantissa_type, level_of(4 * q + lane, image.x, image.y) + mantissa_offset);
+        st.mantissas(lane, x, y, q, b, n) = cast<int8_t>(0);
+        st.mantissas(lane, image.x, image.y, q, b, n) = cast<int8_t>(level_of(4 * q + lane, image.x, image.y));
         st.scale(x, y, b, n) = 0.0f;
         st.scale(image.x, image.y, b, n) = times_power_of_two(1.0f, exponent(image.x, image.y, b) - 6);
         // 2^(e - 6) sum_b q_x: exact (integers below 2^24, then a power of two).
@@ -105,23 +103,26 @@ public:
         st.scaled_sums(image.x, image.y, b, n) *= st.scale(image.x, image.y, b, n);
 
         // The integer dot product of one block at one tap, 4 channels per lane step.
+        Var c4("c4");
+        const Expr level = levels(lane, o, c4, kx, ky);
+        // q + 128 as u8: the two's complement bits with the sign bit flipped.
+        st.dot_levels(lane, o, c4, kx, ky) = st.levels_biased ? cast<uint8_t>(level) ^ cast<uint8_t>(0x80) : level;
         st.dot_r = RDom(0, 4, 0, padded_block / 4, "dot_r");
         const Expr px = x * g.stride - g.padding + kx * g.dilation, py = y * g.stride - g.padding + ky * g.dilation;
         st.dot(o, x, y, n, b, kx, ky) = 0;
         st.dot(o, x, y, n, b, kx, ky) +=
-            cast<int32_t>(st.mantissas(st.dot_r.x, px, py, st.dot_r.y, b, n)) *
-            cast<int32_t>(levels(st.dot_r.x, o, b * padded_block / 4 + st.dot_r.y, kx, ky));
+            cast<int32_t>(st.dot_levels(st.dot_r.x, o, b * padded_block / 4 + st.dot_r.y, kx, ky)) *
+            cast<int32_t>(st.mantissas(st.dot_r.x, px, py, st.dot_r.y, b, n));
 
         // Each (tap, block) sum scaled into the float accumulator.
         st.taps_r = RDom(0, g.kernel_size, 0, g.kernel_size, 0, blocks, "taps_r");
         const RVar tx = st.taps_r.x, ty = st.taps_r.y, tb = st.taps_r.z;
         const Expr tpx = x * g.stride - g.padding + tx * g.dilation, tpy = y * g.stride - g.padding + ty * g.dilation;
-        Func A = unpacked(weights), K = unpacked(block_shift), sums = unpacked(level_sums);
-        Expr integer = st.dot(o, x, y, n, tb, tx, ty);
-        if (mantissa_offset != 0) integer -= mantissa_offset * cast<int32_t>(sums(o, tb, tx, ty));
+        Func A = unpacked(weights), K = unpacked(block_shift);
+        const Expr a = A(o, tb, tx, ty), shift = K(o, tb, tx, ty) - float(level_offset) * a;
         st.acc(o, x, y, n) = bias(min(o, g.out_channels - 1));  // channels past O: padding tiles
-        st.acc(o, x, y, n) += cast<float>(integer) * A(o, tb, tx, ty) * st.scale(tpx, tpy, tb, n) +
-                              K(o, tb, tx, ty) * st.scaled_sums(tpx, tpy, tb, n);
+        st.acc(o, x, y, n) += cast<float>(st.dot(o, x, y, n, tb, tx, ty)) * a * st.scale(tpx, tpy, tb, n) +
+                              shift * st.scaled_sums(tpx, tpy, tb, n);
 
         output(x, y, o, n) = epilogue(st.acc, activation)(x, y, o, n);
         st.output = output;
@@ -131,7 +132,6 @@ public:
         knob_values = schedule_knobs(dsconv_knob_space(facts));
         constrain_conv_buffers(output);
         constrain_packed_weights(block_shift);
-        constrain_packed_weights(level_sums);
         // 4 channels of 16 (or 4) output channels are one dense vector load.
         for (int d = 0; d < 5; ++d) levels.dim(d).set_min(0);
         levels.dim(0).set_extent(4);
@@ -158,6 +158,7 @@ private:
         s.mantissas = Func("mantissas");
         s.scaled_sums = Func("scaled_sums");
         s.scale = Func("block_scale");
+        s.dot_levels = Func("dot_levels");
         s.dot = Func("block_dot");
         s.acc = Func("acc");
         return s;
@@ -168,7 +169,7 @@ private:
         const EstimatedLayer l = estimated_layer();
         const int B = fixed_block_size > 0 ? int(fixed_block_size) : 32;
         const int blocks = (l.in_channels + B - 1) / B, padded_block = (B + 3) / 4 * 4;
-        for (auto *packed : {&weights, &block_shift, &level_sums})
+        for (auto *packed : {&weights, &block_shift})
             packed->set_estimates({{0, kPackedChannelTile},
                                    {0, blocks},
                                    {0, l.kernel_size},

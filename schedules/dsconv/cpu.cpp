@@ -71,6 +71,12 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         Func(s.mantissas).bound(lane, 0, 4);
         schedule_pixel_stage(s.mantissas, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, 4);
     }
+    if (s.levels_biased) {
+        // One pass over the levels per call (x86), not a bias per load.
+        Func levels = s.dot_levels;
+        Var lane = levels.args()[0], o = levels.args()[1];
+        levels.compute_root().bound(lane, 0, 4).vectorize(lane).vectorize(o, vec, TailStrategy::GuardWithIf).parallel(levels.args()[4]);
+    }
 
     Func out = s.output;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];

@@ -13,12 +13,14 @@ struct DsconvStages {
     Halide::Expr valid = Halide::Internal::const_true();
     Halide::Func block_max;    // (x, y, b, n) int32: the largest exponent in the block, over the image
     // Over the zero-padded image, each a pure fill and an update over the image:
-    Halide::Func mantissas;    // (lane, x, y, q, b, n) 8 bits: block b's channel 4 q + lane (u8 q + 128 on x86, i8 q elsewhere)
+    Halide::Func mantissas;    // (lane, x, y, q, b, n) int8: block b's channel 4 q + lane
     Halide::Func scale;        // (x, y, b, n) float: 2^(e - 6), 0 off the image
     Halide::Func scaled_sums;  // (x, y, b, n) float: 2^(e - 6) times the sum of the block's q (two updates)
     Halide::RDom in_block;     // block_max's update: the block's channels
     Halide::RDom image;        // the updates over the image: (x, y)
     Halide::RDom image_block;  // scaled_sums' first update: (x, y, the block's channels)
+    Halide::Func dot_levels;     // (lane, o, c / 4, kx, ky) levels as the dot product takes them
+    bool levels_biased = false;  // dot_levels is u8 q_w + 128 (x86), not the input itself
     Halide::Func dot;            // (o, x, y, n, b, kx, ky) int32: sum of mantissa x level over the block
     Halide::RDom dot_r;          // (lane of 4 channels, group of 4)
     Halide::Func acc;            // (o, x, y, n) float: bias + the scaled sums

@@ -101,7 +101,7 @@ public:
     // Exact mode: the plain conv's, plus the levels, alphas and expanded kernel
     // being built. Integer mode: the levels (as read or quantized, and packed with
     // blocks padded to 4 channels and outputs to the packed tile, counted as
-    // floats), the alphas, and three packed scale tensors and the bias.
+    // floats), the alphas, and two packed scale tensors and the bias.
     int64_t prepared_floats(const LayerSpec &s) const override {
         const KernelBlocks b = blocks_of(s);
         const int64_t kernel = kernel_tensor_floats({s.out_channels, b.channels, b.taps}, "dsconv kernel");
@@ -112,20 +112,22 @@ public:
         const int64_t packed_levels = kernel_tensor_floats(
             {s.groups, per_group_out, int64_t(b.count()) * padded_block(s), b.taps}, "dsconv packed levels");
         const int64_t packed_scales =
-            checked_mul(kernel_tensor_floats({s.groups, per_group_out, b.count(), b.taps}, "dsconv packed scales"), 3,
+            checked_mul(kernel_tensor_floats({s.groups, per_group_out, b.count(), b.taps}, "dsconv packed scales"), 2,
                         "dsconv packed scales");
         return checked_add(checked_add(levels_and_alpha, packed_levels, "dsconv"),
                            checked_add(packed_scales, s.out_channels, "dsconv"), "dsconv prepared weights");
     }
 
-    // Integer mode: the mantissas (bytes, counted as floats), each pixel's block
-    // exponents, sums and scales, besides the input and output.
+    // Integer mode: the mantissas (bytes, counted as floats), scales and scaled sums
+    // over the zero-padded image, and block exponents, besides the input and output.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
         if (!integer_mode(s)) return VariantDefinition::working_floats(s, in);
         const int64_t blocks = int64_t(blocks_of(s).count()) * s.groups;
-        const int64_t mantissas = kernel_tensor_floats({in[0], blocks * padded_block(s), in[2], in[3]}, "mantissas");
-        const int64_t per_block = checked_mul(kernel_tensor_floats({in[0], blocks, in[2], in[3]}, "block exponents"), 3,
-                                              "block exponents, sums and scales");
+        const int64_t height = checked_add(in[2], 2 * int64_t(s.padding), "padded height"),
+                      width = checked_add(in[3], 2 * int64_t(s.padding), "padded width");
+        const int64_t mantissas = kernel_tensor_floats({in[0], blocks * padded_block(s), height, width}, "mantissas");
+        const int64_t per_block = checked_mul(kernel_tensor_floats({in[0], blocks, height, width}, "block exponents"), 3,
+                                              "block exponents, scales and scaled sums");
         return checked_add(mantissas, per_block, "dsconv working buffers");
     }
 
@@ -161,9 +163,8 @@ private:
         return kernel;
     }
 
-    // A = alpha CDSw s_bn and K = (KDSb CDSw + CDSb) s_bn per (o, block, tap),
-    // sum_block q_w (x86's kernels subtract 128 times it: their mantissas are u8) likewise, the bias s_bn b + t_bn; the
-    // levels packed (c % 4, o, c / 4, kx, ky) per group, blocks padded to 4
+    // A = alpha CDSw s_bn and K = (KDSb CDSw + CDSb) s_bn per (o, block, tap), the
+    // bias s_bn b + t_bn; the levels packed (c % 4, o, c / 4, kx, ky) per group, blocks padded to 4
     // channels. One call per group (the kernel's groups are 1).
     static LayerProgram prepare_integer_mode(const LayerSpec &s, const WeightMap &w) {
         const KernelBlocks b = blocks_of(s);
@@ -172,7 +173,7 @@ private:
         const DistributionShifts shifts = shifts_of(s, w);
         const bool kds = !shifts.kds_bias.empty(), cds = !shifts.cds_weight.empty();
         const size_t scales = size_t(b.out_channels) * b.count() * b.taps;
-        std::vector<float> A(scales), K(scales), level_sums(scales, 0.0f);
+        std::vector<float> A(scales), K(scales);
         for (int o = 0; o < b.out_channels; ++o)
             for (int block = 0; block < b.count(); ++block)
                 for (int t = 0; t < b.taps; ++t) {
@@ -180,9 +181,6 @@ private:
                     const double cw = cds ? shifts.cds_weight[o] : 1.0, cb = cds ? shifts.cds_bias[o] : 0.0;
                     A[at] = float(q.alpha[at] * cw * bn.scale[o]);
                     K[at] = float(((kds ? shifts.kds_bias[at] : 0.0) * cw + cb) * bn.scale[o]);
-                    const int end = std::min((block + 1) * b.block_size, b.channels);
-                    for (int j = block * b.block_size; j < end; ++j)
-                        level_sums[at] += q.levels[(size_t(o) * b.channels + j) * b.taps + t];
                 }
         std::vector<float> bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
         for (int o = 0; o < s.out_channels; ++o) bias[o] = float(bn.scale[o] * bias[o] + bn.shift[o]);
@@ -192,7 +190,6 @@ private:
         LayerProgram program;
         program.constants.push_back(packed_conv_weights(A, s.out_channels, b.count(), k, og));
         program.constants.push_back(packed_conv_weights(K, s.out_channels, b.count(), k, og));
-        program.constants.push_back(packed_conv_weights(level_sums, s.out_channels, b.count(), k, og));
         program.constants.push_back(ProgramConstant::of_floats(bias));
         ProgramConstant levels;
         levels.dtype = "I8";
@@ -219,10 +216,9 @@ private:
             call.args = {
                 Arg::input("input", g * b.channels, b.channels),
                 Arg::constant_slice("weights", 0, g * layout.floats(), packed),
-                Arg::constant_slice("bias", 3, size_t(g) * og, {og}),
-                Arg::constant_slice("levels", 4, g * per_group, {4, op, quads, k, k}),
+                Arg::constant_slice("bias", 2, size_t(g) * og, {og}),
+                Arg::constant_slice("levels", 3, g * per_group, {4, op, quads, k, k}),
                 Arg::constant_slice("block_shift", 1, g * layout.floats(), packed),
-                Arg::constant_slice("level_sums", 2, g * layout.floats(), packed),
                 Arg::scalar("block_size", b.block_size),
                 Arg::output("output", g * og, og),
             };

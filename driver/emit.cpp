@@ -43,12 +43,18 @@ const std::vector<NamedTarget> kTargets = {
 // features, VNNI and BF16 (Sapphire Rapids, Cooper Lake, Zen 4 and 5).
 const char *const kX86DotProductTarget =
     "x86-64-linux-avx-avx2-avx512-avx512_skylake-avx512_cannonlake-avx512_sapphirerapids-f16c-fma-sse41";
+// ARMv8.2's sdot. Halide 14's AArch64 runtime cannot tell whether a CPU has it;
+// convforge's runtime answers that (runtime/src/halide_hooks.cpp), so Cortex-A53
+// and A72 take the plain sub-target instead of dying on the first sdot.
+const char *const kArmDotProductTarget = "arm-64-linux-arm_dot_prod";
 
 }  // namespace
 
 std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan) {
-    if (!plan.int8_dot_products || name != "x86-64-linux") return halide_target;
-    return std::string(kX86DotProductTarget) + "," + halide_target;
+    if (!plan.int8_dot_products) return halide_target;
+    if (name == "x86-64-linux") return std::string(kX86DotProductTarget) + "," + halide_target;
+    if (name == "arm-64-linux") return std::string(kArmDotProductTarget) + "," + halide_target;
+    return halide_target;
 }
 
 namespace {

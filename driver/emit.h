@@ -38,8 +38,9 @@ struct NamedTarget {
 };
 const std::vector<NamedTarget> &named_targets();
 // The Halide targets a kernel of `plan` is compiled for under the named target
-// `name` (resolved to `halide_target`): x86-64-linux gains the VNNI sub-target
-// for kernels of int8 dot products.
+// `name` (resolved to `halide_target`): for kernels of int8 dot products,
+// x86-64-linux gains the VNNI sub-target and arm-64-linux the dot-product one,
+// each ahead of the rest.
 std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan);
 
 // Throws std::runtime_error naming the problem; writes what it wrote to `log` and

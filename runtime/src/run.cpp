@@ -8,7 +8,7 @@
 #include "convforge/convforge.h"
 #include "block_cache.h"
 #include "checked_size.h"
-#include "halide_errors.h"
+#include "halide_hooks.h"
 #include "kernel_table.h"
 #include "layer_program.h"
 

@@ -1,9 +1,12 @@
-// CUDA DSConv (integer mode) schedule, a first one: a thread per output pixel and
-// channel (gpu_tile over x, y and o), its int32 block sums and float accumulator
-// in registers; the pixel stages one GPU pass per definition. Not yet in the style of
-// apps/conv_layer (warp tiles, staged inputs, dp4a needs cuda_capability_61).
+// CUDA DSConv (integer mode) schedule: warp tiles (warp_tiles.h, in the style of
+// apps/conv_layer): a warp's lanes are 32 output channels, each lane a register tile
+// of gpu_tile_x x gpu_tile_y pixels with an int32 sum per (block, tap) and a float
+// accumulator; the sums are dp4a (4 i8 x i8 products a step; the CUDA target's
+// capability 7.0 is past the 6.1 dp4a needs). The pixel stages are one GPU pass per
+// definition.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
 #include "../dsconv/stages.h"
+#include "warp_tiles.h"
 
 namespace convforge {
 
@@ -11,8 +14,10 @@ using namespace Halide;
 
 KnobSpace dsconv_knob_space_cuda(const TargetFacts &) {
     KnobSpace space;
-    space.knob("gpu_threads_x", "output columns per thread block", 8, {4, 8, 16})
-        .knob("gpu_threads_y", "output rows per thread block", 8, {4, 8, 16});
+    space.knob("gpu_tile_x", "output columns per lane (register tile)", 4, {1, 2, 4, 8})
+        .knob("gpu_tile_y", "output rows per lane (register tile)", 2, {1, 2, 4})
+        .rule("gpu_tile_x * gpu_tile_y <= 16 (two registers an output: the int32 sum and the float accumulator)",
+              [](const KnobValues &k) { return k.at("gpu_tile_x") * k.at("gpu_tile_y") <= 16; });
     return space;
 }
 
@@ -39,14 +44,37 @@ void schedule_pixel_stage_cuda(Func f, const std::vector<std::vector<VarOrRVar>>
 }  // namespace
 
 void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const TargetFacts &) {
-    const int tx = k.at("gpu_threads_x"), ty = k.at("gpu_threads_y");
-    Func out = s.output;
-    Var x = out.args()[0], y = out.args()[1], o = out.args()[2];
-    Var xo("xo"), yo("yo"), oo("oo"), xi("xi"), yi("yi"), oi("oi");
-    out.gpu_tile(x, y, o, xo, yo, oo, xi, yi, oi, tx, ty, 1, TailStrategy::GuardWithIf);
-    Func acc = s.acc, dot = s.dot;
-    acc.compute_at(out, xi);
-    dot.compute_at(acc, s.taps_r.x);
+    const int tile_x = k.at("gpu_tile_x"), tile_y = k.at("gpu_tile_y");
+    const LoopLevel warp = tile_output_in_warps(s.output, tile_x, tile_y);
+    Func acc = s.acc;
+    Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
+    acc.compute_at(warp)
+        .store_in(MemoryType::Register)
+        .bound_extent(ao, kWarpLanes)
+        .bound_extent(ax, tile_x)
+        .bound_extent(ay, tile_y)
+        .gpu_lanes(ao)
+        .unroll(ax)
+        .unroll(ay);
+    acc.update().reorder(ao, ax, ay, s.taps_r.x, s.taps_r.y, s.taps_r.z).gpu_lanes(ao).unroll(ax).unroll(ay);
+    Func dot = s.dot;
+    Var d_o = dot.args()[0], dx = dot.args()[1], dy = dot.args()[2];
+    dot.compute_at(acc, s.taps_r.x)
+        .store_in(MemoryType::Register)
+        .bound_extent(d_o, kWarpLanes)
+        .bound_extent(dx, tile_x)
+        .bound_extent(dy, tile_y)
+        .gpu_lanes(d_o)
+        .unroll(dx)
+        .unroll(dy);
+    // Four channels a step innermost: the pattern Halide turns into dp4a.
+    dot.update()
+        .reorder(s.dot_r.x, d_o, dx, dy, s.dot_r.y)
+        .atomic()
+        .vectorize(s.dot_r.x)
+        .gpu_lanes(d_o)
+        .unroll(dx)
+        .unroll(dy);
     // Each pixel stage a GPU pass per definition: 16 x 8 pixels of one block a
     // thread block, the channels (and the mantissas' lanes) a loop in each thread.
     Var px("x"), py("y"), lane("lane"), q("q");

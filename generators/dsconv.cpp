@@ -95,12 +95,12 @@ public:
         st.mantissas(lane, image.x, image.y, q, b, n) = cast<int8_t>(level_of(4 * q + lane, image.x, image.y));
         st.scale(x, y, b, n) = 0.0f;
         st.scale(image.x, image.y, b, n) = times_power_of_two(1.0f, exponent(image.x, image.y, b) - 6);
-        // 2^(e - 6) sum_b q_x: exact (integers below 2^24, then a power of two).
-        const RDom &image_block = st.image_block = RDom(0, W, 0, H, 0, B, "image_block");
-        st.scaled_sums(x, y, b, n) = 0.0f;
-        st.scaled_sums(image_block.x, image_block.y, b, n) +=
-            cast<float>(level_of(image_block.z, image_block.x, image_block.y));
-        st.scaled_sums(image.x, image.y, b, n) *= st.scale(image.x, image.y, b, n);
+        // 2^(e - 6) sum_b q_x, exact (an integer below 2^24, then a power of two),
+        // summed from the mantissas: 0 in the padding, and a quarter of the input's bytes.
+        const RDom &in_mantissas = st.in_mantissas = RDom(0, 4, 0, padded_block / 4, "in_mantissas");
+        st.mantissa_sums(x, y, b, n) = 0;
+        st.mantissa_sums(x, y, b, n) += cast<int32_t>(st.mantissas(in_mantissas.x, x, y, in_mantissas.y, b, n));
+        st.scaled_sums(x, y, b, n) = st.scale(x, y, b, n) * cast<float>(st.mantissa_sums(x, y, b, n));
 
         // The integer dot product of one block at one tap, 4 channels per lane step.
         Var c4("c4");
@@ -156,6 +156,7 @@ private:
         DsconvStages s;
         s.block_max = Func("block_max");
         s.mantissas = Func("mantissas");
+        s.mantissa_sums = Func("mantissa_sums");
         s.scaled_sums = Func("scaled_sums");
         s.scale = Func("block_scale");
         s.dot_levels = Func("dot_levels");

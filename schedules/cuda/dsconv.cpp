@@ -78,10 +78,11 @@ void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const Targ
     // Each pixel stage a GPU pass per definition: 16 x 8 pixels of one block a
     // thread block, the channels (and the mantissas' lanes) a loop in each thread.
     Var px("x"), py("y"), lane("lane"), q("q");
-    const RDom &image = s.image, &image_block = s.image_block;
+    const RDom &image = s.image;
     schedule_pixel_stage_cuda(s.block_max, {{px, py}, {s.in_block, px, py}});
     schedule_pixel_stage_cuda(s.scale, {{px, py}, {image.x, image.y}});
-    schedule_pixel_stage_cuda(s.scaled_sums, {{px, py}, {image_block.z, image_block.x, image_block.y}, {image.x, image.y}});
+    schedule_pixel_stage_cuda(s.scaled_sums, {{px, py}});
+    Func(s.mantissa_sums).compute_at(s.scaled_sums, Var("xi"));
     schedule_pixel_stage_cuda(s.mantissas, {{lane, q, px, py}, {lane, q, image.x, image.y}});
 }
 

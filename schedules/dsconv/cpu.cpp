@@ -61,11 +61,18 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
               tile_y = k.at("tile_y");
     {
         Var x("x"), y("y"), lane("lane"), q("q");
-        const RDom &image = s.image, &image_block = s.image_block;
+        const RDom &image = s.image;
         schedule_pixel_stage(s.block_max, {{x, y}, {x, y, s.in_block}}, facts);
         schedule_pixel_stage(s.scale, {{x, y}, {image.x, image.y}}, facts);
-        schedule_pixel_stage(s.scaled_sums, {{x, y}, {image_block.x, image_block.y, image_block.z}, {image.x, image.y}},
-                             facts);
+        schedule_pixel_stage(s.scaled_sums, {{x, y}}, facts);
+        // Per (block, image) task of the scaled sums: 4 strided rows of bytes a group.
+        Func sums = s.mantissa_sums;
+        Var task("task");
+        sums.compute_at(s.scaled_sums, task).vectorize(x, vec, TailStrategy::Predicate);
+        sums.update()
+            .reorder(x, s.in_mantissas.x, s.in_mantissas.y, y)
+            .unroll(s.in_mantissas.x)
+            .vectorize(x, vec, TailStrategy::Predicate);
         // Four channels innermost, as the dot product reads them: the four rows'
         // stores interleave into one.
         Func(s.mantissas).bound(lane, 0, 4);

@@ -15,10 +15,12 @@ struct DsconvStages {
     // Over the zero-padded image, each a pure fill and an update over the image:
     Halide::Func mantissas;    // (lane, x, y, q, b, n) int8: block b's channel 4 q + lane
     Halide::Func scale;        // (x, y, b, n) float: 2^(e - 6), 0 off the image
-    Halide::Func scaled_sums;  // (x, y, b, n) float: 2^(e - 6) times the sum of the block's q (two updates)
     Halide::RDom in_block;     // block_max's update: the block's channels
     Halide::RDom image;        // the updates over the image: (x, y)
-    Halide::RDom image_block;  // scaled_sums' first update: (x, y, the block's channels)
+    // From the mantissas, over the padded image:
+    Halide::Func mantissa_sums;  // (x, y, b, n) int32: the sum of the block's q
+    Halide::RDom in_mantissas;   // its update: (lane, group of 4) of the block
+    Halide::Func scaled_sums;    // (x, y, b, n) float: 2^(e - 6) times that sum
     Halide::Func dot_levels;     // (lane, o, c / 4, kx, ky) levels as the dot product takes them
     bool levels_biased = false;  // dot_levels is u8 q_w + 128 (x86), not the input itself
     Halide::Func dot;            // (o, x, y, n, b, kx, ky) int32: sum of mantissa x level over the block

@@ -28,20 +28,7 @@ public:
         // Each path serves a class of layers; what the class fixes is a constant
         // here (a `groups == 1` constant, say, makes the input channel one
         // broadcast per register tile instead of a gather).
-        const ConvGeometry g = conv_geometry();
-        stages.path = path;
-        stages.geometry = g;
-        stages.valid = call_matches_emitted_geometry();
-        stages.padded = zero_padded(input, g);
-        stages.r = conv_reduction_domain(g);
-        const TargetFacts facts = target_facts(get_target());
-        knob_values = schedule_knobs(conv_knob_space(facts, path));
-        stages.acc = conv_core(stages.padded, unpacked(weights), bias, g, stages.r, register_tile_columns(facts, knob_values));
-        Func result = epilogue(stages.acc, activation);
-        Var x("x"), y("y"), o("o"), n("n");
-        output(x, y, o, n) = result(x, y, o, n);
-        stages.output = output;
-        constrain_conv_buffers(output);
+        stages = define_conv(unpacked(weights), output, call_matches_emitted_geometry(), knob_values);
     }
 
     void schedule() {

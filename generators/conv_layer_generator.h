@@ -9,6 +9,7 @@
 #include "Halide.h"
 #include "building_blocks.h"
 #include "conv_contract.h"
+#include "../schedules/conv/stages.h"
 #include "../schedules/knob_space.h"
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
@@ -120,6 +121,29 @@ protected:
         e.padding = fixed_padding >= 0 ? int(fixed_padding) : e.dilation * (e.kernel_size - 1) / 2;
         e.groups = fixed_groups > 0 ? int(fixed_groups) : 1;
         return e;
+    }
+
+    // The plain conv of this path over `kernel` (o, c, kx, ky) into `output` (after
+    // the epilogue), its call valid where `valid` holds: the stages the conv's
+    // schedules place, with the conv's knobs for this target in `knob_values`.
+    ConvStages define_conv(Halide::Func kernel, Halide::GeneratorOutput<Buffer<float>> &output, const Halide::Expr &valid,
+                           KnobValues &knob_values) {
+        ConvStages stages;
+        const ConvGeometry g = conv_geometry();
+        stages.path = path;
+        stages.geometry = g;
+        stages.valid = valid;
+        stages.padded = zero_padded(input, g);
+        stages.r = conv_reduction_domain(g);
+        const TargetFacts facts = target_facts(this->get_target());
+        knob_values = schedule_knobs(conv_knob_space(facts, path));
+        stages.acc = conv_core(stages.padded, kernel, bias, g, stages.r, register_tile_columns(facts, knob_values));
+        Halide::Func result = epilogue(stages.acc, activation);
+        Halide::Var x("x"), y("y"), o("o"), n("n");
+        output(x, y, o, n) = result(x, y, o, n);
+        stages.output = output;
+        constrain_conv_buffers(output);
+        return stages;
     }
 
     // Estimates of the shared arguments and of an NCHW `output` for that layer.

@@ -25,7 +25,7 @@
 //   block_shift   K, packed as `weights`
 //   block_size    B
 //   output        float32 NCHW (x, y, o, n)
-#include "conv_layer_generator.h"
+#include "dsconv_layer_generator.h"
 #include "../schedules/dsconv/stages.h"
 #include "../schedules/target_facts.h"
 
@@ -52,18 +52,12 @@ Expr times_power_of_two(Expr v, Expr k) {
     return (v * factor(half)) * factor(k - half);
 }
 
-class DsconvGenerator : public ConvLayerGenerator<DsconvGenerator> {
+class DsconvGenerator : public DsconvLayerGenerator<DsconvGenerator> {
 public:
-    GeneratorParam<int> fixed_block_size{"fixed_block_size", 0};
-    Input<Buffer<int8_t>> levels{"levels", 5};
-    Input<Buffer<float>> block_shift{"block_shift", 5};
-    Input<int> block_size{"block_size"};
-    Output<Buffer<float>> output{"output", 4};
-
     void generate() {
         const ConvGeometry g = conv_geometry();
         st.geometry = g;
-        const Expr B = fixed_or(fixed_block_size, block_size), padded_block = (B + 3) / 4 * 4;
+        const Expr B = block_size_expr(), padded_block = (B + 3) / 4 * 4;
         const Expr C = g.in_channels, blocks = (C + B - 1) / B;
         const Expr W = g.in_width, H = g.in_height;
         const int level_offset = get_target().arch == Target::X86 ? 128 : 0;
@@ -126,7 +120,7 @@ public:
 
         output(x, y, o, n) = epilogue(st.acc, activation)(x, y, o, n);
         st.output = output;
-        st.valid = call_matches_emitted_geometry() && (fixed_block_size <= 0 || block_size == int(fixed_block_size)) &&
+        st.valid = call_matches_emitted_geometry() && block_size_matches() &&
                    levels.dim(0).extent() == 4 && levels.dim(2).extent() == blocks * padded_block / 4;
         const TargetFacts facts = target_facts(get_target());
         knob_values = schedule_knobs(dsconv_knob_space(facts));
@@ -167,21 +161,14 @@ private:
 
     void set_estimates() {
         set_conv_estimates(output);
+        set_block_scale_estimates();
         const EstimatedLayer l = estimated_layer();
-        const int B = fixed_block_size > 0 ? int(fixed_block_size) : 32;
-        const int blocks = (l.in_channels + B - 1) / B, padded_block = (B + 3) / 4 * 4;
-        for (auto *packed : {&weights, &block_shift})
-            packed->set_estimates({{0, kPackedChannelTile},
-                                   {0, blocks},
-                                   {0, l.kernel_size},
-                                   {0, l.kernel_size},
-                                   {0, packed_channel_count(l.out_channels) / kPackedChannelTile}});
+        const int B = estimated_block_size(), blocks = (l.in_channels + B - 1) / B, padded_block = (B + 3) / 4 * 4;
         levels.set_estimates({{0, 4},
                               {0, packed_channel_count(l.out_channels)},
                               {0, blocks * padded_block / 4},
                               {0, l.kernel_size},
                               {0, l.kernel_size}});
-        block_size.set_estimate(B);
     }
 };
 

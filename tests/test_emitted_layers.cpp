@@ -12,6 +12,8 @@
 #include "emitted_odconv_per_image_layer.h"
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_dsconv_int_grouped_layer.h"
+#include "emitted_dsconv_exact_layer.h"
+#include "emitted_dsconv_exact_grouped_layer.h"
 #include "emitted_dsconv_int_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
@@ -122,6 +124,14 @@ TEST(EmittedLayer, DsconvIntegerModeMatchesReference) {
     expect_matches_reference("dsconv_int.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_layer), {2, 20, 9, 11});
     expect_matches_reference("dsconv_int_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_grouped_layer),
                              {3, 16, 13, 10});
+}
+
+// DSConv's exact mode emitted for one layer: the levels expanded in the kernel,
+// ragged blocks, the shifts and BatchNorm folded; a grouped layer on the grouped path.
+TEST(EmittedLayer, DsconvExactModeMatchesReference) {
+    expect_matches_reference("dsconv_exact.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_exact_layer), {2, 20, 9, 11});
+    expect_matches_reference("dsconv_exact_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_exact_grouped_layer),
+                             {3, 12, 13, 10});
 }
 
 // 20 output channels in groups of 10: register tiles straddle the groups and the

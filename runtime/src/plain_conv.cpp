@@ -63,22 +63,41 @@ BatchNormAffine batchnorm_affine(const LayerSpec &s, const WeightMap &w) {
     return batchnorm_affine(w, "bn", s.out_channels, s.epilogue.bn_eps);
 }
 
-ProgramConstant packed_conv_weights(const std::vector<float> &kernel, int out_channels, int in_channels_per_group,
-                                    int kernel_size, int out_channels_per_call) {
+namespace {
+
+// `kernel` [O, C/g, k, k] of `element_size`-byte entries, in PackedWeightLayout.
+ProgramConstant packed_conv_tensor(const uint8_t *kernel, size_t element_size, int out_channels,
+                                   int in_channels_per_group, int kernel_size, int out_channels_per_call) {
     const int k = kernel_size, cg = in_channels_per_group, calls = out_channels / out_channels_per_call;
     const PackedWeightLayout layout(out_channels_per_call, cg, k);
-    // Written in place (zero bytes are 0.0f: the padded channels), never copied.
+    // Written in place (zero bytes are 0.0f and level 0: the padded channels), never copied.
     ProgramConstant packed;
-    packed.bytes.assign(layout.floats() * size_t(calls) * sizeof(float), 0);
+    packed.bytes.assign(layout.floats() * size_t(calls) * element_size, 0);
     for (int o = 0; o < out_channels; ++o) {
         const int call = o / out_channels_per_call, oc = o % out_channels_per_call;
-        uint8_t *tile = packed.bytes.data() + call * layout.floats() * sizeof(float);
+        uint8_t *tile = packed.bytes.data() + call * layout.floats() * element_size;
         for (int c = 0; c < cg; ++c)
             for (int ky = 0; ky < k; ++ky)
                 for (int kx = 0; kx < k; ++kx)
-                    std::memcpy(tile + layout.offset(oc, c, kx, ky) * sizeof(float),
-                                &kernel[((size_t(o) * cg + c) * k + ky) * k + kx], sizeof(float));
+                    std::memcpy(tile + layout.offset(oc, c, kx, ky) * element_size,
+                                kernel + (((size_t(o) * cg + c) * k + ky) * k + kx) * element_size, element_size);
     }
+    return packed;
+}
+
+}  // namespace
+
+ProgramConstant packed_conv_weights(const std::vector<float> &kernel, int out_channels, int in_channels_per_group,
+                                    int kernel_size, int out_channels_per_call) {
+    return packed_conv_tensor(reinterpret_cast<const uint8_t *>(kernel.data()), sizeof(float), out_channels,
+                              in_channels_per_group, kernel_size, out_channels_per_call);
+}
+
+ProgramConstant packed_conv_levels(const std::vector<int8_t> &levels, int out_channels, int in_channels_per_group,
+                                   int kernel_size, int out_channels_per_call) {
+    ProgramConstant packed = packed_conv_tensor(reinterpret_cast<const uint8_t *>(levels.data()), 1, out_channels,
+                                                in_channels_per_group, kernel_size, out_channels_per_call);
+    packed.dtype = "I8";
     return packed;
 }
 

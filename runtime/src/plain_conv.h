@@ -28,6 +28,9 @@ BatchNormAffine batchnorm_affine(const WeightMap &weights, const std::string &pr
 // per `out_channels_per_call` output channels (a kernel call each).
 ProgramConstant packed_conv_weights(const std::vector<float> &kernel, int out_channels, int in_channels_per_group,
                                     int kernel_size, int out_channels_per_call);
+// The same for a kernel of int8 levels (DSConv's exact mode), an I8 constant.
+ProgramConstant packed_conv_levels(const std::vector<int8_t> &levels, int out_channels, int in_channels_per_group,
+                                   int kernel_size, int out_channels_per_call);
 
 // The conv kernel calls of a layer whose plain kernel is `kernel` [O, C/g, k, k]:
 // its bias (zeros when the spec has none) and the epilogue's BatchNorm folded in,

@@ -86,4 +86,14 @@ void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const Targ
     schedule_pixel_stage_cuda(s.mantissas, {{lane, q, px, py}, {lane, q, image.x, image.y}});
 }
 
+// One thread per packed weight: a tile's lanes across a block's threads, 8 channels deep.
+void place_effective_kernel_cuda(Func kernel) {
+    Var lane = kernel.args()[0], c = kernel.args()[1], kx = kernel.args()[2], ky = kernel.args()[3],
+        tile = kernel.args()[4], taps("taps"), rest("rest"), co("co"), ci("ci"), lo("lo"), li("li"), ro("ro"), ri("ri");
+    kernel.compute_root()
+        .fuse(kx, ky, taps)
+        .fuse(taps, tile, rest)
+        .gpu_tile(lane, c, rest, lo, co, ro, li, ci, ri, kPackedChannelTile, 8, 1, TailStrategy::GuardWithIf);
+}
+
 }  // namespace convforge

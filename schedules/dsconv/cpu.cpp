@@ -6,6 +6,8 @@
 // it, per pair, an int32 tile summing the block's mantissa x level products four
 // channels per lane step (one vpdpbusd on x86 with VNNI, one sdot on ARM with
 // dot products; widening multiplies elsewhere).
+#include <algorithm>
+
 #include "stages.h"
 
 namespace convforge {
@@ -138,6 +140,11 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         .unroll(d_oo)
         .unroll(dx)
         .unroll(dy);
+}
+
+void place_effective_kernel_cpu(Func kernel, const TargetFacts &facts) {
+    Var lane = kernel.args()[0], tile = kernel.args()[4];
+    kernel.compute_root().vectorize(lane, std::min(facts.vector_floats, kPackedChannelTile)).parallel(tile);
 }
 
 }  // namespace convforge

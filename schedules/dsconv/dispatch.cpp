@@ -25,6 +25,12 @@ void schedule_dsconv(const DsconvStages &s, const KnobValues &k, const TargetFac
     schedule_dsconv_cpu(s, k, facts);
 }
 
+void schedule_dsconv_exact(const ConvStages &s, Halide::Func kernel, const KnobValues &k, const TargetFacts &facts) {
+    schedule_conv(s, k, facts);
+    if (facts.family == ScheduleFamily::Cuda) return place_effective_kernel_cuda(kernel);
+    place_effective_kernel_cpu(kernel, facts);
+}
+
 namespace {
 
 // One shape class, the path DSConv's kernel takes (dsconv_paths.def).

@@ -2,10 +2,11 @@
 // VQK) with a float alpha per (output channel, block of input channels, tap),
 // the kernel distribution shift (KDSb) and channel distribution shift (CDSw,
 // CDSb) optional. Its weights come quantized (weight I8 + alpha) or float
-// (weight F32, quantized at load as the official engine does). Exact mode
-// (activation_bits 0) runs on the conv kernels with the kernel expanded at load;
-// integer mode (activation_bits 8) on DSConv's own kernel (generators/dsconv.cpp),
-// once per group, with its per-(o, block, tap) scales folded here.
+// (weight F32, quantized at load as the official engine does). Both modes keep
+// the levels as bytes and fold per (o, block, tap) scales here: exact mode
+// (activation_bits 0) runs generators/dsconv_exact.cpp, the conv's loop nest with
+// the kernel expanded per call, split into calls as the plain conv is; integer
+// mode (activation_bits 8) runs generators/dsconv.cpp once per group.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -39,6 +40,17 @@ BuiltinKernel integer_kernel(ActivationKind activation) {
     BuiltinKernel kernel = path_kernel("dsconv", conv_path_name(ConvPath::Dense), activation_name(activation));
     kernel.plan.int8_dot_products = true;
     return kernel;
+}
+
+// Exact mode's kernels run the conv's loop nest: the conv's knobs and records.
+BuiltinKernel exact_kernel(ConvPath path, ActivationKind activation) {
+    BuiltinKernel kernel = path_kernel("dsconv_exact", conv_path_name(path), activation_name(activation));
+    kernel.plan.variant = "conv";
+    return kernel;
+}
+
+KernelSplit split_of(const LayerSpec &s) {
+    return kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
 }
 
 class DsConv final : public VariantDefinition {
@@ -94,34 +106,44 @@ public:
     }
 
     LayerProgram prepare(const LayerSpec &s, const WeightMap &w) const override {
-        if (integer_mode(s)) return prepare_integer_mode(s, w);
-        return prepare_plain_conv(s, w, effective_kernel(s, w));
+        return integer_mode(s) ? prepare_integer_mode(s, w) : prepare_exact_mode(s, w);
     }
 
-    // Exact mode: the plain conv's, plus the levels, alphas and expanded kernel
-    // being built. Integer mode: the levels (as read or quantized, and packed with
-    // blocks padded to 4 channels and outputs to the packed tile, counted as
-    // floats), the alphas, and two packed scale tensors and the bias.
+    // Both modes: the levels as read or quantized and the alphas (counted as
+    // floats), then their packed levels (bytes, counted as floats), two packed
+    // scale tensors and the bias. Integer mode packs one group per call, blocks
+    // padded to 4 channels; exact mode packs as the plain conv does.
     int64_t prepared_floats(const LayerSpec &s) const override {
         const KernelBlocks b = blocks_of(s);
         const int64_t kernel = kernel_tensor_floats({s.out_channels, b.channels, b.taps}, "dsconv kernel");
         const int64_t alpha = kernel_tensor_floats({s.out_channels, b.count(), b.taps}, "dsconv alpha");
         const int64_t levels_and_alpha = checked_add(checked_mul(kernel, 2, "dsconv kernel"), alpha, "dsconv");
-        if (!integer_mode(s)) return checked_add(plain_conv_prepared_floats(s), levels_and_alpha, "dsconv prepared weights");
-        const int64_t per_group_out = packed_channel_count(s.out_channels / s.groups);
-        const int64_t packed_levels = kernel_tensor_floats(
-            {s.groups, per_group_out, int64_t(b.count()) * padded_block(s), b.taps}, "dsconv packed levels");
-        const int64_t packed_scales =
-            checked_mul(kernel_tensor_floats({s.groups, per_group_out, b.count(), b.taps}, "dsconv packed scales"), 2,
-                        "dsconv packed scales");
+        const bool integer = integer_mode(s);
+        const KernelSplit split = split_of(s);
+        const int64_t calls = integer ? s.groups : split.calls;
+        const int64_t per_call_out = packed_channel_count(integer ? s.out_channels / s.groups : split.out_channels);
+        const int64_t per_call_channels = integer ? int64_t(b.count()) * padded_block(s) : split.in_channels / split.groups;
+        const int64_t packed_levels =
+            kernel_tensor_floats({calls, per_call_out, per_call_channels, b.taps}, "dsconv packed levels");
+        const int64_t packed_scales = checked_mul(
+            kernel_tensor_floats({calls, per_call_out, b.count(), b.taps}, "dsconv packed scales"), 2, "dsconv packed scales");
         return checked_add(checked_add(levels_and_alpha, packed_levels, "dsconv"),
                            checked_add(packed_scales, s.out_channels, "dsconv"), "dsconv prepared weights");
     }
 
-    // Integer mode: the mantissas (bytes, counted as floats), scales and scaled sums
-    // over the zero-padded image, and block exponents, besides the input and output.
+    // Exact mode: the effective kernel of one call, expanded per call. Integer mode:
+    // the mantissas (bytes, counted as floats), scales and scaled sums over the
+    // zero-padded image, and block exponents. Both besides the input and output.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
-        if (!integer_mode(s)) return VariantDefinition::working_floats(s, in);
+        const int64_t io = VariantDefinition::working_floats(s, in);
+        if (!integer_mode(s)) {
+            const KernelSplit split = split_of(s);
+            return checked_add(io,
+                               kernel_tensor_floats({packed_channel_count(split.out_channels),
+                                                     split.in_channels / split.groups, s.kernel_size, s.kernel_size},
+                                                    "dsconv effective kernel"),
+                               "dsconv working buffers");
+        }
         const int64_t blocks = int64_t(blocks_of(s).count()) * s.groups;
         const int64_t height = checked_add(in[2], 2 * int64_t(s.padding), "padded height"),
                       width = checked_add(in[3], 2 * int64_t(s.padding), "padded width");
@@ -131,18 +153,29 @@ public:
         return checked_add(mantissas, per_block, "dsconv working buffers");
     }
 
+    // Exact mode's kernel keeps the conv's workload name: the conv's records fit it.
     KernelPlan layer_kernel(const LayerSpec &s) const override {
-        if (!integer_mode(s)) return plain_conv_layer_kernel(s);
-        KernelPlan plan = integer_kernel(s.epilogue.activation).plan;
-        fix_layer_geometry(plan, s, 1, s.in_channels / s.groups, s.out_channels / s.groups);
-        plan.params.push_back("fixed_block_size=" + std::to_string(field(s, "block_size")));
-        plan.workload += "-b" + std::to_string(field(s, "block_size"));
+        const int block_size = field(s, "block_size");
+        KernelPlan plan;
+        if (integer_mode(s)) {
+            plan = integer_kernel(s.epilogue.activation).plan;
+            fix_layer_geometry(plan, s, 1, s.in_channels / s.groups, s.out_channels / s.groups);
+            plan.workload += "-b" + std::to_string(block_size);
+        } else {
+            const KernelSplit split = split_of(s);
+            plan = exact_kernel(split.path, s.epilogue.activation).plan;
+            fix_layer_geometry(plan, s, split.groups, split.in_channels, split.out_channels);
+        }
+        plan.params.push_back("fixed_block_size=" + std::to_string(block_size));
         return plan;
     }
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
         std::vector<BuiltinKernel> kernels;
-        for (const auto &[activation, kind] : activation_kinds()) kernels.push_back(integer_kernel(kind));
+        for (const auto &[activation, kind] : activation_kinds()) {
+            kernels.push_back(integer_kernel(kind));
+            for (const auto &[path_name, path] : conv_path_names()) kernels.push_back(exact_kernel(path, kind));
+        }
         return kernels;
     }
 
@@ -163,34 +196,99 @@ private:
         return kernel;
     }
 
-    // A = alpha CDSw s_bn and K = (KDSb CDSw + CDSb) s_bn per (o, block, tap), the
-    // bias s_bn b + t_bn; the levels packed (c % 4, o, c / 4, kx, ky) per group, blocks padded to 4
-    // channels. One call per group (the kernel's groups are 1).
-    static LayerProgram prepare_integer_mode(const LayerSpec &s, const WeightMap &w) {
+    // What both modes' kernels take besides the levels: A = alpha CDSw s_bn and
+    // K = (KDSb CDSw + CDSb) s_bn per (o, block, tap) [O, blocks, k, k], and the
+    // bias s_bn b + t_bn.
+    struct FoldedScales {
+        std::vector<float> A, K, bias;
+    };
+    static FoldedScales folded_scales(const LayerSpec &s, const WeightMap &w, const BlockQuantizedKernel &q) {
         const KernelBlocks b = blocks_of(s);
-        const BlockQuantizedKernel q = levels_of(s, w);
         const BatchNormAffine bn = batchnorm_affine(s, w);
         const DistributionShifts shifts = shifts_of(s, w);
         const bool kds = !shifts.kds_bias.empty(), cds = !shifts.cds_weight.empty();
         const size_t scales = size_t(b.out_channels) * b.count() * b.taps;
-        std::vector<float> A(scales), K(scales);
+        FoldedScales f{std::vector<float>(scales), std::vector<float>(scales), {}};
         for (int o = 0; o < b.out_channels; ++o)
             for (int block = 0; block < b.count(); ++block)
                 for (int t = 0; t < b.taps; ++t) {
                     const size_t at = b.at(o, block, t);
                     const double cw = cds ? shifts.cds_weight[o] : 1.0, cb = cds ? shifts.cds_bias[o] : 0.0;
-                    A[at] = float(q.alpha[at] * cw * bn.scale[o]);
-                    K[at] = float(((kds ? shifts.kds_bias[at] : 0.0) * cw + cb) * bn.scale[o]);
+                    f.A[at] = float(q.alpha[at] * cw * bn.scale[o]);
+                    f.K[at] = float(((kds ? shifts.kds_bias[at] : 0.0) * cw + cb) * bn.scale[o]);
                 }
-        std::vector<float> bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
-        for (int o = 0; o < s.out_channels; ++o) bias[o] = float(bn.scale[o] * bias[o] + bn.shift[o]);
+        f.bias = s.bias ? w.at("bias").as_float() : std::vector<float>(size_t(s.out_channels), 0.0f);
+        for (int o = 0; o < s.out_channels; ++o) f.bias[o] = float(bn.scale[o] * f.bias[o] + bn.shift[o]);
+        return f;
+    }
 
+    // The plain conv's calls (one, or one per wide group), each with its slices of
+    // the packed levels, A and K.
+    static LayerProgram prepare_exact_mode(const LayerSpec &s, const WeightMap &w) {
+        const KernelBlocks b = blocks_of(s);
+        const BlockQuantizedKernel q = levels_of(s, w);
+        const FoldedScales f = folded_scales(s, w, q);
+        const KernelSplit split = split_of(s);
+        const int k = s.kernel_size, per_call_out = split.out_channels;
+        LayerProgram program;
+        program.constants.push_back(packed_conv_weights(f.A, s.out_channels, b.count(), k, per_call_out));
+        program.constants.push_back(packed_conv_weights(f.K, s.out_channels, b.count(), k, per_call_out));
+        program.constants.push_back(ProgramConstant::of_floats(f.bias));
+        program.constants.push_back(packed_conv_levels(q.levels, s.out_channels, b.channels, k, per_call_out));
+
+        const PackedWeightLayout scale_layout(per_call_out, b.count(), k), level_layout(per_call_out, b.channels, k);
+        const std::array<int, 5> scales = scale_layout.extents(), levels = level_layout.extents();
+        append_calls(program, s, exact_kernel(split.path, s.epilogue.activation).name,
+                     {split.calls, split.groups, split.in_channels, per_call_out, {scales.begin(), scales.end()},
+                      {levels.begin(), levels.end()}});
+        return program;
+    }
+
+    // Both modes' calls: call j reads input channels [j in, + in) and writes output
+    // channels [j out, + out), with its slices of A (constant 0), K (1), the bias
+    // (2) and the levels (3), and `groups` as the kernel sees them.
+    struct CallLayout {
+        int calls, groups, in_channels, out_channels;
+        std::vector<int> scale_extents, level_extents;  // one call's A (or K), and its levels
+    };
+    static void append_calls(LayerProgram &program, const LayerSpec &s, const std::string &kernel, const CallLayout &l) {
+        auto count = [](const std::vector<int> &extents) {
+            size_t n = 1;
+            for (int e : extents) n *= size_t(e);
+            return n;
+        };
+        const size_t scale_count = count(l.scale_extents), level_count = count(l.level_extents);
+        using Arg = KernelArgument;
+        for (int j = 0; j < l.calls; ++j) {
+            KernelCall call;
+            call.kernel = kernel;
+            call.args = {
+                Arg::input("input", j * l.in_channels, l.in_channels),
+                Arg::constant_slice("weights", 0, j * scale_count, l.scale_extents),
+                Arg::constant_slice("bias", 2, size_t(j) * l.out_channels, {l.out_channels}),
+                Arg::constant_slice("levels", 3, j * level_count, l.level_extents),
+                Arg::constant_slice("block_shift", 1, j * scale_count, l.scale_extents),
+                Arg::scalar("block_size", field(s, "block_size")),
+                Arg::output("output", j * l.out_channels, l.out_channels),
+            };
+            append_conv_geometry(call.args, s, l.groups);
+            program.calls.push_back(std::move(call));
+        }
+    }
+
+    // A and K packed like the conv's weights, the bias, and the levels packed
+    // (c % 4, o, c / 4, kx, ky) per group, blocks padded to 4 channels. One call
+    // per group (the kernel's groups are 1).
+    static LayerProgram prepare_integer_mode(const LayerSpec &s, const WeightMap &w) {
+        const KernelBlocks b = blocks_of(s);
+        const BlockQuantizedKernel q = levels_of(s, w);
+        const FoldedScales f = folded_scales(s, w, q);
         const int groups = s.groups, og = s.out_channels / groups, k = s.kernel_size;
         const int bp = padded_block(s), quads = b.count() * bp / 4, op = packed_channel_count(og);
         LayerProgram program;
-        program.constants.push_back(packed_conv_weights(A, s.out_channels, b.count(), k, og));
-        program.constants.push_back(packed_conv_weights(K, s.out_channels, b.count(), k, og));
-        program.constants.push_back(ProgramConstant::of_floats(bias));
+        program.constants.push_back(packed_conv_weights(f.A, s.out_channels, b.count(), k, og));
+        program.constants.push_back(packed_conv_weights(f.K, s.out_channels, b.count(), k, og));
+        program.constants.push_back(ProgramConstant::of_floats(f.bias));
         ProgramConstant levels;
         levels.dtype = "I8";
         const size_t per_group = size_t(4) * op * quads * k * k;
@@ -205,26 +303,9 @@ private:
                 }
         program.constants.push_back(std::move(levels));
 
-        const PackedWeightLayout layout(og, b.count(), k);
-        const std::array<int, 5> scale_extents = layout.extents();
-        const std::vector<int> packed(scale_extents.begin(), scale_extents.end());
-        const std::string kernel = integer_kernel(s.epilogue.activation).name;
-        using Arg = KernelArgument;
-        for (int g = 0; g < groups; ++g) {
-            KernelCall call;
-            call.kernel = kernel;
-            call.args = {
-                Arg::input("input", g * b.channels, b.channels),
-                Arg::constant_slice("weights", 0, g * layout.floats(), packed),
-                Arg::constant_slice("bias", 2, size_t(g) * og, {og}),
-                Arg::constant_slice("levels", 3, g * per_group, {4, op, quads, k, k}),
-                Arg::constant_slice("block_shift", 1, g * layout.floats(), packed),
-                Arg::scalar("block_size", b.block_size),
-                Arg::output("output", g * og, og),
-            };
-            append_conv_geometry(call.args, s, 1);
-            program.calls.push_back(std::move(call));
-        }
+        const std::array<int, 5> scales = PackedWeightLayout(og, b.count(), k).extents();
+        append_calls(program, s, integer_kernel(s.epilogue.activation).name,
+                     {groups, 1, b.channels, og, {scales.begin(), scales.end()}, {4, op, quads, k, k}});
         return program;
     }
 
@@ -236,12 +317,6 @@ private:
             shifts.cds_bias = w.at("CDSb").as_float();
         }
         return shifts;
-    }
-
-    static std::vector<float> effective_kernel(const LayerSpec &s, const WeightMap &w) {
-        const KernelBlocks b = blocks_of(s);
-        const BlockQuantizedKernel kernel = levels_of(s, w);
-        return expand_kernel(kernel, b, shifts_of(s, w));
     }
 };
 

@@ -38,20 +38,4 @@ BlockQuantizedKernel quantize_kernel(const std::vector<float> &weight, const Ker
     return q;
 }
 
-std::vector<float> expand_kernel(const BlockQuantizedKernel &kernel, const KernelBlocks &b,
-                                 const DistributionShifts &shifts) {
-    const bool kds = !shifts.kds_bias.empty(), cds = !shifts.cds_weight.empty();
-    std::vector<float> w(kernel.levels.size());
-    for (int o = 0; o < b.out_channels; ++o)
-        for (int j = 0; j < b.channels; ++j)
-            for (int t = 0; t < b.taps; ++t) {
-                const size_t blocked = b.at(o, j / b.block_size, t);
-                float v = kernel.alpha[blocked] * float(kernel.levels[(size_t(o) * b.channels + j) * b.taps + t]);
-                if (kds) v += shifts.kds_bias[blocked];
-                if (cds) v = shifts.cds_weight[o] * v + shifts.cds_bias[o];
-                w[(size_t(o) * b.channels + j) * b.taps + t] = v;
-            }
-    return w;
-}
-
 }  // namespace convforge

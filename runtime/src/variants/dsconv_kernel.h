@@ -1,8 +1,8 @@
 // DSConv's kernels (VARIANTS.md, dsconv): b-bit integer levels (the VQK) with
 // one float alpha per (output channel, block of input channels, tap), blocks of
 // block_size channels along each group's C/g input channels, the last one
-// possibly shorter. Quantizing a float kernel follows the official engine;
-// expanding gives the float kernel the plain conv runs in exact mode.
+// possibly shorter. Quantizing a float kernel follows the official engine; the
+// kernels expand levels and alphas themselves (generators/dsconv*.cpp).
 #pragma once
 
 #include <cstddef>
@@ -34,10 +34,5 @@ BlockQuantizedKernel quantize_kernel(const std::vector<float> &weight, const Ker
 struct DistributionShifts {
     std::vector<float> kds_bias, cds_weight, cds_bias;
 };
-
-// W_eff[o, j, t] = alpha[o, j / B, t] * q[o, j, t] (+ kds_bias[o, j / B, t]), then
-// cds_weight[o] * W_eff + cds_bias[o] (where the shifts are given).
-std::vector<float> expand_kernel(const BlockQuantizedKernel &kernel, const KernelBlocks &blocks,
-                                 const DistributionShifts &shifts);
 
 }  // namespace convforge

@@ -60,8 +60,10 @@ public:
         const Expr B = block_size_expr(), padded_block = (B + 3) / 4 * 4;
         const Expr C = g.in_channels, blocks = (C + B - 1) / B;
         const Expr W = g.in_width, H = g.in_height;
-        const int level_offset = get_target().arch == Target::X86 ? 128 : 0;
-        st.levels_biased = level_offset != 0;
+        // A CUDA target's arch is its host's (x86): the family says which instruction runs.
+        const TargetFacts facts = target_facts(get_target());
+        st.levels_biased = facts.family == ScheduleFamily::X86;
+        const float level_offset = st.levels_biased ? 128.0f : 0.0f;
         Var x("x"), y("y"), j("j"), q("q"), n("n"), b("b"), o("o"), kx("kx"), ky("ky"), lane("lane");
 
         // Each pixel's block exponent over the image, and the mantissas q_x of the
@@ -113,7 +115,7 @@ public:
         const RVar tx = st.taps_r.x, ty = st.taps_r.y, tb = st.taps_r.z;
         const Expr tpx = x * g.stride - g.padding + tx * g.dilation, tpy = y * g.stride - g.padding + ty * g.dilation;
         Func A = unpacked(weights), K = unpacked(block_shift);
-        const Expr a = A(o, tb, tx, ty), shift = K(o, tb, tx, ty) - float(level_offset) * a;
+        const Expr a = A(o, tb, tx, ty), shift = K(o, tb, tx, ty) - level_offset * a;
         st.acc(o, x, y, n) = bias(min(o, g.out_channels - 1));  // channels past O: padding tiles
         st.acc(o, x, y, n) += cast<float>(st.dot(o, x, y, n, tb, tx, ty)) * a * st.scale(tpx, tpy, tb, n) +
                               shift * st.scaled_sums(tpx, tpy, tb, n);
@@ -121,8 +123,7 @@ public:
         output(x, y, o, n) = epilogue(st.acc, activation)(x, y, o, n);
         st.output = output;
         st.valid = call_matches_emitted_geometry() && block_size_matches() &&
-                   levels.dim(0).extent() == 4 && levels.dim(2).extent() == blocks * padded_block / 4;
-        const TargetFacts facts = target_facts(get_target());
+                   levels.dim(2).extent() == blocks * padded_block / 4;
         knob_values = schedule_knobs(dsconv_knob_space(facts));
         constrain_conv_buffers(output);
         constrain_packed_weights(block_shift);

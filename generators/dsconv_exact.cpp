@@ -5,7 +5,8 @@
 //   A = alpha CDSw s_bn,  K = (KDSb CDSw + CDSb) s_bn     (the runtime folds them)
 // It is the conv's pipeline (conv_core, the conv's schedules and records) with
 // `weights` replaced: W_eff is expanded once per call into the conv's packed
-// layout, tile by tile in parallel, where the conv reads it (schedules/dsconv/exact.cpp).
+// layout, tile by tile in parallel, where the conv reads it (schedule_dsconv_exact
+// in schedules/dsconv/dispatch.cpp).
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
 // A, packed as a conv kernel [O, blocks, k, k] with blocks counted per group),

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Disassembles a kernel archive and checks which instructions it holds:
-#   check_instructions.sh OBJDUMP ARCHIVE REQUIRED_REGEX [FORBIDDEN_REGEX]
-# Fails when no line matches REQUIRED_REGEX, or when one matches FORBIDDEN_REGEX.
+# Lists a kernel archive's instructions and checks which it holds:
+#   check_instructions.sh "LISTER" ARCHIVE REQUIRED_REGEX [FORBIDDEN_REGEX]
+# LISTER is a command and its options ("objdump -d"; "strings" for the PTX a CUDA
+# library embeds). Fails when no line matches REQUIRED_REGEX, or one matches FORBIDDEN_REGEX.
 set -euo pipefail
-objdump=$1 archive=$2 required=$3 forbidden=${4:-}
+lister=$1 archive=$2 required=$3 forbidden=${4:-}
 listing=$(mktemp)
 trap 'rm -f "$listing"' EXIT
-"$objdump" -d "$archive" > "$listing"
+$lister "$archive" > "$listing"
 found=$(grep -cE "$required" "$listing" || true)
 echo "$(basename "$archive"): $found instructions match '$required'"
 if [ "$found" -eq 0 ]; then

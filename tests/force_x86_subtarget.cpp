@@ -25,9 +25,10 @@ int without_refused_feature(int count, const uint64_t *features) {
 // Installed before main, so before any kernel's first call caches its choice.
 const bool installed = (halide_set_custom_can_use_target_features(without_refused_feature), true);
 
-// A forced run that never reached the hook would test the default path instead:
-// every x86 library's first sub-target has the refused feature, so at least one
-// refusal proves the kernels dispatched through it.
+// A forced run that never reached the hook would test the default path instead.
+// Every suite's kernels include one whose first sub-target has the refused feature
+// (avx512_sapphirerapids: DSConv's integer kernels, which the suite's dsconv_int
+// cases run), so at least one refusal proves the kernels dispatched through it.
 class DispatchWasForced : public ::testing::Environment {
     void TearDown() override {
         EXPECT_GT(refusals.load(), 0) << "no kernel asked for a sub-target with the refused feature";

@@ -4,7 +4,9 @@
 //   can throw convforge::Error with them;
 // - on AArch64, halide_can_use_target_features: Halide 14 reports no AArch64 CPU
 //   features and takes every sub-target as usable, so a multi-target kernel would
-//   run sdot on a CPU without it (SIGILL); the kernel asks Linux instead.
+//   run sdot on a CPU without it (SIGILL); the runtime asks Linux instead. (Being
+//   the function itself, it replaces halide_set_custom_can_use_target_features
+//   there.)
 #pragma once
 
 #include <string>

@@ -21,15 +21,15 @@ void fold_batchnorm(const LayerSpec &s, const WeightMap &w, std::vector<float> &
     }
 }
 
-KernelSplit split_of(const LayerSpec &s) {
-    return kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
-}
-
 BuiltinKernel conv_kernel(ConvPath path, ActivationKind activation) {
     return path_kernel("conv", conv_path_name(path), activation_name(activation));
 }
 
 }  // namespace
+
+KernelSplit split_of(const LayerSpec &s) {
+    return kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+}
 
 std::vector<ExpectedTensor> conv_bias_weights(const LayerSpec &s) {
     if (!s.bias) return {};

@@ -41,6 +41,9 @@ LayerProgram prepare_plain_conv(const LayerSpec &spec, const WeightMap &weights,
 // the kernel being folded, bias), in checked arithmetic.
 int64_t plain_conv_prepared_floats(const LayerSpec &spec);
 
+// How the plain conv splits a layer into kernel calls (conv_contract.h).
+KernelSplit split_of(const LayerSpec &spec);
+
 // The conv kernel for exactly this layer's geometry (of one call, for wide groups).
 KernelPlan plain_conv_layer_kernel(const LayerSpec &spec);
 // Bakes the layer's geometry into a kernel plan (the fixed_* generator parameters

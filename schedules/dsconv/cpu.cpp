@@ -1,6 +1,6 @@
 // The CPU schedule of DSConv's integer mode, x86 and ARM alike. The pixel stages
-// (block exponents, mantissas, their sums, scales) run once for the batch, rows
-// in parallel. The conv is the conv's dense register tile (channel_vectors vectors
+// (block exponents, mantissas, their sums, scales) run once for the batch, as
+// (block, image) tasks in parallel. The conv is the conv's dense register tile (channel_vectors vectors
 // of output channels x tile_x x tile_y pixels, rows of tiles in parallel), with two
 // accumulators per output: a float tile over all (tap, block) pairs, and inside
 // it, per pair, an int32 tile summing the block's mantissa x level products four
@@ -39,9 +39,10 @@ namespace {
 // reading the NCHW input a channel plane at a time along rows (x vectorized with
 // predicated tails: a 14-wide row is shorter than one AVX-512 vector). Each stage
 // is given as its pure definition's loops and each update's, innermost first,
-// the block and image last.
+// the block and image last; with `lanes_innermost` the first loop is the four
+// channel lanes of a word (unrolled) and the second the row.
 void schedule_pixel_stage(Func f, const std::vector<std::vector<VarOrRVar>> &stage_loops, const TargetFacts &facts,
-                          int unrolled_lanes = 0) {
+                          bool lanes_innermost = false) {
     f.compute_root();
     Var b("b"), n("n"), task("task");
     for (int u = -1; u < f.num_update_definitions(); ++u) {
@@ -50,8 +51,8 @@ void schedule_pixel_stage(Func f, const std::vector<std::vector<VarOrRVar>> &sta
         loops.push_back(b);
         loops.push_back(n);
         stage.reorder(loops).fuse(b, n, task).parallel(task);
-        const size_t row = unrolled_lanes > 0 ? 1 : 0;
-        if (unrolled_lanes > 0) stage.unroll(loops[0]);
+        const size_t row = lanes_innermost ? 1 : 0;
+        if (lanes_innermost) stage.unroll(loops[0]);
         stage.vectorize(loops[row], facts.vector_floats, TailStrategy::Predicate);
     }
 }
@@ -78,7 +79,7 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         // Four channels innermost, as the dot product reads them: the four rows'
         // stores interleave into one.
         Func(s.mantissas).bound(lane, 0, 4);
-        schedule_pixel_stage(s.mantissas, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, 4);
+        schedule_pixel_stage(s.mantissas, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, true);
     }
     if (s.levels_biased) {
         // One pass over the levels per call (x86), not a bias per load.

@@ -3,7 +3,7 @@
 // accumulators of 32 registers), what `convforge tune` chose at all four benchmark
 // shapes (1.01-1.05x faster than 2 vectors x 3 x 2); AVX2 and SSE4.1 (16 registers):
 // one vector x 3 x 1.
-// Measured: AMD EPYC Zen 4 (family 25 model 17, AVX-512 VNNI), 2 threads, batch 8, the tuned records (1 x 7 x 2), 8 bits, blocks of 32: 0.46x, 0.42x, 0.43x, 0.50x the time of convforge's fp32 conv at the four benchmark shapes (stride 2 last; 1 thread 0.40-0.50x), 3.8-7.5x faster than the PyTorch module (convforge_vs_pytorch --quick).
+// Measured: AMD EPYC Zen 4 (family 25 model 17, AVX-512 VNNI), 2 threads, batch 8, the tuned records (1 x 7 x 2), 8 bits, blocks of 32: 0.48x, 0.40x, 0.42x, 0.49x the time of convforge's fp32 conv at the four benchmark shapes (stride 2 last; 1 thread 0.41-0.46x), 4.3-8.3x faster than the PyTorch module (convforge_vs_pytorch --quick, docs/performance.md).
 #include "../dsconv/stages.h"
 
 namespace convforge {

@@ -49,9 +49,6 @@ BuiltinKernel exact_kernel(ConvPath path, ActivationKind activation) {
     return kernel;
 }
 
-KernelSplit split_of(const LayerSpec &s) {
-    return kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
-}
 
 class DsConv final : public VariantDefinition {
 public:
@@ -77,7 +74,8 @@ public:
         if (activation_bits != 0 && activation_bits != 8)
             throw Error(origin + ": dsconv field 'activation_bits' must be 0 (float activations) or 8, got " +
                         std::to_string(activation_bits));
-        // The int32 block sums stay exact (and convert to float exactly) up to here.
+        // The int32 block sums (up to 255 * 128 * B on x86) stay exact up to here, and
+        // convert to float exactly up to 512 (above, within 2^-24 relative).
         if (activation_bits == 8 && block_size > kMaxIntegerBlock)
             throw Error(origin + ": dsconv field 'block_size' must be at most " + std::to_string(kMaxIntegerBlock) +
                         " in integer mode (activation_bits 8), got " + std::to_string(block_size));
@@ -144,7 +142,7 @@ public:
                                                     "dsconv effective kernel"),
                                "dsconv working buffers");
         }
-        const int64_t blocks = int64_t(blocks_of(s).count()) * s.groups;
+        const int64_t blocks = blocks_of(s).count();  // of the one group a call sees
         const int64_t height = checked_add(in[2], 2 * int64_t(s.padding), "padded height"),
                       width = checked_add(in[3], 2 * int64_t(s.padding), "padded width");
         const int64_t mantissas = kernel_tensor_floats({in[0], blocks * padded_block(s), height, width}, "mantissas");

@@ -64,7 +64,7 @@ public:
         const TargetFacts facts = target_facts(get_target());
         st.levels_biased = facts.family == ScheduleFamily::X86;
         const float level_offset = st.levels_biased ? 128.0f : 0.0f;
-        Var x("x"), y("y"), j("j"), q("q"), n("n"), b("b"), o("o"), kx("kx"), ky("ky"), lane("lane");
+        Var x("x"), y("y"), q("q"), n("n"), b("b"), o("o"), kx("kx"), ky("ky"), lane("lane");
 
         // Each pixel's block exponent over the image, and the mantissas q_x of the
         // block's (padded) channel j, 0 in the padding channels.

@@ -29,15 +29,15 @@ void schedule_pixel_stage_cuda(Func f, const std::vector<std::vector<VarOrRVar>>
     f.compute_root();
     Var b("b"), bo("bo"), bi("bi");
     // An update's pixel loops are RVars, and so must their splits be.
-    auto split_of = [](const VarOrRVar &loop, const std::string &name) {
+    auto split_like = [](const VarOrRVar &loop, const std::string &name) {
         return loop.is_rvar ? VarOrRVar(RVar(name)) : VarOrRVar(Var(name));
     };
     for (int u = -1; u < f.num_update_definitions(); ++u) {
         Stage stage = u < 0 ? Stage(f) : f.update(u);
         const std::vector<VarOrRVar> &loops = stage_loops.at(size_t(u + 1));
         const VarOrRVar &x = loops[loops.size() - 2], &y = loops.back();
-        stage.reorder(loops).gpu_tile(x, y, b, split_of(x, "xo"), split_of(y, "yo"), bo, split_of(x, "xi"),
-                                      split_of(y, "yi"), bi, 16, 8, 1, TailStrategy::GuardWithIf);
+        stage.reorder(loops).gpu_tile(x, y, b, split_like(x, "xo"), split_like(y, "yo"), bo, split_like(x, "xi"),
+                                      split_like(y, "yi"), bi, 16, 8, 1, TailStrategy::GuardWithIf);
     }
 }
 
@@ -48,25 +48,11 @@ void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const Targ
     const LoopLevel warp = tile_output_in_warps(s.output, tile_x, tile_y);
     Func acc = s.acc;
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
-    acc.compute_at(warp)
-        .store_in(MemoryType::Register)
-        .bound_extent(ao, kWarpLanes)
-        .bound_extent(ax, tile_x)
-        .bound_extent(ay, tile_y)
-        .gpu_lanes(ao)
-        .unroll(ax)
-        .unroll(ay);
+    place_in_lane_registers(acc, warp, tile_x, tile_y);
     acc.update().reorder(ao, ax, ay, s.taps_r.x, s.taps_r.y, s.taps_r.z).gpu_lanes(ao).unroll(ax).unroll(ay);
     Func dot = s.dot;
     Var d_o = dot.args()[0], dx = dot.args()[1], dy = dot.args()[2];
-    dot.compute_at(acc, s.taps_r.x)
-        .store_in(MemoryType::Register)
-        .bound_extent(d_o, kWarpLanes)
-        .bound_extent(dx, tile_x)
-        .bound_extent(dy, tile_y)
-        .gpu_lanes(d_o)
-        .unroll(dx)
-        .unroll(dy);
+    place_in_lane_registers(dot, LoopLevel(acc, s.taps_r.x), tile_x, tile_y);
     // Four channels a step innermost: the pattern Halide turns into dp4a.
     dot.update()
         .reorder(s.dot_r.x, d_o, dx, dy, s.dot_r.y)

@@ -48,6 +48,21 @@ inline Halide::LoopLevel tile_output_in_warps(Halide::Func out, int tile_x, int 
     return Halide::LoopLevel(out, xo);
 }
 
+// A stage's register tile at `at`: kWarpLanes output channels (its first
+// dimension) across a warp's lanes, tile_x x tile_y pixels (the next two) in
+// each lane's registers, unrolled.
+inline void place_in_lane_registers(Halide::Func f, const Halide::LoopLevel &at, int tile_x, int tile_y) {
+    Halide::Var o = f.args()[0], x = f.args()[1], y = f.args()[2];
+    f.compute_at(at)
+        .store_in(Halide::MemoryType::Register)
+        .bound_extent(o, kWarpLanes)
+        .bound_extent(x, tile_x)
+        .bound_extent(y, tile_y)
+        .gpu_lanes(o)
+        .unroll(x)
+        .unroll(y);
+}
+
 // One branch's accumulators in the lanes' registers at the warp's level `at`,
 // the input window of each channel chunk staged in shared memory. The taps are
 // unrolled where the kernel size is a constant; the tile's pixels always are
@@ -56,14 +71,7 @@ inline Halide::LoopLevel tile_output_in_warps(Halide::Func out, int tile_x, int 
 inline void schedule_warp_branch(Halide::Func acc, const Halide::RDom &r, Halide::Func input, const ConvGeometry &g,
                                  const Halide::LoopLevel &at, int tile_x, int tile_y, int chunk) {
     Halide::Var o = acc.args()[0], x = acc.args()[1], y = acc.args()[2];
-    acc.compute_at(at)
-        .store_in(Halide::MemoryType::Register)
-        .bound_extent(o, kWarpLanes)
-        .bound_extent(x, tile_x)
-        .bound_extent(y, tile_y)
-        .gpu_lanes(o)
-        .unroll(x)
-        .unroll(y);
+    place_in_lane_registers(acc, at, tile_x, tile_y);
     Halide::RVar rco("rco"), rci("rci");
     Halide::Stage update = acc.update();
     update.split(r.z, rco, rci, chunk, Halide::TailStrategy::GuardWithIf)

@@ -228,50 +228,53 @@ private:
         const FoldedScales f = folded_scales(s, w, q);
         const KernelSplit split = split_of(s);
         const int k = s.kernel_size, per_call_out = split.out_channels;
-        LayerProgram program;
-        program.constants.push_back(packed_conv_weights(f.A, s.out_channels, b.count(), k, per_call_out));
-        program.constants.push_back(packed_conv_weights(f.K, s.out_channels, b.count(), k, per_call_out));
-        program.constants.push_back(ProgramConstant::of_floats(f.bias));
-        program.constants.push_back(packed_conv_levels(q.levels, s.out_channels, b.channels, k, per_call_out));
-
-        const PackedWeightLayout scale_layout(per_call_out, b.count(), k), level_layout(per_call_out, b.channels, k);
-        const std::array<int, 5> scales = scale_layout.extents(), levels = level_layout.extents();
-        append_calls(program, s, exact_kernel(split.path, s.epilogue.activation).name,
-                     {split.calls, split.groups, split.in_channels, per_call_out, {scales.begin(), scales.end()},
-                      {levels.begin(), levels.end()}});
-        return program;
+        const std::array<int, 5> levels = PackedWeightLayout(per_call_out, b.channels, k).extents();
+        return program_of(s, f, packed_conv_levels(q.levels, s.out_channels, b.channels, k, per_call_out),
+                          exact_kernel(split.path, s.epilogue.activation).name,
+                          {split.calls, split.groups, split.in_channels, per_call_out, {levels.begin(), levels.end()}});
     }
 
-    // Both modes' calls: call j reads input channels [j in, + in) and writes output
-    // channels [j out, + out), with its slices of A (constant 0), K (1), the bias
-    // (2) and the levels (3), and `groups` as the kernel sees them.
+    // Both modes' programs: A, K (packed per call as conv kernels over the blocks),
+    // the bias and the levels (packed by the mode), then the calls. Call j reads
+    // input channels [j in, + in) and writes output channels [j out, + out), with
+    // its slices of each, and `groups` as the kernel sees them.
     struct CallLayout {
         int calls, groups, in_channels, out_channels;
-        std::vector<int> scale_extents, level_extents;  // one call's A (or K), and its levels
+        std::vector<int> level_extents;  // one call's levels
     };
-    static void append_calls(LayerProgram &program, const LayerSpec &s, const std::string &kernel, const CallLayout &l) {
+    static LayerProgram program_of(const LayerSpec &s, const FoldedScales &f, ProgramConstant levels,
+                                   const std::string &kernel, const CallLayout &l) {
+        const int blocks = blocks_of(s).count();
+        const std::array<int, 5> scale_layout = PackedWeightLayout(l.out_channels, blocks, s.kernel_size).extents();
+        const std::vector<int> scale_extents(scale_layout.begin(), scale_layout.end());
+        LayerProgram program;
+        program.constants.push_back(packed_conv_weights(f.A, s.out_channels, blocks, s.kernel_size, l.out_channels));
+        program.constants.push_back(packed_conv_weights(f.K, s.out_channels, blocks, s.kernel_size, l.out_channels));
+        program.constants.push_back(ProgramConstant::of_floats(f.bias));
+        program.constants.push_back(std::move(levels));
         auto count = [](const std::vector<int> &extents) {
             size_t n = 1;
             for (int e : extents) n *= size_t(e);
             return n;
         };
-        const size_t scale_count = count(l.scale_extents), level_count = count(l.level_extents);
+        const size_t scale_count = count(scale_extents), level_count = count(l.level_extents);
         using Arg = KernelArgument;
         for (int j = 0; j < l.calls; ++j) {
             KernelCall call;
             call.kernel = kernel;
             call.args = {
                 Arg::input("input", j * l.in_channels, l.in_channels),
-                Arg::constant_slice("weights", 0, j * scale_count, l.scale_extents),
+                Arg::constant_slice("weights", 0, j * scale_count, scale_extents),
                 Arg::constant_slice("bias", 2, size_t(j) * l.out_channels, {l.out_channels}),
                 Arg::constant_slice("levels", 3, j * level_count, l.level_extents),
-                Arg::constant_slice("block_shift", 1, j * scale_count, l.scale_extents),
+                Arg::constant_slice("block_shift", 1, j * scale_count, scale_extents),
                 Arg::scalar("block_size", field(s, "block_size")),
                 Arg::output("output", j * l.out_channels, l.out_channels),
             };
             append_conv_geometry(call.args, s, l.groups);
             program.calls.push_back(std::move(call));
         }
+        return program;
     }
 
     // A and K packed like the conv's weights, the bias, and the levels packed
@@ -283,10 +286,6 @@ private:
         const FoldedScales f = folded_scales(s, w, q);
         const int groups = s.groups, og = s.out_channels / groups, k = s.kernel_size;
         const int bp = padded_block(s), quads = b.count() * bp / 4, op = packed_channel_count(og);
-        LayerProgram program;
-        program.constants.push_back(packed_conv_weights(f.A, s.out_channels, b.count(), k, og));
-        program.constants.push_back(packed_conv_weights(f.K, s.out_channels, b.count(), k, og));
-        program.constants.push_back(ProgramConstant::of_floats(f.bias));
         ProgramConstant levels;
         levels.dtype = "I8";
         const size_t per_group = size_t(4) * op * quads * k * k;
@@ -299,12 +298,8 @@ private:
                                       ((size_t(t) * quads + c / 4) * op + oc) * 4 + c % 4;  // t = ky k + kx
                     levels.bytes[at] = uint8_t(q.levels[(size_t(o) * b.channels + j) * b.taps + t]);
                 }
-        program.constants.push_back(std::move(levels));
-
-        const std::array<int, 5> scales = PackedWeightLayout(og, b.count(), k).extents();
-        append_calls(program, s, integer_kernel(s.epilogue.activation).name,
-                     {groups, 1, b.channels, og, {scales.begin(), scales.end()}, {4, op, quads, k, k}});
-        return program;
+        return program_of(s, f, std::move(levels), integer_kernel(s.epilogue.activation).name,
+                          {groups, 1, b.channels, og, {4, op, quads, k, k}});
     }
 
     static DistributionShifts shifts_of(const LayerSpec &s, const WeightMap &w) {

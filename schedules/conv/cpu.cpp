@@ -104,9 +104,17 @@ void schedule_register_tile(Func f, const RVar &channels, const RDom &r, const L
     f.update().vectorize(fo, vec).unroll(fo).unroll(fx).unroll(fy);
 }
 
-void schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
-                                const TargetFacts &facts) {
-    if (!dense_reduction_chunked(k)) return schedule_register_tile(acc, r.z, r, tile, k, facts);
+// The kernel's blocks: chunked, a chunk of a channel tile's input channels
+// (tile_o x chunk x k^2) per pass over a band of register tiles. Unchunked, none:
+// the channel-tile loop is inside row tasks when the weights are smaller than an
+// image (a block would be made again every few rows), and which it is depends on
+// the image size, a run-time argument.
+KernelBlockLevel schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
+                                            const TargetFacts &facts) {
+    if (!dense_reduction_chunked(k)) {
+        schedule_register_tile(acc, r.z, r, tile, k, facts);
+        return {};
+    }
     // The band's accumulators (whole register tiles: aligned bounds), then per chunk
     // of input channels one pass of register tiles adding their partial sums.
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
@@ -131,6 +139,7 @@ void schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, 
         .unroll(axi)
         .unroll(ayi);
     schedule_register_tile(partial, rzi, r, LoopLevel(acc, axo), k, facts);
+    return {LoopLevel(acc, rzo), false};
 }
 
 // Channels innermost (NHWC) so the reduction's innermost loop over input
@@ -303,16 +312,19 @@ ConvTileLevels tile_conv_output_cpu(const ConvStages &s, const KnobValues &k, co
     return tile_grouped_output(s, k, facts);
 }
 
-void schedule_conv_accumulator_cpu(const ConvStages &s, Func acc, const RDom &r, const ConvTileLevels &at,
-                                   const KnobValues &k, const TargetFacts &facts) {
+KernelBlockLevel schedule_conv_accumulator_cpu(const ConvStages &s, Func acc, const RDom &r, const ConvTileLevels &at,
+                                               const KnobValues &k, const TargetFacts &facts) {
     switch (s.path) {
     case ConvPath::Pointwise:
-        return schedule_pointwise_accumulator(acc, r, at.tile, k, facts);
+        schedule_pointwise_accumulator(acc, r, at.tile, k, facts);
+        break;
     case ConvPath::Dense:
         return schedule_dense_accumulator(acc, r, at.tile, k, facts);
     case ConvPath::Grouped:
-        return schedule_grouped_accumulator(s, acc, r, at.tile, k, facts);
+        schedule_grouped_accumulator(s, acc, r, at.tile, k, facts);
+        break;
     }
+    return {};
 }
 
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts) {
@@ -428,10 +440,11 @@ void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const Target
             .vectorize(x, vec, TailStrategy::Predicate);
 }
 
-void schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+KernelBlockLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvTileLevels at = tile_conv_output_cpu(s, k, facts);
-    schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
+    const KernelBlockLevel kernel_blocks = schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
     schedule_conv_padded_cpu(s, at, facts);
+    return kernel_blocks;
 }
 
 }  // namespace convforge

@@ -19,7 +19,7 @@ KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path) {
     throw std::logic_error("no schedule family");
 }
 
-void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+KernelBlockLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     switch (facts.family) {
     case ScheduleFamily::Cuda:
         return schedule_conv_cuda(s, k, facts);
@@ -28,6 +28,7 @@ void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &
     case ScheduleFamily::X86:
         return schedule_conv_x86(s, k, facts);
     }
+    throw std::logic_error("no schedule family");
 }
 
 int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {

@@ -30,19 +30,29 @@ struct ConvStages {
     }
 };
 
+// Where a schedule reads the conv's kernel one block at a time, each block made
+// there once serving many pixels: a stage producing the kernel (DSConv's exact
+// mode expands it from int8 levels) computed at `loop` makes one block while it
+// is hot, and never the whole kernel at once. `whole_kernel`: no such loop, and
+// `loop` is the root.
+struct KernelBlockLevel {
+    Halide::LoopLevel loop = Halide::LoopLevel::root();
+    bool whole_kernel = true;
+};
+
 // The knobs of the conv schedule for a path on a target: each target's file
 // declares its space (the CPU files through cpu_conv_knob_space, in cpu.h) and
 // schedules with values from it.
 KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path);
 KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path);
 KnobSpace conv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
-void schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-void schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-void schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelBlockLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelBlockLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelBlockLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // The space of the target's family, and its schedule.
 KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
-void schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelBlockLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // The output columns one register tile spans in a CPU schedule with these knobs
 // (its tiles start at multiples of it), for conv_core's skip_column_group; 0 where

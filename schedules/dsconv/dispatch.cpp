@@ -26,9 +26,9 @@ void schedule_dsconv(const DsconvStages &s, const KnobValues &k, const TargetFac
 }
 
 void schedule_dsconv_exact(const ConvStages &s, Halide::Func kernel, const KnobValues &k, const TargetFacts &facts) {
-    schedule_conv(s, k, facts);
+    const KernelBlockLevel blocks = schedule_conv(s, k, facts);
     if (facts.family == ScheduleFamily::Cuda) return place_effective_kernel_cuda(kernel);
-    place_effective_kernel_cpu(kernel, facts);
+    place_effective_kernel_cpu(kernel, blocks, facts);
 }
 
 namespace {

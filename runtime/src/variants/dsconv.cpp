@@ -5,7 +5,8 @@
 // (weight F32, quantized at load as the official engine does). Both modes keep
 // the levels as bytes and fold per (o, block, tap) scales here: exact mode
 // (activation_bits 0) runs generators/dsconv_exact.cpp, the conv's loop nest with
-// the kernel expanded per call, split into calls as the plain conv is; integer
+// the float kernel expanded from the levels as it reads them, split into calls as
+// the plain conv is; integer
 // mode (activation_bits 8) runs generators/dsconv.cpp once per group.
 #include <algorithm>
 #include <array>
@@ -129,7 +130,8 @@ public:
                            checked_add(packed_scales, s.out_channels, "dsconv"), "dsconv prepared weights");
     }
 
-    // Exact mode: the effective kernel of one call, expanded per call. Integer mode:
+    // Exact mode: at most the effective kernel of one call (expanded whole where the
+    // schedule does not read it a chunk at a time). Integer mode:
     // the mantissas (bytes, counted as floats), scales and scaled sums over the
     // zero-padded image, and block exponents. Both besides the input and output.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {

@@ -76,4 +76,21 @@ else
     fail "tune writes a saconv record"; tr '\r' '\n' <"$work/sac_err" | tail -5
 fi
 
+# tune takes both DSConv modes: exact mode under its own variant key with the conv's
+# workload name, integer mode under `dsconv` with the block size in the workload.
+for mode in 0 8; do
+    printf '{"variant":"dsconv","in_channels":16,"out_channels":16,"kernel_size":3,"bits":4,"block_size":8,"activation_bits":%s}' \
+        "$mode" >"$work/dsc$mode.json"
+    if "$cf" tune --spec "$work/dsc$mode.json" --batch 1 --height 10 --width 10 --budget 10 --repeats 3 \
+            --db "$work/dsc${mode}_db.json" >/dev/null 2>"$work/dsc_err" &&
+       "$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"]; assert len(r)==1; r=r[0]
+want = ("dsconv_exact", "c16-o16-k3-s1-p1-d1-g1") if sys.argv[2]=="0" else ("dsconv", "c16-o16-k3-s1-p1-d1-g1-b8")
+assert (r["variant"], r["workload"])==want and r["shape_class"]=="dense" and r["median_ms"]>0, r' \
+            "$work/dsc${mode}_db.json" "$mode" 2>"$work/py_err"; then
+        echo "ok   tune writes a dsconv record (activation_bits $mode)"
+    else
+        fail "tune writes a dsconv record (activation_bits $mode)"; tr '\r' '\n' <"$work/dsc_err" | tail -5; cat "$work/py_err"
+    fi
+done
+
 finish tune

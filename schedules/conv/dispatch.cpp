@@ -36,10 +36,8 @@ int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {
     return facts.family == ScheduleFamily::Cuda || it == k.end() ? 0 : it->second;
 }
 
-namespace {
-
 // Shape classes are the kernel paths.
-KnobSpace conv_space_for_class(const TargetFacts &facts, const std::string &shape_class) {
+KnobSpace conv_knob_space_for_class(const TargetFacts &facts, const std::string &shape_class) {
     const auto it = conv_path_names().find(shape_class);
     if (it == conv_path_names().end()) throw std::invalid_argument("conv has no shape class '" + shape_class + "'");
     return conv_knob_space(facts, it->second);
@@ -51,7 +49,9 @@ std::vector<std::string> conv_shape_classes() {
     return names;
 }
 
-const bool registered = register_knob_space("conv", conv_space_for_class, conv_shape_classes);
+namespace {
+
+const bool registered = register_knob_space("conv", conv_knob_space_for_class, conv_shape_classes);
 
 }  // namespace
 

@@ -52,6 +52,10 @@ KernelBlockLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, co
 
 // The space of the target's family, and its schedule.
 KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
+// The same by shape class (a path's name), and the shape classes: those of the
+// "conv" records, and of the variants that run the conv's loop nest.
+KnobSpace conv_knob_space_for_class(const TargetFacts &facts, const std::string &shape_class);
+std::vector<std::string> conv_shape_classes();
 KernelBlockLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // The output columns one register tile spans in a CPU schedule with these knobs

@@ -1,6 +1,8 @@
 // Which target file declares a DSConv (integer mode) pipeline's knobs and
-// schedules it, and the DSConv knob space registered for the schedule database
-// ("dsconv" records).
+// schedules it, and the DSConv knob spaces registered for the schedule database:
+// "dsconv" records (integer mode) and "dsconv_exact" records (exact mode: the
+// conv's knobs, with records of its own, since its best knobs are not the conv's
+// where they decide whether the kernel is expanded a chunk at a time).
 #include <stdexcept>
 
 #include "stages.h"
@@ -50,6 +52,7 @@ KnobSpace dsconv_space_for_class(const TargetFacts &facts, const std::string &sh
 std::vector<std::string> dsconv_shape_classes() { return kShapeClasses; }
 
 const bool registered = register_knob_space("dsconv", dsconv_space_for_class, dsconv_shape_classes);
+const bool exact_registered = register_knob_space("dsconv_exact", conv_knob_space_for_class, conv_shape_classes);
 
 }  // namespace
 

@@ -43,11 +43,10 @@ BuiltinKernel integer_kernel(ActivationKind activation) {
     return kernel;
 }
 
-// Exact mode's kernels run the conv's loop nest: the conv's knobs and records.
+// Exact mode's kernels run the conv's loop nest, with the conv's knobs and
+// records of their own ("dsconv_exact").
 BuiltinKernel exact_kernel(ConvPath path, ActivationKind activation) {
-    BuiltinKernel kernel = path_kernel("dsconv_exact", conv_path_name(path), activation_name(activation));
-    kernel.plan.variant = "conv";
-    return kernel;
+    return path_kernel("dsconv_exact", conv_path_name(path), activation_name(activation));
 }
 
 
@@ -153,7 +152,7 @@ public:
         return checked_add(mantissas, per_block, "dsconv working buffers");
     }
 
-    // Exact mode's kernel keeps the conv's workload name: the conv's records fit it.
+    // Integer mode's workload names the block size; exact mode's is the conv's.
     KernelPlan layer_kernel(const LayerSpec &s) const override {
         const int block_size = field(s, "block_size");
         KernelPlan plan;

@@ -15,6 +15,8 @@
 #include "emitted_dsconv_exact_layer.h"
 #include "emitted_dsconv_exact_grouped_layer.h"
 #include "emitted_dsconv_int_layer.h"
+#include "emitted_dsconv_int_per_image_layer.h"
+#include "emitted_dsconv_int_grouped_per_image_layer.h"
 #include "emitted_saconv_chunked_layer.h"
 #include "emitted_saconv_one_pass_layer.h"
 #include "emitted_saconv_per_image_layer.h"
@@ -124,6 +126,14 @@ TEST(EmittedLayer, DsconvIntegerModeMatchesReference) {
     expect_matches_reference("dsconv_int.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_layer), {2, 20, 9, 11});
     expect_matches_reference("dsconv_int_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_grouped_layer),
                              {3, 16, 13, 10});
+}
+
+// The same one image at a time: each image's pixel passes, then its row tasks.
+TEST(EmittedLayer, DsconvIntegerModeImageAtATimeMatchesReference) {
+    expect_matches_reference("dsconv_int.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_per_image_layer),
+                             {2, 20, 9, 11});
+    expect_matches_reference("dsconv_int_grouped.json",
+                             CONVFORGE_EMITTED_KERNEL(emitted_dsconv_int_grouped_per_image_layer), {3, 16, 13, 10});
 }
 
 // DSConv's exact mode emitted for one layer: the levels expanded in the kernel,

@@ -7,7 +7,8 @@ namespace convforge {
 
 KnobSpace dsconv_knob_space_arm(const TargetFacts &facts) {
     const bool neon64 = facts.vector_registers == 32;
-    return dsconv_cpu_knob_space(facts, {{"channel_vectors", 1}, {"tile_x", neon64 ? 4 : 3}, {"tile_y", neon64 ? 2 : 1}});
+    return dsconv_cpu_knob_space(facts, {{"channel_vectors", 1}, {"tile_x", neon64 ? 4 : 3}, {"tile_y", neon64 ? 2 : 1},
+                                         {"image_at_a_time", 0}});
 }
 
 }  // namespace convforge

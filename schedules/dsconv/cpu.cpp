@@ -1,6 +1,6 @@
 // The CPU schedule of DSConv's integer mode, x86 and ARM alike. The pixel stages
-// (block exponents, mantissas, their sums, scales) run once for the batch, as
-// (block, image) tasks in parallel. The conv is the conv's dense register tile (channel_vectors vectors
+// (block exponents, mantissas, their sums, scales) run as (block, image) tasks in
+// parallel, once for the batch or per image (image_at_a_time). The conv is the conv's dense register tile (channel_vectors vectors
 // of output channels x tile_x x tile_y pixels, rows of tiles in parallel), with two
 // accumulators per output: a float tile over all (tap, block) pairs, and inside
 // it, per pair, an int32 tile summing the block's mantissa x level products four
@@ -21,6 +21,11 @@ KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fall
                fallback.at("channel_vectors"), {1, 2, 4})
         .knob("tile_x", "output columns per register tile", fallback.at("tile_x"), {1, 2, 3, 4, 5, 6, 7, 8})
         .knob("tile_y", "output rows per register tile", fallback.at("tile_y"), {1, 2, 3, 4})
+        // Records tuned before this knob ran the pixel passes for the whole batch first.
+        .knob("image_at_a_time",
+              "1: the images one after another, each one's pixel passes (mantissas, scales, sums) then its row "
+              "tasks, so what the conv reads is still in cache; 0: the whole batch's pixel passes first",
+              fallback.at("image_at_a_time"), {0, 1}, 0)
         .rule("2 channel_vectors tile_x tile_y accumulators (int32 and float) + channel_vectors level vectors + a "
               "broadcast <= " + std::to_string(registers) + " vector registers",
               [registers](const KnobValues &k) {
@@ -35,15 +40,16 @@ KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fall
 
 namespace {
 
-// The pixel stages run once for the batch as (block, image) tasks in parallel,
-// reading the NCHW input a channel plane at a time along rows (x vectorized with
-// predicated tails: a 14-wide row is shorter than one AVX-512 vector). Each stage
-// is given as its pure definition's loops and each update's, innermost first,
-// the block and image last; with `lanes_innermost` the first loop is the four
-// channel lanes of a word (unrolled) and the second the row.
-void schedule_pixel_stage(Func f, const std::vector<std::vector<VarOrRVar>> &stage_loops, const TargetFacts &facts,
-                          bool lanes_innermost = false) {
-    f.compute_root();
+// The pixel stages run at `at` (the root, or the loop over images) as (block,
+// image) tasks in parallel, reading the NCHW input a channel plane at a time
+// along rows (x vectorized with predicated tails: a 14-wide row is shorter than
+// one AVX-512 vector). Each stage is given as its pure definition's loops and
+// each update's, innermost first, the block and image last; with
+// `lanes_innermost` the first loop is the four channel lanes of a word (unrolled)
+// and the second the row.
+void schedule_pixel_stage(Func f, const LoopLevel &at, const std::vector<std::vector<VarOrRVar>> &stage_loops,
+                          const TargetFacts &facts, bool lanes_innermost = false) {
+    f.compute_at(at);
     Var b("b"), n("n"), task("task");
     for (int u = -1; u < f.num_update_definitions(); ++u) {
         Stage stage = u < 0 ? Stage(f) : f.update(u);
@@ -77,12 +83,16 @@ void in_register_tile(Func f, const LoopLevel &at, int tile_o, int tile_x, int t
 void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors"), tile_x = k.at("tile_x"),
               tile_y = k.at("tile_y");
+    const bool image_at_a_time = k.at("image_at_a_time");
+    Func out = s.output;
+    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
+    const LoopLevel pixels_at = image_at_a_time ? LoopLevel(out, n) : LoopLevel::root();
     {
         Var x("x"), y("y"), lane("lane"), q("q");
         const RDom &image = s.image;
-        schedule_pixel_stage(s.block_max, {{x, y}, {x, y, s.in_block}}, facts);
-        schedule_pixel_stage(s.scale, {{x, y}, {image.x, image.y}}, facts);
-        schedule_pixel_stage(s.scaled_sums, {{x, y}}, facts);
+        schedule_pixel_stage(s.block_max, pixels_at, {{x, y}, {x, y, s.in_block}}, facts);
+        schedule_pixel_stage(s.scale, pixels_at, {{x, y}, {image.x, image.y}}, facts);
+        schedule_pixel_stage(s.scaled_sums, pixels_at, {{x, y}}, facts);
         // Per (block, image) task of the scaled sums: 4 strided rows of bytes a group.
         Func sums = s.mantissa_sums;
         Var task("task");
@@ -94,7 +104,7 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         // Four channels innermost, as the dot product reads them: the four rows'
         // stores interleave into one.
         Func(s.mantissas).bound(lane, 0, 4);
-        schedule_pixel_stage(s.mantissas, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, true);
+        schedule_pixel_stage(s.mantissas, pixels_at, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, true);
     }
     if (s.levels_biased) {
         // One pass over the levels per call (x86), not a bias per load.
@@ -103,8 +113,6 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         levels.compute_root().bound(lane, 0, 4).vectorize(lane).vectorize(o, vec, TailStrategy::GuardWithIf).parallel(levels.args()[4]);
     }
 
-    Func out = s.output;
-    Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), task("task");
     out.split(o, oo, oi, tile_o, TailStrategy::GuardWithIf)
         .split(x, xo, xi, tile_x, TailStrategy::GuardWithIf)
@@ -113,9 +121,11 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         .vectorize(oi, vec)
         .unroll(oi)
         .unroll(xi)
-        .unroll(yi)
-        .fuse(yo, n, task)
-        .parallel(task);
+        .unroll(yi);
+    if (image_at_a_time)
+        out.parallel(yo);
+    else
+        out.fuse(yo, n, task).parallel(task);
 
     Func acc = s.acc;
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];

@@ -10,7 +10,8 @@ namespace convforge {
 
 KnobSpace dsconv_knob_space_x86(const TargetFacts &facts) {
     const bool avx512 = facts.vector_registers == 32;
-    return dsconv_cpu_knob_space(facts, {{"channel_vectors", 1}, {"tile_x", avx512 ? 7 : 3}, {"tile_y", avx512 ? 2 : 1}});
+    return dsconv_cpu_knob_space(facts, {{"channel_vectors", 1}, {"tile_x", avx512 ? 7 : 3}, {"tile_y", avx512 ? 2 : 1},
+                                         {"image_at_a_time", 0}});
 }
 
 }  // namespace convforge

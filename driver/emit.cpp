@@ -57,6 +57,13 @@ std::string targets_for_plan(const std::string &name, const std::string &halide_
     return halide_target;
 }
 
+const ScheduleRecord *record_for(const ScheduleDatabase &db, const std::string &target_key, const KernelPlan &plan,
+                                 const RunSize &size) {
+    if (const ScheduleRecord *own = db.find(target_key, plan.variant, plan.shape_class, plan.workload, size)) return own;
+    if (plan.fallback_variant.empty()) return nullptr;
+    return db.find(target_key, plan.fallback_variant, plan.shape_class, plan.workload, size);
+}
+
 namespace {
 
 std::string resolve_target(const std::string &name, std::string *runtime_target) {
@@ -97,7 +104,7 @@ std::string knobs_for(const std::string &targets, const KernelPlan &plan, const 
     while (std::getline(in, one, ',')) {
         const TargetFacts facts = target_facts(Halide::Target(one));
         const std::string &key = facts.database_key;
-        const ScheduleRecord *rec = db ? db->find(key, plan.variant, plan.shape_class, plan.workload, size) : nullptr;
+        const ScheduleRecord *rec = db ? record_for(*db, key, plan, size) : nullptr;
         if (!rec) {
             warnings << "convforge: warning: no schedule record for " << key << "/" << plan.variant << "/" << plan.shape_class
                 << "; using target defaults\n";

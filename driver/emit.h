@@ -9,6 +9,9 @@
 namespace convforge {
 
 struct KernelPlan;
+class ScheduleDatabase;
+struct ScheduleRecord;
+struct RunSize;
 
 struct EmitOptions {
     std::string spec_path;        // emit one layer, geometry fixed from its spec
@@ -42,6 +45,12 @@ const std::vector<NamedTarget> &named_targets();
 // x86-64-linux gains the VNNI sub-target and arm-64-linux the dot-product one,
 // each ahead of the rest.
 std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan);
+
+// The record a kernel of `plan` runs with on `target_key` at `size`: its own
+// variant's, else its fallback variant's (KernelPlan::fallback_variant); null
+// where neither has one (the target's default knobs).
+const ScheduleRecord *record_for(const ScheduleDatabase &db, const std::string &target_key, const KernelPlan &plan,
+                                 const RunSize &size);
 
 // Throws std::runtime_error naming the problem; writes what it wrote to `log` and
 // schedule-database misses to `warnings`.

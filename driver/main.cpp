@@ -16,6 +16,7 @@
 #include "../runtime/src/random_weights.h"
 #include "../runtime/src/variants/variant.h"
 #include "../bench/interleaved.h"
+#include "emit.h"
 #include "emit_command.h"
 #include "kernel_loader.h"
 #include "tune.h"
@@ -56,9 +57,9 @@ struct EmittedForBench {
         const std::string key = target_facts(Halide::Target(target)).database_key;
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         const RunSize size{o.batch, o.height, o.width};
-        const ScheduleRecord *rec = db.find(key, plan.variant, plan.shape_class, plan.workload, size);
+        const ScheduleRecord *rec = record_for(db, key, plan, size);
         schedule = !rec ? "fallback knobs (no record for " + key + "/" + plan.variant + "/" + plan.shape_class + ")"
-                        : (rec->workload.empty() ? "shape-class record " : "workload record ") + key + "/" + plan.variant +
+                        : (rec->workload.empty() ? "shape-class record " : "workload record ") + key + "/" + rec->variant +
                               "/" + plan.shape_class + (rec->workload.empty() ? "" : "/" + rec->workload) +
                               (rec->batch ? " tuned at batch " + std::to_string(rec->batch) + " " +
                                                 std::to_string(rec->height) + "x" + std::to_string(rec->width)

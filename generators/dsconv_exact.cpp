@@ -3,9 +3,9 @@
 // layer keeps in memory (a byte per weight and two floats per block and tap):
 //   W_eff(o, c, t) = A(o, b, t) q_w(o, c, t) + K(o, b, t),  b = c / B
 //   A = alpha CDSw s_bn,  K = (KDSb CDSw + CDSb) s_bn     (the runtime folds them)
-// It is the conv's pipeline (conv_core, the conv's schedules and records) with
-// `weights` replaced: W_eff is expanded in the conv's packed layout a block at a
-// time where the conv's loops read it a block at a time (a chunk of input
+// It is the conv's pipeline (conv_core, the conv's schedules and knobs; records
+// of its own) with `weights` replaced: W_eff is expanded in the conv's packed
+// layout a chunk at a time where the conv's loops read it so (a chunk of input
 // channels of one channel tile), else whole, once per call (schedule_dsconv_exact
 // in schedules/dsconv/dispatch.cpp).
 //

@@ -92,5 +92,17 @@ assert (r["variant"], r["workload"])==want and r["shape_class"]=="dense" and r["
         fail "tune writes a dsconv record (activation_bits $mode)"; tr '\r' '\n' <"$work/dsc_err" | tail -5; cat "$work/py_err"
     fi
 done
+# Exact mode reads the conv's record of the same workload where it has none of its own.
+"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); d["records"][0]["variant"]="conv"; json.dump(d, open(sys.argv[2], "w"))' \
+    "$work/dsc0_db.json" "$work/dsc0_conv_db.json" 2>"$work/py_err"
+for db_variant in dsc0:dsconv_exact dsc0_conv:conv; do
+    if "$cf" bench --spec "$work/dsc0.json" --batch 1 --height 10 --width 10 --repeats 3 --db "$work/${db_variant%%:*}_db.json" \
+            >"$work/bench_out" 2>"$work/bench_err" &&
+       grep -q "workload record [^ ]*/${db_variant#*:}/dense/c16-o16-k3-s1-p1-d1-g1" "$work/bench_out"; then
+        echo "ok   exact mode runs with the ${db_variant#*:} record"
+    else
+        fail "exact mode runs with the ${db_variant#*:} record"; cat "$work/bench_out" "$work/bench_err" "$work/py_err"
+    fi
+done
 
 finish tune

@@ -13,6 +13,7 @@
 #include "emitted_dense_one_pass_layer.h"
 #include "emitted_dsconv_int_grouped_layer.h"
 #include "emitted_dsconv_exact_layer.h"
+#include "emitted_dsconv_exact_chunked_layer.h"
 #include "emitted_dsconv_exact_grouped_layer.h"
 #include "emitted_dsconv_int_layer.h"
 #include "emitted_dsconv_int_per_image_layer.h"
@@ -142,6 +143,13 @@ TEST(EmittedLayer, DsconvExactModeMatchesReference) {
     expect_matches_reference("dsconv_exact.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_exact_layer), {2, 20, 9, 11});
     expect_matches_reference("dsconv_exact_grouped.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_exact_grouped_layer),
                              {3, 12, 13, 10});
+}
+
+// The same reduced in chunks of 8 channels (edges inside blocks of 6), each chunk
+// of the kernel expanded in the task that reads it.
+TEST(EmittedLayer, DsconvExactModeChunkedMatchesReference) {
+    expect_matches_reference("dsconv_exact.json", CONVFORGE_EMITTED_KERNEL(emitted_dsconv_exact_chunked_layer),
+                             {2, 20, 9, 11});
 }
 
 // 20 output channels in groups of 10: register tiles straddle the groups and the

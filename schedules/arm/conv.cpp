@@ -15,7 +15,7 @@ KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
                                 {"pointwise_channels", 8}, {"pointwise_vectors", neon64 ? 2 : 1}});
 }
 
-KernelBlockLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+KernelChunkLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     return schedule_conv_cpu(s, k, facts);
 }
 

@@ -104,12 +104,12 @@ void schedule_register_tile(Func f, const RVar &channels, const RDom &r, const L
     f.update().vectorize(fo, vec).unroll(fo).unroll(fx).unroll(fy);
 }
 
-// The kernel's blocks: chunked, a chunk of a channel tile's input channels
+// The kernel's chunks: chunked, a chunk of a channel tile's input channels
 // (tile_o x chunk x k^2) per pass over a band of register tiles. Unchunked, none:
 // the channel-tile loop is inside row tasks when the weights are smaller than an
-// image (a block would be made again every few rows), and which it is depends on
-// the image size, a run-time argument.
-KernelBlockLevel schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
+// image (a channel tile's kernel would be made again every few rows), and which it
+// is depends on the image size, a run-time argument.
+KernelChunkLevel schedule_dense_accumulator(Func acc, const RDom &r, const LoopLevel &tile, const KnobValues &k,
                                             const TargetFacts &facts) {
     if (!dense_reduction_chunked(k)) {
         schedule_register_tile(acc, r.z, r, tile, k, facts);
@@ -312,7 +312,7 @@ ConvTileLevels tile_conv_output_cpu(const ConvStages &s, const KnobValues &k, co
     return tile_grouped_output(s, k, facts);
 }
 
-KernelBlockLevel schedule_conv_accumulator_cpu(const ConvStages &s, Func acc, const RDom &r, const ConvTileLevels &at,
+KernelChunkLevel schedule_conv_accumulator_cpu(const ConvStages &s, Func acc, const RDom &r, const ConvTileLevels &at,
                                                const KnobValues &k, const TargetFacts &facts) {
     switch (s.path) {
     case ConvPath::Pointwise:
@@ -440,9 +440,9 @@ void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const Target
             .vectorize(x, vec, TailStrategy::Predicate);
 }
 
-KernelBlockLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+KernelChunkLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvTileLevels at = tile_conv_output_cpu(s, k, facts);
-    const KernelBlockLevel kernel_blocks = schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
+    const KernelChunkLevel kernel_blocks = schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
     schedule_conv_padded_cpu(s, at, facts);
     return kernel_blocks;
 }

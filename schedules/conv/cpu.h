@@ -11,7 +11,7 @@ namespace convforge {
 // each target's file chooses them) as the defaults.
 KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const KnobValues &fallback);
 
-KernelBlockLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // Whether the dense path's knobs chunk its reduction (input_channel_chunk > 0).
 inline bool dense_reduction_chunked(const KnobValues &k) { return k.at("input_channel_chunk") > 0; }
@@ -37,10 +37,10 @@ struct ConvTileLevels {
 // more than one accumulator of the conv core (SAConv's two branches): the
 // output's tiling, the register tile of one accumulator `acc` (reduction `r`)
 // inside it, called once per accumulator (it says where that accumulator's loops
-// read the kernel a block at a time), and the padded input's placement.
+// read the kernel a chunk at a time), and the padded input's placement.
 ConvTileLevels tile_conv_output_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-KernelBlockLevel schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func acc, const Halide::RDom &r,
-                                   const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func acc, const Halide::RDom &r,
+                                               const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts);
 
 // `v` of `stage` parallel unless `in_task` (a condition on the layer, as

@@ -19,7 +19,7 @@ KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path) {
     throw std::logic_error("no schedule family");
 }
 
-KernelBlockLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+KernelChunkLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     switch (facts.family) {
     case ScheduleFamily::Cuda:
         return schedule_conv_cuda(s, k, facts);

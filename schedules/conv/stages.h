@@ -30,12 +30,12 @@ struct ConvStages {
     }
 };
 
-// Where a schedule reads the conv's kernel one block at a time, each block made
-// there once serving many pixels: a stage producing the kernel (DSConv's exact
-// mode expands it from int8 levels) computed at `loop` makes one block while it
-// is hot, and never the whole kernel at once. `whole_kernel`: no such loop, and
-// `loop` is the root.
-struct KernelBlockLevel {
+// Where a schedule reads the conv's kernel one chunk at a time (a chunk of input
+// channels of one output-channel tile), each chunk made there once serving many
+// pixels: a stage producing the kernel (DSConv's exact mode expands it from int8
+// levels) computed at `loop` makes one chunk while it is hot, and never the whole
+// kernel at once. `whole_kernel`: no such loop, and `loop` is the root.
+struct KernelChunkLevel {
     Halide::LoopLevel loop = Halide::LoopLevel::root();
     bool whole_kernel = true;
 };
@@ -46,9 +46,9 @@ struct KernelBlockLevel {
 KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path);
 KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path);
 KnobSpace conv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
-KernelBlockLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-KernelBlockLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-KernelBlockLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // The space of the target's family, and its schedule.
 KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
@@ -56,7 +56,7 @@ KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
 // "conv" records, and of the variants that run the conv's loop nest.
 KnobSpace conv_knob_space_for_class(const TargetFacts &facts, const std::string &shape_class);
 std::vector<std::string> conv_shape_classes();
-KernelBlockLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // The output columns one register tile spans in a CPU schedule with these knobs
 // (its tiles start at multiples of it), for conv_core's skip_column_group; 0 where

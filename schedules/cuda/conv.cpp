@@ -23,7 +23,7 @@ KnobSpace conv_knob_space_cuda(const TargetFacts &, ConvPath) {
     return space;
 }
 
-KernelBlockLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &) {
+KernelChunkLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &) {
     const int threads_x = k.at("gpu_threads_x"), threads_y = k.at("gpu_threads_y"), channels = k.at("gpu_channels");
     Func out = s.output, acc = s.acc, padded = s.padded;
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2];

@@ -1,7 +1,8 @@
 // The CPU schedule of DSConv's integer mode, x86 and ARM alike. The pixel stages
 // (block exponents, mantissas, their sums, scales) run as (block, image) tasks in
-// parallel, once for the batch or per image (image_at_a_time). The conv is the conv's dense register tile (channel_vectors vectors
-// of output channels x tile_x x tile_y pixels, rows of tiles in parallel), with two
+// parallel, once for the batch or per image (image_at_a_time). The conv is the
+// conv's dense register tile (channel_vectors vectors of output channels x tile_x
+// x tile_y pixels, rows of tiles in parallel), with two
 // accumulators per output: a float tile over all (tap, block) pairs, and inside
 // it, per pair, an int32 tile summing the block's mantissa x level products four
 // channels per lane step (one vpdpbusd on x86 with VNNI, one sdot on ARM with
@@ -22,6 +23,10 @@ KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fall
         .knob("tile_x", "output columns per register tile", fallback.at("tile_x"), {1, 2, 3, 4, 5, 6, 7, 8})
         .knob("tile_y", "output rows per register tile", fallback.at("tile_y"), {1, 2, 3, 4})
         // Records tuned before this knob ran the pixel passes for the whole batch first.
+        // Zen 4 (1 MiB L2) chose 0 at all four benchmark shapes; it is for smaller
+        // caches, where the conv's own per-image nest was 1.29x faster at stride 2
+        // (Zen 2). With fewer blocks than threads the pixel passes of an image are
+        // fewer tasks than cores: the tuner weighs that.
         .knob("image_at_a_time",
               "1: the images one after another, each one's pixel passes (mantissas, scales, sums) then its row "
               "tasks, so what the conv reads is still in cache; 0: the whole batch's pixel passes first",
@@ -88,26 +93,27 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
     Var x = out.args()[0], y = out.args()[1], o = out.args()[2], n = out.args()[3];
     const LoopLevel pixels_at = image_at_a_time ? LoopLevel(out, n) : LoopLevel::root();
     {
-        Var x("x"), y("y"), lane("lane"), q("q");
+        // The stages' own pure variables, by name.
+        Var px("x"), py("y"), lane("lane"), q("q");
         const RDom &image = s.image;
-        schedule_pixel_stage(s.block_max, pixels_at, {{x, y}, {x, y, s.in_block}}, facts);
-        schedule_pixel_stage(s.scale, pixels_at, {{x, y}, {image.x, image.y}}, facts);
-        schedule_pixel_stage(s.scaled_sums, pixels_at, {{x, y}}, facts);
+        schedule_pixel_stage(s.block_max, pixels_at, {{px, py}, {px, py, s.in_block}}, facts);
+        schedule_pixel_stage(s.scale, pixels_at, {{px, py}, {image.x, image.y}}, facts);
+        schedule_pixel_stage(s.scaled_sums, pixels_at, {{px, py}}, facts);
         // Per (block, image) task of the scaled sums: each word's four lanes summed
         // as one vector reduction (splitting them into four vectors first took 3.5x
         // the time, perf at stride 2 on Zen 4).
         Func sums = s.mantissa_sums;
         Var task("task");
-        sums.compute_at(s.scaled_sums, task).vectorize(x, vec, TailStrategy::Predicate);
+        sums.compute_at(s.scaled_sums, task).vectorize(px, vec, TailStrategy::Predicate);
         sums.update()
-            .reorder(s.in_mantissas.x, x, s.in_mantissas.y, y)
+            .reorder(s.in_mantissas.x, px, s.in_mantissas.y, py)
             .atomic()
             .vectorize(s.in_mantissas.x)
-            .vectorize(x, vec, TailStrategy::Predicate);
+            .vectorize(px, vec, TailStrategy::Predicate);
         // Four channels innermost, as the dot product reads them: the four rows'
         // stores interleave into one.
         Func(s.mantissas).bound(lane, 0, 4);
-        schedule_pixel_stage(s.mantissas, pixels_at, {{lane, x, y, q}, {lane, image.x, image.y, q}}, facts, true);
+        schedule_pixel_stage(s.mantissas, pixels_at, {{lane, px, py, q}, {lane, image.x, image.y, q}}, facts, true);
     }
     if (s.levels_biased) {
         // One pass over the levels per call (x86), not a bias per load.
@@ -157,13 +163,15 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
         .unroll(dy);
 }
 
-// A block made where the conv reads it is in cache when read (chunked: 18 KB of
-// floats per 32 channels of a 16-channel tile, 3 x 3), and the float kernel (4
-// bytes a weight: 9.4 MB at 512 -> 512, 3 x 3) is never written whole and read
-// back: the conv streams the levels' bytes instead.
-void place_effective_kernel_cpu(Func kernel, const KernelBlockLevel &blocks, const TargetFacts &facts) {
+// A chunk made where the conv reads it is in cache when read (tile_o x chunk x
+// k^2 floats: 36 KB at the AVX-512 fallback's 32 x 32 x 9), and the float kernel
+// (4 bytes a weight: 9.4 MB at 512 -> 512, 3 x 3) is never written whole and read
+// back: the conv streams the levels' bytes instead. Unchunked schedules get it
+// whole, once per call, its tiles in parallel.
+void place_effective_kernel_cpu(Func kernel, const KernelChunkLevel &chunks, const TargetFacts &facts) {
     Var lane = kernel.args()[0], tile = kernel.args()[4];
-    kernel.compute_at(blocks.loop).vectorize(lane, std::min(facts.vector_floats, kPackedChannelTile));
-    if (blocks.whole_kernel) kernel.parallel(tile);
+    kernel.compute_at(chunks.loop).vectorize(lane, std::min(facts.vector_floats, kPackedChannelTile));
+    if (chunks.whole_kernel) kernel.parallel(tile);
 }
+
 }  // namespace convforge

@@ -1,8 +1,9 @@
 // Which target file declares a DSConv (integer mode) pipeline's knobs and
 // schedules it, and the DSConv knob spaces registered for the schedule database:
 // "dsconv" records (integer mode) and "dsconv_exact" records (exact mode: the
-// conv's knobs, with records of its own, since its best knobs are not the conv's
-// where they decide whether the kernel is expanded a chunk at a time).
+// conv's knobs, with records of its own, since its best knobs need not be the
+// conv's where they decide whether the kernel is expanded a chunk at a time; the
+// runtime reads the conv's where exact mode has none, KernelPlan::fallback_variant).
 #include <stdexcept>
 
 #include "stages.h"
@@ -28,9 +29,9 @@ void schedule_dsconv(const DsconvStages &s, const KnobValues &k, const TargetFac
 }
 
 void schedule_dsconv_exact(const ConvStages &s, Halide::Func kernel, const KnobValues &k, const TargetFacts &facts) {
-    const KernelBlockLevel blocks = schedule_conv(s, k, facts);
+    const KernelChunkLevel kernel_chunks = schedule_conv(s, k, facts);
     if (facts.family == ScheduleFamily::Cuda) return place_effective_kernel_cuda(kernel);
-    place_effective_kernel_cpu(kernel, blocks, facts);
+    place_effective_kernel_cpu(kernel, kernel_chunks, facts);
 }
 
 namespace {

@@ -43,13 +43,13 @@ KnobSpace dsconv_knob_space_arm(const TargetFacts &facts);
 KnobSpace dsconv_knob_space_cuda(const TargetFacts &facts);
 void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
 
-// Exact mode (generators/dsconv_exact.cpp): the conv's schedule and records, and
+// Exact mode (generators/dsconv_exact.cpp): the conv's schedule and knobs, and
 // the effective kernel (tile lane, c, kx, ky, tile) expanded from the levels where
-// the conv's loops read it a block at a time (KernelBlockLevel), else once per
-// call, tiles in parallel (dispatch.cpp; the placements in cpu.cpp and
+// the conv's loops read it a chunk at a time (KernelChunkLevel), else whole once
+// per call, tiles in parallel (dispatch.cpp; the placements in cpu.cpp and
 // cuda/dsconv.cpp).
 void schedule_dsconv_exact(const ConvStages &s, Halide::Func kernel, const KnobValues &k, const TargetFacts &facts);
-void place_effective_kernel_cpu(Halide::Func kernel, const KernelBlockLevel &blocks, const TargetFacts &facts);
+void place_effective_kernel_cpu(Halide::Func kernel, const KernelChunkLevel &chunks, const TargetFacts &facts);
 void place_effective_kernel_cuda(Halide::Func kernel);
 
 }  // namespace convforge

@@ -28,7 +28,7 @@ KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
                                 {"pointwise_channels", avx512 ? 4 : 8}, {"pointwise_vectors", avx512 ? 4 : 1}});
 }
 
-KernelBlockLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
+KernelChunkLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     return schedule_conv_cpu(s, k, facts);
 }
 

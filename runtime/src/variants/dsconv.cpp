@@ -5,9 +5,9 @@
 // (weight F32, quantized at load as the official engine does). Both modes keep
 // the levels as bytes and fold per (o, block, tap) scales here: exact mode
 // (activation_bits 0) runs generators/dsconv_exact.cpp, the conv's loop nest with
-// the float kernel expanded from the levels as it reads them, split into calls as
-// the plain conv is; integer
-// mode (activation_bits 8) runs generators/dsconv.cpp once per group.
+// the float kernel expanded from the levels a chunk at a time as it reads them
+// (whole, once per call, under unchunked schedules), split into calls as the plain
+// conv is; integer mode (activation_bits 8) runs generators/dsconv.cpp once per group.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -44,9 +44,11 @@ BuiltinKernel integer_kernel(ActivationKind activation) {
 }
 
 // Exact mode's kernels run the conv's loop nest, with the conv's knobs and
-// records of their own ("dsconv_exact").
+// records of their own ("dsconv_exact"), the conv's where they have none.
 BuiltinKernel exact_kernel(ConvPath path, ActivationKind activation) {
-    return path_kernel("dsconv_exact", conv_path_name(path), activation_name(activation));
+    BuiltinKernel kernel = path_kernel("dsconv_exact", conv_path_name(path), activation_name(activation));
+    kernel.plan.fallback_variant = "conv";
+    return kernel;
 }
 
 

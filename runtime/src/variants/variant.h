@@ -56,6 +56,9 @@ struct KernelPlan {
     // Sums int8 products 4 at a time: x86-64 libraries then also carry the
     // sub-target with AVX-512 VNNI (vpdpbusd), ahead of the others.
     bool int8_dot_products = false;
+    // The variant key whose records serve where `variant` has none for the layer
+    // ("": none): a kernel that runs another kernel's loop nest with its knobs.
+    std::string fallback_variant;
 };
 
 // A shape-generic kernel the runtime links at build time, by the name kernel

@@ -87,14 +87,7 @@ void schedule_register_tile(Func f, const RVar &channels, const RDom &r, const L
                             const TargetFacts &facts) {
     Var fo = f.args()[0], fx = f.args()[1], fy = f.args()[2];
     const int vec = facts.vector_floats, tile_o = vec * k.at("channel_vectors");
-    f.compute_at(at)
-        .bound_extent(fo, tile_o)
-        .bound_extent(fx, k.at("tile_x"))
-        .bound_extent(fy, k.at("tile_y"))
-        .vectorize(fo, vec)
-        .unroll(fo)
-        .unroll(fx)
-        .unroll(fy);
+    place_in_register_tile(f, at, tile_o, k.at("tile_x"), k.at("tile_y"), vec);
     // One row per tile: the row loop goes outside the taps, so conv_core's padding-row
     // predicate trims the ky loop instead of guarding every multiply-add.
     if (k.at("tile_y") == 1)
@@ -337,6 +330,18 @@ void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, con
     padded.compute_at(at.task).vectorize(padded.args()[0], facts.vector_floats);
 }
 
+void place_in_register_tile(Func f, const LoopLevel &at, int tile_o, int tile_x, int tile_y, int vec) {
+    Var o = f.args()[0], x = f.args()[1], y = f.args()[2];
+    f.compute_at(at)
+        .bound_extent(o, tile_o)
+        .bound_extent(x, tile_x)
+        .bound_extent(y, tile_y)
+        .vectorize(o, vec)
+        .unroll(o)
+        .unroll(x)
+        .unroll(y);
+}
+
 void parallel_unless_in_task(Stage stage, const VarOrRVar &v, const Expr &in_task) {
     const Expr inside = Internal::simplify(in_task);
     if (Internal::is_const_one(inside)) return;
@@ -442,9 +447,9 @@ void schedule_global_average_pool_cpu(const GlobalAveragePool &gap, const Target
 
 KernelChunkLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
     const ConvTileLevels at = tile_conv_output_cpu(s, k, facts);
-    const KernelChunkLevel kernel_blocks = schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
+    const KernelChunkLevel kernel_chunks = schedule_conv_accumulator_cpu(s, s.acc, s.r, at, k, facts);
     schedule_conv_padded_cpu(s, at, facts);
-    return kernel_blocks;
+    return kernel_chunks;
 }
 
 }  // namespace convforge

@@ -43,6 +43,12 @@ KernelChunkLevel schedule_conv_accumulator_cpu(const ConvStages &s, Halide::Func
                                                const ConvTileLevels &at, const KnobValues &k, const TargetFacts &facts);
 void schedule_conv_padded_cpu(const ConvStages &s, const ConvTileLevels &at, const TargetFacts &facts);
 
+// A register tile of `f` (o, x, y, ...) computed at `at`: tile_o output channels
+// (its first dimension) in vectors of `vec`, tile_x x tile_y pixels (the next
+// two), all unrolled; bounding it to constant extents lets LLVM keep it in
+// registers. Its updates are the caller's.
+void place_in_register_tile(Halide::Func f, const Halide::LoopLevel &at, int tile_o, int tile_x, int tile_y, int vec);
+
 // `v` of `stage` parallel unless `in_task` (a condition on the layer, as
 // ConvTileLevels::channels_in_task) says the stage runs inside a parallel task.
 void parallel_unless_in_task(Halide::Stage stage, const Halide::VarOrRVar &v, const Halide::Expr &in_task);

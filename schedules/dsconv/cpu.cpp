@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "stages.h"
+#include "../conv/cpu.h"
 
 namespace convforge {
 
@@ -68,21 +69,6 @@ void schedule_pixel_stage(Func f, const LoopLevel &at, const std::vector<std::ve
     }
 }
 
-// A stage of the register tile (the float accumulators, or a block and tap's int32
-// sums) at `at`: tile_o output channels (its first dimension) in vectors of `vec`,
-// tile_x x tile_y pixels (the next two), all unrolled.
-void in_register_tile(Func f, const LoopLevel &at, int tile_o, int tile_x, int tile_y, int vec) {
-    Var o = f.args()[0], x = f.args()[1], y = f.args()[2];
-    f.compute_at(at)
-        .bound_extent(o, tile_o)
-        .bound_extent(x, tile_x)
-        .bound_extent(y, tile_y)
-        .vectorize(o, vec)
-        .unroll(o)
-        .unroll(x)
-        .unroll(y);
-}
-
 }  // namespace
 
 void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts) {
@@ -138,7 +124,7 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
 
     Func acc = s.acc;
     Var ao = acc.args()[0], ax = acc.args()[1], ay = acc.args()[2];
-    in_register_tile(acc, LoopLevel(out, xo), tile_o, tile_x, tile_y, vec);
+    place_in_register_tile(acc, LoopLevel(out, xo), tile_o, tile_x, tile_y, vec);
     acc.update()
         .reorder(ao, ax, ay, s.taps_r.x, s.taps_r.y, s.taps_r.z)
         .vectorize(ao, vec)
@@ -149,7 +135,7 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
     Func dot = s.dot;
     Var d_o = dot.args()[0], dx = dot.args()[1], dy = dot.args()[2];
     Var d_oo("d_oo"), d_oi("d_oi");
-    in_register_tile(dot, LoopLevel(acc, s.taps_r.x), tile_o, tile_x, tile_y, vec);
+    place_in_register_tile(dot, LoopLevel(acc, s.taps_r.x), tile_o, tile_x, tile_y, vec);
     // Four channels per lane step innermost, then the output channels: the pattern
     // Halide turns into one vpdpbusd (or sdot) per 16 (or 4) output channels.
     dot.update()

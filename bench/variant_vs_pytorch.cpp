@@ -11,8 +11,11 @@
 // markdown table of medians in ms and their ratios.
 //
 // usage: convforge_vs_pytorch --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH]
+//                             [--target HALIDE_TARGET]
 // (--fields: the variant's own spec fields, e.g. '"bits": 8, "activation_bits": 8'
-// for DSConv, whose bits have no default)
+// for DSConv, whose bits have no default; --target: a sub-target this CPU can run
+// other than its best, e.g. the AVX2 one on an AVX-512 machine, with that
+// sub-target's records; PyTorch keeps its own dispatch)
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -106,7 +109,7 @@ struct Layer {
     std::unique_ptr<LoadedKernel> kernel;
 
     Layer(const std::string &variant, const std::string &fields, const Shape &s, int batch, const std::string &dir,
-          const KernelBuild &build, const std::string &db) {
+          const KernelBuild &build, const std::string &db, const std::string &forced_target) {
         spec_path = dir + "/" + variant + ".json";
         weights_path = dir + "/" + variant + ".safetensors";
         std::ofstream(spec_path) << spec_json(variant, s, fields);
@@ -114,7 +117,7 @@ struct Layer {
         const WeightMap w = random_weights(spec, 20261202, true);
         save_safetensors(weights_path, w);
         prepared = prepare_layer(spec, w);
-        const std::string target = this_machine_target(find_variant(spec.variant).layer_kernel(spec));
+        const std::string target = target_to_run_here(find_variant(spec.variant).layer_kernel(spec), forced_target);
         kernel = std::make_unique<LoadedKernel>(build, spec_path, target, db, dir, variant,
                                                 std::vector<std::string>{"--estimate", run_size_text({batch, s.size, s.size})});
     }
@@ -129,7 +132,7 @@ std::string ratio(double a, double b) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string variant, fields, convforge_bin, db = CONVFORGE_SCHEDULE_DB;
+    std::string variant, fields, convforge_bin, forced_target, db = CONVFORGE_SCHEDULE_DB;
     bool quick = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -143,8 +146,10 @@ int main(int argc, char **argv) {
             convforge_bin = argv[++i];
         } else if (a == "--db" && i + 1 < argc) {
             db = argv[++i];
+        } else if (a == "--target" && i + 1 < argc) {
+            forced_target = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH]\n",
+            std::fprintf(stderr, "usage: %s --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH] [--target T]\n",
                          argv[0]);
             return 2;
         }
@@ -164,7 +169,8 @@ int main(int argc, char **argv) {
         std::printf("%s%s against PyTorch %s (python3-torch) and convforge's conv; kernels emitted for this CPU's "
                     "sub-target of the x86-64 library (conv: %s), records from %s; medians of %d interleaved rounds\n\n",
                     variant.c_str(), fields.empty() ? "" : (" {" + fields + "}").c_str(),
-                    torch_variant.request("version").c_str(), this_machine_target().c_str(), db.c_str(), rounds);
+                    torch_variant.request("version").c_str(),
+                    (forced_target.empty() ? this_machine_target() : "forced " + forced_target).c_str(), db.c_str(), rounds);
         std::printf("| layer | batch | threads | convforge %s ms | convforge conv ms | %s / conv | PyTorch %s ms | "
                     "PyTorch conv ms | PyTorch %s / convforge %s |\n|---|---|---|---|---|---|---|---|---|\n",
                     variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str());
@@ -172,8 +178,8 @@ int main(int argc, char **argv) {
         for (const Shape &s : kShapes) {
             for (int batch : {1, 8}) {
                 ScratchDirectory scratch;
-                const Layer mine(variant, fields, s, batch, scratch.path(), build, db);
-                const Layer conv("conv", "", s, batch, scratch.path(), build, db);
+                const Layer mine(variant, fields, s, batch, scratch.path(), build, db, forced_target);
+                const Layer conv("conv", "", s, batch, scratch.path(), build, db, forced_target);
                 Tensor x;
                 x.shape = {batch, s.channels, s.size, s.size};
                 x.data.assign(size_t(batch) * s.channels * s.size * s.size, 0.0f);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@
 
 #include "Halide.h"
 #include "emit.h"
+#include "../runtime/src/message_text.h"
 #include "../runtime/src/variants/variant.h"
 
 namespace convforge {
@@ -28,26 +30,39 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// The sub-targets of the shipped x86-64 library for kernels of `plan`, best first.
+std::vector<std::string> x86_sub_targets(const KernelPlan &plan) {
+    std::vector<std::string> subs;
+    for (const NamedTarget &t : named_targets()) {
+        if (std::string(t.name) != "x86-64-linux") continue;
+        std::stringstream list(targets_for_plan(t.name, t.halide_target, plan));
+        std::string sub;
+        while (std::getline(list, sub, ',')) subs.push_back(sub);
+    }
+    return subs;
+}
+
+// The first feature `candidate` needs that this CPU lacks, or empty.
+std::string missing_feature(const Halide::Target &candidate, const Halide::Target &host) {
+    for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
+        const auto feature = Halide::Target::Feature(f);
+        if (!candidate.has_feature(feature) || host.has_feature(feature)) continue;
+        // Halide 14 names a feature only inside a target string.
+        const Halide::Target bare(candidate.os, candidate.arch, candidate.bits);
+        const std::string named = bare.with_feature(feature).to_string(), prefix = bare.to_string() + "-";
+        return named.rfind(prefix, 0) == 0 ? named.substr(prefix.size()) : named;
+    }
+    return "";
+}
+
 // The sub-target of the shipped x86-64 library (for kernels of `plan`) this CPU
 // runs, so the tuned kernel is compiled as the one users link; else this
 // machine's own target.
 std::string this_machine_target_impl(const KernelPlan &plan) {
     const Halide::Target host = Halide::get_host_target();
     if (host.arch == Halide::Target::ARM) return "arm-64-linux";
-    for (const NamedTarget &t : named_targets()) {
-        if (std::string(t.name) != "x86-64-linux") continue;
-        std::stringstream list(targets_for_plan(t.name, t.halide_target, plan));
-        std::string sub;
-        while (std::getline(list, sub, ',')) {
-            const Halide::Target candidate(sub);
-            bool supported = true;
-            for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
-                const auto feature = Halide::Target::Feature(f);
-                supported = supported && (!candidate.has_feature(feature) || host.has_feature(feature));
-            }
-            if (supported) return sub;
-        }
-    }
+    for (const std::string &sub : x86_sub_targets(plan))
+        if (missing_feature(Halide::Target(sub), host).empty()) return sub;
     return host.to_string();
 }
 
@@ -93,6 +108,21 @@ std::string last_line(const std::string &path) {
 
 std::string this_machine_target(const KernelPlan &plan) { return this_machine_target_impl(plan); }
 std::string this_machine_target() { return this_machine_target_impl(KernelPlan()); }
+
+std::string target_to_run_here(const KernelPlan &plan, const std::string &requested) {
+    if (requested.empty()) return this_machine_target(plan);
+    const Halide::Target host = Halide::get_host_target();
+    const std::vector<std::string> subs = x86_sub_targets(plan);
+    if (host.arch != Halide::Target::X86 || std::find(subs.begin(), subs.end(), requested) == subs.end()) {
+        std::string known;
+        for (const std::string &sub : subs) known += "\n  " + sub;
+        throw Error("target " + excerpt(requested) + " is not a sub-target of the x86-64 library for this kernel" +
+                    (host.arch == Halide::Target::X86 ? "; those are:" + known : " (this machine is not x86-64)"));
+    }
+    const std::string missing = missing_feature(Halide::Target(requested), host);
+    if (!missing.empty()) throw Error("target " + requested + " needs " + missing + ", which this CPU lacks");
+    return requested;
+}
 
 LoadedKernel::LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
                            const std::string &schedule_db, const std::string &dir, const std::string &name,

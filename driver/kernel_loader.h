@@ -20,6 +20,12 @@ struct KernelPlan;
 std::string this_machine_target(const KernelPlan &plan);
 std::string this_machine_target();  // for kernels without int8 dot products
 
+// `requested`, a sub-target of the shipped x86-64 library for kernels of `plan`
+// that this CPU can run, so another sub-target than its best (the AVX2 one on an
+// AVX-512 CPU) can be timed here; this_machine_target(plan) when it is empty.
+// Throws Error listing the sub-targets, or naming the feature this CPU lacks.
+std::string target_to_run_here(const KernelPlan &plan, const std::string &requested);
+
 struct KernelBuild {
     std::string self;            // this executable
     std::string linker = "c++";

@@ -41,6 +41,7 @@ struct BenchOptions {
     bool json = false;
     bool builtin = false;  // time the shape-generic built-in kernels `run` uses
     std::string db = CONVFORGE_SCHEDULE_DB, linker = "c++";
+    std::string target;                // a sub-target to time other than this CPU's best (empty: its best)
     std::vector<std::string> against;  // databases whose kernels are timed beside db's, interleaved
 };
 
@@ -52,7 +53,7 @@ struct EmittedForBench {
     std::unique_ptr<LoadedKernel> loaded;
 
     EmittedForBench(const LayerSpec &spec, const BenchOptions &o, const std::string &db_path)
-        : target(this_machine_target(find_variant(spec.variant).layer_kernel(spec))) {
+        : target(target_to_run_here(find_variant(spec.variant).layer_kernel(spec), o.target)) {
         const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
         const std::string key = target_facts(Halide::Target(target)).database_key;
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
@@ -175,6 +176,7 @@ int bench_command(const BenchOptions &o) {
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);
 
+        if (o.builtin && !o.target.empty()) throw Error("--target picks the emitted kernel's sub-target; the built-in kernels have their own");
         if (!o.against.empty()) return bench_against(spec, layer, x, out_shape, o);
         const std::unique_ptr<EmittedForBench> emitted =
             o.builtin ? nullptr : std::make_unique<EmittedForBench>(spec, o, o.db);
@@ -343,6 +345,9 @@ int main(int argc, char **argv) {
     bench_cmd->add_option("--db", bench_options.db, "schedule database `emit` would read")->capture_default_str();
     bench_cmd->add_option("--linker", bench_options.linker, "C++ compiler that links the emitted kernel")
         ->capture_default_str();
+    bench_cmd->add_option("--target", bench_options.target,
+                          "time this sub-target of the x86-64 library (one this CPU runs, e.g. its AVX2 one) instead of "
+                          "this CPU's best");
     bench_cmd->add_option("--against", bench_options.against,
                           "another schedule database (repeatable): its kernel is timed beside --db's in interleaved "
                           "rounds (--repeats of them), and each one's ratio to --db's printed");

@@ -64,6 +64,25 @@ if "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --bu
        --against "$work/no_records.json" >/dev/null 2>"$work/stderr" || ! grep -q "cannot be combined with --builtin" "$work/stderr"
 then fail "bench --against with --builtin"; cat "$work/stderr"; else echo "ok   bench --against refuses --builtin"; fi
 
+# bench --target: another sub-target of the x86-64 library than this CPU's best
+# (every x86-64 CPU runs the SSE4.1 baseline); a string that is none of them, or
+# one this CPU lacks a feature of, is refused with the reason.
+if [ "$(uname -m)" = x86_64 ]; then
+    if "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --threads 1 --repeats 2 \
+           --target x86-64-linux-sse41 >"$work/bench_target.txt" && grep -q "emitted for x86-64-linux-sse41," "$work/bench_target.txt"
+    then echo "ok   bench --target"; else fail "bench --target"; cat "$work/bench_target.txt"; fi
+    if "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --target x86-64-linux-avx2 \
+           >/dev/null 2>"$work/stderr" || ! grep -q "not a sub-target of the x86-64 library.*" "$work/stderr" ||
+       ! grep -q "^  x86-64-linux-sse41$" "$work/stderr"
+    then fail "bench --target outside the library"; cat "$work/stderr"; else echo "ok   bench --target outside the library"; fi
+    if ! grep -qw avx512f /proc/cpuinfo; then
+        if "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 \
+               --target x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41 >/dev/null 2>"$work/stderr" ||
+           ! grep -q "needs avx512.*which this CPU lacks" "$work/stderr"
+        then fail "bench --target this CPU cannot run"; cat "$work/stderr"; else echo "ok   bench --target this CPU cannot run"; fi
+    fi
+fi
+
 # list: variants, targets and the schedule records.
 if "$cf" list >"$work/list.txt" && grep -q "^  doconv: DO-Conv" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
    grep -q "x86-64-avx2 conv dense: channel_vectors=" "$work/list.txt"; then

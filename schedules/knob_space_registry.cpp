@@ -1,5 +1,6 @@
 #include "knob_space_registry.h"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -34,8 +35,18 @@ bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, Shap
     return true;
 }
 
+// The class is checked here, against the variant's own list, so the message names
+// the variant asked for: two keys may share one space function (dsconv_exact has
+// the conv's).
 KnobSpace knob_space(const std::string &variant_key, const TargetFacts &facts, const std::string &shape_class) {
-    return entry(variant_key).space(facts, shape_class);
+    const Entry &e = entry(variant_key);
+    const std::vector<std::string> classes = e.shape_classes();
+    if (std::find(classes.begin(), classes.end(), shape_class) == classes.end()) {
+        std::string known;
+        for (const std::string &c : classes) known += (known.empty() ? "" : ", ") + c;
+        throw std::invalid_argument(variant_key + " has no shape class " + excerpt(shape_class) + " (known: " + known + ")");
+    }
+    return e.space(facts, shape_class);
 }
 
 std::vector<std::string> knob_space_variants() {

@@ -126,6 +126,10 @@ TEST(KnobSpace, UnknownVariantOrShapeClass) {
               std::string::npos);
     EXPECT_NE(error_of([] { knob_space("conv", facts_of("x86-64-avx2"), "sparse"); }).find("shape class 'sparse'"),
               std::string::npos);
+    // A key that shares another's space is named itself, with its own classes.
+    const std::string exact = error_of([] { knob_space("dsconv_exact", facts_of("x86-64-avx2"), "sparse"); });
+    EXPECT_EQ(exact.rfind("dsconv_exact has no shape class 'sparse' (known: ", 0), 0u) << exact;
+    EXPECT_NE(exact.find("dense"), std::string::npos) << exact;
 }
 
 TEST(KnobSpace, KnobTextIsStrict) {

@@ -163,6 +163,8 @@ int main(int argc, char **argv) {
     if (convforge_bin.empty())
         convforge_bin = (std::filesystem::path(argv[0]).parent_path() / "convforge").string();
     try {
+        // Every layer runs the conv too, so a forced target must be one of the conv's.
+        if (!forced_target.empty()) target_to_run_here(KernelPlan(), forced_target);
         PythonWorker torch_variant(worker_script().c_str()), torch_conv(worker_script().c_str());
         if (!torch_variant.ok() || !torch_conv.ok()) throw Error("python3 with torch is not available");
         const int rounds = quick ? 5 : 21;
@@ -170,7 +172,7 @@ int main(int argc, char **argv) {
                     "sub-target of the x86-64 library (conv: %s), records from %s; medians of %d interleaved rounds\n\n",
                     variant.c_str(), fields.empty() ? "" : (" {" + fields + "}").c_str(),
                     torch_variant.request("version").c_str(),
-                    (forced_target.empty() ? this_machine_target() : "forced " + forced_target).c_str(), db.c_str(), rounds);
+                    (forced_target.empty() ? this_machine_target() : forced_target + ", forced by --target").c_str(), db.c_str(), rounds);
         std::printf("| layer | batch | threads | convforge %s ms | convforge conv ms | %s / conv | PyTorch %s ms | "
                     "PyTorch conv ms | PyTorch %s / convforge %s |\n|---|---|---|---|---|---|---|---|---|\n",
                     variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str());

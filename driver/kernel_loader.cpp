@@ -112,15 +112,18 @@ std::string this_machine_target() { return this_machine_target_impl(KernelPlan()
 std::string target_to_run_here(const KernelPlan &plan, const std::string &requested) {
     if (requested.empty()) return this_machine_target(plan);
     const Halide::Target host = Halide::get_host_target();
+    if (host.arch != Halide::Target::X86)
+        throw Error("target " + excerpt(requested) + ": only x86-64 hosts can run another sub-target (this one is " +
+                    host.to_string() + ")");
     const std::vector<std::string> subs = x86_sub_targets(plan);
-    if (host.arch != Halide::Target::X86 || std::find(subs.begin(), subs.end(), requested) == subs.end()) {
+    if (std::find(subs.begin(), subs.end(), requested) == subs.end()) {
         std::string known;
-        for (const std::string &sub : subs) known += "\n  " + sub;
-        throw Error("target " + excerpt(requested) + " is not a sub-target of the x86-64 library for this kernel" +
-                    (host.arch == Halide::Target::X86 ? "; those are:" + known : " (this machine is not x86-64)"));
+        for (const std::string &sub : subs) known += (known.empty() ? "" : ", ") + sub;
+        throw Error("target " + excerpt(requested) + " is not a sub-target of the x86-64 library for this kernel (known: " +
+                    known + ")");
     }
     const std::string missing = missing_feature(Halide::Target(requested), host);
-    if (!missing.empty()) throw Error("target " + requested + " needs " + missing + ", which this CPU lacks");
+    if (!missing.empty()) throw Error("target " + excerpt(requested) + " needs " + missing + ", which this CPU lacks");
     return requested;
 }
 

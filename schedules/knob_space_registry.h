@@ -16,7 +16,8 @@ namespace convforge {
 using KnobSpaceFn = std::function<KnobSpace(const TargetFacts &facts, const std::string &shape_class)>;
 using ShapeClassesFn = std::function<std::vector<std::string>()>;
 
-// Call once per variant key, from a static initializer; returns true.
+// Call once per variant key, from a static initializer; returns true. `space` is
+// only called with one of `shape_classes()` (knob_space checks the class first).
 bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, ShapeClassesFn shape_classes);
 
 // Throws std::invalid_argument naming an unknown variant key or shape class.

@@ -20,10 +20,9 @@ KnobSpace PathKnobSpaces::on(const TargetFacts &facts, ConvPath path) const {
 
 bool register_path_knob_spaces(const std::string &variant_key, std::vector<std::string> path_names,
                                PathKnobSpaces spaces) {
-    auto space = [variant_key, path_names, spaces](const TargetFacts &facts, const std::string &shape_class) {
-        for (const std::string &name : path_names)
-            if (name == shape_class) return spaces.on(facts, conv_path_names().at(name));
-        throw std::invalid_argument(variant_key + " has no shape class '" + shape_class + "'");
+    // The registry has checked the class against path_names.
+    auto space = [spaces](const TargetFacts &facts, const std::string &shape_class) {
+        return spaces.on(facts, conv_path_names().at(shape_class));
     };
     return register_knob_space(variant_key, space, [path_names] { return path_names; });
 }

@@ -36,11 +36,9 @@ int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {
     return facts.family == ScheduleFamily::Cuda || it == k.end() ? 0 : it->second;
 }
 
-// Shape classes are the kernel paths.
+// Shape classes are the kernel paths (the registry has checked the class).
 KnobSpace conv_knob_space_for_class(const TargetFacts &facts, const std::string &shape_class) {
-    const auto it = conv_path_names().find(shape_class);
-    if (it == conv_path_names().end()) throw std::invalid_argument("conv has no shape class '" + shape_class + "'");
-    return conv_knob_space(facts, it->second);
+    return conv_knob_space(facts, conv_path_names().at(shape_class));
 }
 
 std::vector<std::string> conv_shape_classes() {

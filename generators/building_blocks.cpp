@@ -100,7 +100,8 @@ WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const Conv
     auto element_of = [d](Expr v) { return d == 1 ? v % 2 : (v / d) % 2; };
     Var o("o"), c("c"), e("e"), b("b"), t("t"), u("u"), n("n"), i("i"), j("j"), x("x"), y("y");
     WinogradConv w{Func("winograd_weights"), Func("winograd_input_columns"), Func("winograd_input"),
-                   Func("winograd_products"), RDom(0, g.in_channels, "winograd_r"), Func("winograd_tiles"), Func("acc")};
+                   Func("winograd_products"), RDom(0, g.in_channels, "winograd_r"), Func("winograd_stored_products"),
+                   Func("winograd_tiles"), Func("acc")};
     // Each element a sum of its nonzero terms only: the transforms are mostly 0 and +-1.
     std::vector<Expr> kernel_elements, column_elements, input_elements, output_elements;
     for (int ey = 0; ey < 4; ++ey)
@@ -130,13 +131,14 @@ WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const Conv
     w.input(c, e, t, u, n) = mux(e, input_elements);
     w.products(o, e, t, u, n) = 0.0f;
     w.products(o, e, t, u, n) += w.weights(o, w.r, e) * w.input(w.r, e, t, u, n);
+    w.stored_products(o, e, t, u, n) = w.products(o, e, t, u, n);
     for (int jj = 0; jj < 2; ++jj)
         for (int ii = 0; ii < 2; ++ii) {
             Expr sum = 0.0f;
             for (int ey = 0; ey < 4; ++ey)
                 for (int ex = 0; ex < 4; ++ex)
                     if (const float f = kWinogradAT[ii][ex] * kWinogradAT[jj][ey])
-                        sum += f * w.products(o, ex + 4 * ey, t, u, n);
+                        sum += f * w.stored_products(o, ex + 4 * ey, t, u, n);
             output_elements.push_back(sum);
         }
     w.tiles(o, i, j, t, u, n) = mux(i + 2 * j, output_elements);

@@ -52,6 +52,8 @@ struct WinogradConv {
     Halide::Func input;          // V (c, e, t, u, n) = B^T d B
     Halide::Func products;       // M (o, e, t, u, n) = sum over c of U V
     Halide::RDom r;              // that sum's reduction over input channels
+    Halide::Func stored_products;  // M as the output transform reads it (a schedule may sum
+                                   // M in a register tile and store it here once)
     Halide::Func tiles;          // (o, i, j, t, u, n) = A^T M A, the 2 x 2 outputs of tile (t, u)
     Halide::Func acc;            // (o, x, y, n) = bias + tiles: conv_core's acc, by another route
 };

@@ -354,27 +354,38 @@ void schedule_winograd_cpu(const WinogradConv &w, const LoopLevel &region, const
     const int vec = facts.vector_floats;
     {
         // Per transform element, every register tile of the region: that element's
-        // weights of the channel tile (tile_o x C floats) stay in L1 meanwhile.
-        Func m = w.products;
-        Var o = m.args()[0], e = m.args()[1], t = m.args()[2], u = m.args()[3], n = m.args()[4];
+        // weights of the channel tile (tile_o x C floats) stay in L1 meanwhile. A
+        // register tile sums over the input channels in a buffer of constant size
+        // (registers), stored once: summed in the region's buffer itself, LLVM kept
+        // the accumulators in registers only for single-row tiles.
+        Func stored = w.stored_products, m = w.products;
+        Var o = stored.args()[0], e = stored.args()[1], t = stored.args()[2], u = stored.args()[3],
+            n = stored.args()[4];
         Var to("to"), ti("ti"), uo("uo"), ui("ui"), un("un");
-        m.compute_at(region)
+        stored.compute_at(region)
             .bound_extent(o, tile_o)
             .bound_extent(e, 16)
             .align_bounds(t, tiles_x)
             .align_bounds(u, tiles_y)
-            .vectorize(o, vec)
-            .unroll(o);
-        m.update()
             .split(t, to, ti, tiles_x, TailStrategy::RoundUp)
             .split(u, uo, ui, tiles_y, TailStrategy::RoundUp)
-            .reorder(o, ti, ui, w.r, to, uo, n, e)
+            .reorder(o, ti, ui, to, uo, n, e)
             .vectorize(o, vec)
             .unroll(o)
             .unroll(ti)
             .unroll(ui)
             .fuse(uo, n, un);
-        parallel_unless_in_task(m.update(), un, region_in_task);
+        parallel_unless_in_task(stored, un, region_in_task);
+        Var mo = m.args()[0], mt = m.args()[2], mu = m.args()[3];
+        m.compute_at(stored, to)
+            .bound_extent(mo, tile_o)
+            .bound_extent(mt, tiles_x)
+            .bound_extent(mu, tiles_y)
+            .vectorize(mo, vec)
+            .unroll(mo)
+            .unroll(mt)
+            .unroll(mu);
+        m.update().reorder(mo, mt, mu, w.r).vectorize(mo, vec).unroll(mo).unroll(mt).unroll(mu);
     }
     {
         Func tiles = w.tiles;

@@ -52,9 +52,9 @@ struct EmittedForBench {
     ScratchDirectory scratch;
     std::unique_ptr<LoadedKernel> loaded;
 
-    EmittedForBench(const LayerSpec &spec, const BenchOptions &o, const std::string &db_path)
-        : target(target_to_run_here(find_variant(spec.variant).layer_kernel(spec), o.target)) {
+    EmittedForBench(const LayerSpec &spec, const BenchOptions &o, const std::string &db_path) {
         const KernelPlan plan = find_variant(spec.variant).layer_kernel(spec);
+        target = target_to_run_here(plan, o.target);
         const std::string key = target_facts(Halide::Target(target)).database_key;
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         const RunSize size{o.batch, o.height, o.width};
@@ -164,6 +164,8 @@ void bench_against(const LayerSpec &spec, const PreparedLayer &layer, const Tens
 
 int bench_command(const BenchOptions &o) {
     return guarded("bench", [&] {
+        if (o.builtin && !o.target.empty())
+            throw Error("--target picks the emitted kernel's sub-target; the built-in kernels have their own");
         set_num_threads(o.threads);
         const LayerSpec spec = load_layer_spec(o.spec);
         Tensor x;
@@ -176,7 +178,6 @@ int bench_command(const BenchOptions &o) {
         std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
         for (float &v : x.data) v = dist(rng);
 
-        if (o.builtin && !o.target.empty()) throw Error("--target picks the emitted kernel's sub-target; the built-in kernels have their own");
         if (!o.against.empty()) return bench_against(spec, layer, x, out_shape, o);
         const std::unique_ptr<EmittedForBench> emitted =
             o.builtin ? nullptr : std::make_unique<EmittedForBench>(spec, o, o.db);

@@ -60,8 +60,8 @@ void parallel_unless_in_task(Halide::Stage stage, const Halide::VarOrRVar &v, co
 // every register tile of the region (tile_o channels x tiles_x x tiles_y
 // Winograd tiles) sums over input channels in turn, in registers, and is stored
 // once, so the element's weights stay in L1 while they serve the region; the
-// transformed input is built once for the
-// batch, the transformed weights once per call.
+// transformed input is built once for the batch, the transformed weights once per
+// call.
 void schedule_winograd_cpu(const WinogradConv &w, const Halide::LoopLevel &region, const Halide::Expr &region_in_task,
                            int tile_o, int tiles_x, int tiles_y, const TargetFacts &facts);
 

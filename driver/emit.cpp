@@ -1,6 +1,7 @@
 #include "emit.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -133,16 +134,24 @@ int run_halide(const std::vector<std::string> &args) {
     return rc;
 }
 
-// "N,H,W" of --estimate; {} when not given.
+// "N,H,W" of --estimate; {} when not given. Each part is digits alone, read
+// without wrapping (sscanf's %d wraps 4294967297 to 1).
 RunSize parse_run_size(const std::string &text) {
     if (text.empty()) return {};
-    RunSize size;
-    char extra = 0;
-    if (std::sscanf(text.c_str(), "%d,%d,%d%c", &size.batch, &size.height, &size.width, &extra) != 3 || size.batch < 1 ||
-        size.height < 1 || size.width < 1 || size.batch > limits::kMaxDimension || size.height > limits::kMaxDimension ||
-        size.width > limits::kMaxDimension)
-        throw std::runtime_error("--estimate " + excerpt(text) + " is not N,H,W (three positive integers)");
-    return size;
+    const std::string problem = "--estimate " + excerpt(text) + " is not N,H,W (three integers from 1 to 2^30)";
+    std::vector<int> parts;
+    std::stringstream in(text + ",");
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        int64_t value = 0;
+        const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+        if (part.empty() || error != std::errc() || end != part.data() + part.size() || value < 1 ||
+            value > limits::kMaxDimension)
+            throw std::runtime_error(problem);
+        parts.push_back(int(value));
+    }
+    if (parts.size() != 3 || text.back() == ',') throw std::runtime_error(problem);
+    return {parts[0], parts[1], parts[2]};
 }
 
 // Debian's Halide 14 ships its autoschedulers as plugins beside the library.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -34,6 +35,21 @@ struct RunOptions {
 };
 
 constexpr int kMaxThreads = 1024;
+
+// Seconds from `lo` to `hi`. CLI::Range lets NaN through (every comparison with it
+// is false), and a NaN budget never runs out.
+CLI::Validator seconds_range(double lo, double hi) {
+    const std::string range = number_text(lo) + " to " + number_text(hi);
+    return CLI::Validator(
+        [lo, hi, range](std::string &text) -> std::string {
+            char *end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi)
+                return "value " + excerpt(text) + " is not a number of seconds from " + range;
+            return "";
+        },
+        "SECONDS in [" + range + "]");
+}
 
 struct BenchOptions {
     std::string spec, weights;
@@ -373,10 +389,10 @@ int main(int argc, char **argv) {
     tune_cmd->add_option("--height", tune_options.height, "input height")->check(dimension_range)->capture_default_str();
     tune_cmd->add_option("--width", tune_options.width, "input width")->check(dimension_range)->capture_default_str();
     tune_cmd->add_option("--budget", tune_options.budget_seconds, "seconds to spend")
-        ->check(CLI::Range(1.0, 86400.0))
+        ->check(seconds_range(1, 86400))
         ->capture_default_str();
     tune_cmd->add_option("--compile-timeout", tune_options.compile_timeout_seconds, "seconds one candidate may compile")
-        ->check(CLI::Range(1.0, 3600.0))
+        ->check(seconds_range(1, 3600))
         ->capture_default_str();
     tune_cmd->add_option("--threads", tune_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
     tune_cmd->add_option("--repeats", tune_options.repeats, "interleaved timing rounds per candidate (about 20 ms of it and of the incumbent each)")

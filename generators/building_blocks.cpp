@@ -148,12 +148,19 @@ WinogradConv winograd_conv_core(Func padded, Func weights, Func bias, const Conv
     return w;
 }
 
+Expr exp_of_nonpositive(Expr v) { return exp(max(v, -104.0f)); }
+
+Expr sigmoid(Expr v) {
+    const Expr e = exp_of_nonpositive(-abs(v));  // e^-|v|, in (0, 1]
+    return select(v >= 0.0f, 1.0f / (1.0f + e), e / (1.0f + e));
+}
+
 Expr activate(Expr v, ActivationKind act) {
     switch (act) {
     case ActivationKind::Relu:
         return max(v, 0.0f);
     case ActivationKind::Silu:
-        return v / (1.0f + exp(-v));
+        return v * sigmoid(v);
     case ActivationKind::Identity:
         break;
     }

@@ -72,6 +72,16 @@ struct ExpertMix {
 ExpertMix mix_experts(Halide::Func stacked, Halide::Expr experts, Halide::Expr expert_channels,
                       Halide::Func coefficient);
 
+// e^v for v <= 0, exact to float32 for every such v. Halide's exp builds 2^k from
+// an int32 k = floor(v / ln 2), which wraps below -2^31 ln 2 (about -1.49e9) and
+// gives a number near 1 instead of 0; below -104, e^v is under float32's smallest
+// denormal, so clamping there changes no result.
+Halide::Expr exp_of_nonpositive(Halide::Expr v);
+// 1 / (1 + e^-v), from exp_of_nonpositive(-|v|) alone: right for every finite v
+// (and +-inf), where the textbook form overflows exp for v below about -88.
+Halide::Expr sigmoid(Halide::Expr v);
+
+// identity, relu or silu (v * sigmoid(v)).
 Halide::Expr activate(Halide::Expr v, ActivationKind act);
 
 // out(x, y, o, n) = act(acc(o, x, y, n)): the NCHW epilogue every variant ends with.

@@ -50,7 +50,7 @@ public:
         Func logits("routing_logits"), routing("routing"), coefficient("coefficient"), sample_bias("sample_bias");
         logits(e, n) = routing_bias(e);
         logits(e, n) += routing_weight(e, rc) * st.gap.mean(rc, n);
-        routing(e, n) = 1.0f / (1.0f + exp(-logits(e, n)));
+        routing(e, n) = sigmoid(logits(e, n));
         coefficient(e, kx, ky, n) = routing(e, n);
 
         const ExpertMix mix =

@@ -61,7 +61,6 @@ public:
         RDom ra(0, attention_weight.dim(0).extent(), "head_r");
         logits(j, n) = head_bias(j);
         logits(j, n) += head_weight(j, ra) * hidden(ra, n);
-        auto sigmoid = [](Expr v) { return 1.0f / (1.0f + exp(-v)); };
         Func channel("alpha_channel"), filter("alpha_filter"), spatial("alpha_spatial");
         channel(c, n) = sigmoid(logits(c, n));
         filter(o, n) = select(filter_attention != 0, sigmoid(logits(C + o, n)), 1.0f);
@@ -73,8 +72,8 @@ public:
         largest(n) = logits(first_expert_row, n);
         largest(n) = max(largest(n), logits(first_expert_row + re, n));
         total(n) = 0.0f;
-        total(n) += exp(logits(first_expert_row + re, n) - largest(n));
-        expert(e, n) = select(kernel_attention != 0, exp(logits(first_expert_row + e, n) - largest(n)) / total(n), 1.0f);
+        total(n) += exp_of_nonpositive(logits(first_expert_row + re, n) - largest(n));
+        expert(e, n) = select(kernel_attention != 0, exp_of_nonpositive(logits(first_expert_row + e, n) - largest(n)) / total(n), 1.0f);
         Func coefficient("coefficient");
         coefficient(e, kx, ky, n) = expert(e, n) * spatial(kx + k * ky, n);
 

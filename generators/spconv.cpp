@@ -106,7 +106,8 @@ public:
                                       st.branch_means(o, n)[1] + w_point(oc, C3 + r1, 0, 0) * mean(C3 + r1, n));
         // out = scale3 (gwc + pwc) + conv1x1 with weights times scale1 + offset (no biases in the sums).
         Expr g3 = st.branch_means(o, n)[0], g1 = st.branch_means(o, n)[1];
-        Expr beta3 = 1.0f / (1.0f + exp(g1 - g3)), beta1 = 1.0f / (1.0f + exp(g3 - g1));
+        // The two-way softmax is a sigmoid of the difference: no exp of a large argument.
+        Expr beta3 = sigmoid(g3 - g1), beta1 = sigmoid(g1 - g3);
         st.mix(o, n) = Tuple(bn_scale(oc) * beta3, bn_scale(oc) * beta1,
                              bn_scale(oc) * (beta3 * bias(oc) + beta1 * uncertain_bias(oc)) + bn_shift(oc));
 

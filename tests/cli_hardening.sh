@@ -177,4 +177,33 @@ expect_failure "failing emit into a missing nested path" "tile_q" \
     emit --target x86-64-linux --out "$work/new/nested/dir" --schedule-db "$work/bad_db.json"
 [ -e "$work/new" ] && fail "a failing emit left directories behind"
 
+# --- numbers that are not what they seem -----------------------------------------------
+expect_failure "tune --budget nan" "is not a number of seconds" "$cf" tune --spec "$spec" --budget nan --db "$work/db.json"
+expect_failure "tune --budget inf" "is not a number of seconds" "$cf" tune --spec "$spec" --budget inf --db "$work/db.json"
+expect_failure "tune --compile-timeout nan" "is not a number of seconds" \
+    "$cf" tune --spec "$spec" --compile-timeout nan --db "$work/db.json"
+[ -e "$work/db.json" ] && fail "a refused tune wrote its database"
+for estimate in 4294967297,1,1 1,1,4294967298 1,-1,1 1,1 1,1,1, +1,1,1 1,1,1x; do
+    expect_failure "emit --estimate $estimate" "is not N,H,W" emit --target host --out "$work/est" --estimate "$estimate"
+done
+[ -e "$work/est" ] && fail "a refused --estimate created --out"
+
+# A huge number in a message is printed short, never as its 309 digits.
+short_message() {  # name, spec JSON: refused with one line of at most 200 bytes
+    local name="$1"
+    printf '%s' "$2" >"$work/number.json"
+    expect_failure "$name" "error" "$cf" keys --spec "$work/number.json" || return
+    local bytes
+    bytes=$(wc -c <"$work/stderr")
+    if [ "$bytes" -gt 200 ]; then fail "$name: a $bytes-byte message"; head -c 400 "$work/stderr"; echo; fi
+}
+short_message "odconv temperature -1e308" \
+    '{"variant": "odconv", "in_channels": 8, "out_channels": 8, "kernel_size": 3, "padding": 1, "temperature": -1e308}'
+short_message "spconv ratio 1e308" \
+    '{"variant": "spconv", "in_channels": 8, "out_channels": 8, "kernel_size": 3, "padding": 1, "ratio": 1e308}'
+short_message "odconv num_experts 1e308" \
+    '{"variant": "odconv", "in_channels": 8, "out_channels": 8, "kernel_size": 3, "padding": 1, "num_experts": 1e308}'
+short_message "dsconv bits 1e308" \
+    '{"variant": "dsconv", "in_channels": 8, "out_channels": 8, "kernel_size": 3, "padding": 1, "bits": 1e308}'
+
 finish hardening

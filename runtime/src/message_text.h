@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ inline std::string shape_text(const std::vector<int64_t> &shape) {
     std::string s = "[";
     for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + "]";
+}
+
+// A floating-point value as messages print it: at most 9 significant digits and
+// an exponent ("1e+308", not std::to_string's 309 digits).
+inline std::string number_text(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.9g", value);
+    return text;
 }
 
 // `text` with control bytes and '\\' as \xNN, so a message stays on one line.

@@ -116,7 +116,7 @@ void check_variant_param(const VariantParam &p, double value, const std::string 
     const bool valid = std::isfinite(value) && (!integer || (value == std::floor(value) && std::fabs(value) <= limits::kMaxSpecInteger)) &&
                        (p.kind != FieldKind::Boolean || value == 0 || value == 1);
     if (!valid)
-        throw Error(origin + ": field '" + p.name + "' is " + std::to_string(value) + ", not " +
+        throw Error(origin + ": field '" + p.name + "' is " + number_text(value) + ", not " +
                     field_kind_text(p.kind));
 }
 

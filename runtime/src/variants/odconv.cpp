@@ -8,9 +8,12 @@
 // conv and αf in the epilogue run in one kernel of its own generator
 // (generators/odconv.cpp), for the whole batch.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "../checked_size.h"
 #include "../dynamic_conv.h"
+#include "../message_text.h"
 #include "../plain_conv.h"
 
 namespace convforge {
@@ -60,7 +63,7 @@ public:
         if (s.bias) throw Error(origin + ": odconv needs bias false (ODConv's conv has no bias)");
         auto positive = [&](const char *field) {
             const double v = variant_param(s, field, origin);
-            if (!(v > 0)) throw Error(origin + ": odconv's " + field + " must be positive, got " + std::to_string(v));
+            if (!(v > 0)) throw Error(origin + ": odconv's " + field + " must be positive, got " + number_text(v));
         };
         for (const char *field : {"reduction", "temperature", "attention_bn_eps", "min_channel"}) positive(field);
         if (attention_channels(s) > 1 << 20)
@@ -125,12 +128,22 @@ public:
         int first_row = 0;
         auto head = [&](const std::string &name, int rows, bool present) {
             if (present) {
-                const std::vector<float> hw = w.at("attention." + name + ".weight").as_float();
-                const std::vector<float> hb = w.at("attention." + name + ".bias").as_float();
+                const std::string key = "attention." + name;
+                const std::vector<float> hw = w.at(key + ".weight").as_float();
+                const std::vector<float> hb = w.at(key + ".bias").as_float();
+                // A quotient past float32 would turn a zero h into NaN (inf * 0)
+                // where PyTorch divides the finite sum: refused, not run wrong.
+                auto divided = [&](float v, const std::string &what) {
+                    const double q = double(v) / T;
+                    if (!(std::fabs(q) <= double(std::numeric_limits<float>::max())))
+                        throw Error("odconv: temperature " + number_text(T) + " is too small for '" + key + what +
+                                    "': an entry divided by it (" + number_text(q) + ") overflows float32");
+                    return float(q);
+                };
                 for (int r = 0; r < rows; ++r) {
-                    head_bias[size_t(first_row + r)] = float(hb[r] / T);
+                    head_bias[size_t(first_row + r)] = divided(hb[r], ".bias");
                     for (int a = 0; a < A; ++a)
-                        head_weight[size_t(a) * J + first_row + r] = float(hw[size_t(r) * A + a] / T);
+                        head_weight[size_t(a) * J + first_row + r] = divided(hw[size_t(r) * A + a], ".weight");
                 }
             }
             first_row += rows;

@@ -10,6 +10,7 @@
 #include "../../../generators/conv_contract.h"
 #include "../checked_size.h"
 #include "../layer_limits.h"
+#include "../message_text.h"
 #include "../plain_conv.h"
 
 namespace convforge {
@@ -63,7 +64,7 @@ public:
         if (s.bias) throw Error(origin + ": spconv needs bias false (its 1x1 branch has its own bias, conv1x1.bias)");
         if (representative_channels(s) == 0) {
             const double ratio = variant_param(s, "ratio", origin);
-            throw Error(origin + ": spconv's ratio " + std::to_string(ratio) + " splits in_channels " +
+            throw Error(origin + ": spconv's ratio " + number_text(ratio) + " splits in_channels " +
                         std::to_string(s.in_channels) + " into C3 = int(in_channels * ratio) and C1 = in_channels - C3; "
                         "both must be at least 1");
         }

@@ -15,6 +15,7 @@
 #include "../runtime/src/limits.h"
 #include "../runtime/src/message_text.h"
 #include "../runtime/src/variants/variant.h"
+#include "halide_temp.h"
 #include "output_transaction.h"
 
 namespace convforge {
@@ -223,6 +224,8 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     // replacing at most an earlier file of the same name. Nothing else under --out
     // is touched, and a failure leaves --out as it was.
     OutputTransaction out(o.out_dir);
+    // Halide's own temporaries too, so that no failure or signal leaves them in /tmp.
+    const HalideTempDirectory halide_temp(out.private_dir());
     for (size_t t = 0; t < targets.size(); ++t) {
         const auto &[halide_target, runtime_target] = resolved[t];
         const std::string dir = out.staging_dir(o.flat ? "" : targets[t]);

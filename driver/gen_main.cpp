@@ -1,8 +1,10 @@
 // convforge-gen: the build-time kernel compiler. It is the driver's `emit` alone,
 // so the project can compile the kernels the full driver and runtime link.
 #include "emit_command.h"
+#include "../runtime/src/cleanup_on_signal.h"
 
 int main(int argc, char **argv) {
+    convforge::cleanup::install_signal_handlers();  // an interrupted build leaves nothing
     CLI::App app{"convforge-gen: emit convforge kernels (build-time tool)"};
     app.require_subcommand(1);
     convforge::EmitOptions options;

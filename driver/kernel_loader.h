@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "convforge/convforge.h"
+#include "../runtime/src/cleanup_on_signal.h"
 
 namespace convforge {
 
@@ -36,8 +37,9 @@ struct KernelBuild {
 class LoadedKernel {
 public:
     // Emits `spec_path` for `halide_target` with the records of `schedule_db`
-    // into `dir` (which must exist) as `name`, links and loads it. Throws Error
-    // naming the step that failed (with the compiler's last line) or timed out.
+    // into `dir` (which must exist) as `name`, links and loads it, each step in a
+    // child process. Throws Error naming the step that failed (quoting the line of
+    // its output that says why) or timed out.
     LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
                  const std::string &schedule_db, const std::string &dir, const std::string &name,
                  const std::vector<std::string> &extra_emit_args = {});
@@ -52,10 +54,12 @@ private:
     EmittedKernel kernel_;
 };
 
-// A private scratch directory, removed with everything in it when destroyed.
+// A private scratch directory, removed with everything in it when destroyed or
+// when a fatal signal ends the process (cleanup_on_signal.h).
 class ScratchDirectory {
 public:
-    ScratchDirectory();
+    ScratchDirectory();  // under TMPDIR (else /tmp)
+    explicit ScratchDirectory(const std::string &parent);
     ~ScratchDirectory();
     ScratchDirectory(const ScratchDirectory &) = delete;
     ScratchDirectory &operator=(const ScratchDirectory &) = delete;
@@ -63,6 +67,7 @@ public:
 
 private:
     std::string path_;
+    cleanup::OnSignal on_signal_;
 };
 
 }  // namespace convforge

@@ -12,6 +12,7 @@
 
 #include "convforge/convforge.h"
 #include "../runtime/src/checked_size.h"
+#include "../runtime/src/cleanup_on_signal.h"
 #include "../runtime/src/limits.h"
 #include "../runtime/src/message_text.h"
 #include "../runtime/src/random_weights.h"
@@ -325,6 +326,8 @@ int list_command(const std::string &db_path) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    // Ctrl-C, SIGTERM, SIGHUP and SIGPIPE remove what a command made before it dies.
+    cleanup::install_signal_handlers();
     CLI::App app{"convforge: compile and run plug-and-play convolution variants"};
     app.require_subcommand(1);
 

@@ -32,6 +32,8 @@ Kind kind_of(const std::string &path) {  // never follows a link
 
 std::string system_error() { return std::strerror(errno); }
 
+constexpr const char *kPrivate = ".private";  // see private_dir()
+
 }  // namespace
 
 OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_dir) {
@@ -55,9 +57,11 @@ OutputTransaction::OutputTransaction(const std::string &out_dir) : out_dir_(out_
     try {
         for (auto it = missing.rbegin(); it != missing.rend(); ++it) make_directory(*it);
         std::string pattern = (fs::path(out_dir) / ".convforge-staging-XXXXXX").string();
+        const cleanup::DeferSignals defer;  // made and registered before a signal acts
         if (!::mkdtemp(pattern.data()))
             throw std::runtime_error("cannot create a staging directory in '" + path_text(out_dir) + "': " + system_error());
         staging_ = pattern;
+        staging_on_signal_ = cleanup::OnSignal(staging_, cleanup::Removal::Tree);
     } catch (...) {
         roll_back();
         throw;
@@ -86,16 +90,20 @@ void OutputTransaction::roll_back() {
     std::error_code ignored;
     // A backup that could not be put back is the only copy of the user's file: keep it.
     if (!staging_.empty() && restored) fs::remove_all(staging_, ignored);
+    staging_on_signal_.release();
     staging_.clear();
-    if (committed_) return;
     // Deepest first; a directory that is not empty (something else wrote there) stays.
-    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());
+    if (!committed_)
+        for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());
+    created_on_signal_.clear();
     created_dirs_.clear();
 }
 
 void OutputTransaction::make_directory(const std::string &path) {
+    const cleanup::DeferSignals defer;  // made and registered before a signal acts
     if (::mkdir(path.c_str(), 0777) == 0) {
         created_dirs_.push_back(path);
+        created_on_signal_.emplace_back(path, cleanup::Removal::EmptyDirectory);
         return;
     }
     // Another process may have made it just now: that is fine, and not ours to remove.
@@ -112,7 +120,21 @@ std::string OutputTransaction::staging_dir(const std::string &sub) {
     return dir.string();
 }
 
+std::string OutputTransaction::private_dir() { return staging_dir(kPrivate); }
+
 std::vector<std::string> OutputTransaction::commit() {
+    // A signal now would remove the staging directory with the backups of files
+    // already replaced: it waits until the moves are done or undone.
+    const cleanup::DeferSignals defer;
+    try {
+        return commit_staged();
+    } catch (...) {
+        roll_back();
+        throw;
+    }
+}
+
+std::vector<std::string> OutputTransaction::commit_staged() {
     struct Planned {
         std::string from, to;
     };
@@ -120,6 +142,7 @@ std::vector<std::string> OutputTransaction::commit() {
     std::vector<std::string> folders;  // destination folders other than out_dir
     for (const auto &entry : fs::directory_iterator(staging_)) {
         const std::string name = entry.path().filename().string();
+        if (name == kPrivate) continue;
         if (entry.is_directory()) {
             const std::string folder = (fs::path(out_dir_) / name).string();
             folders.push_back(folder);

@@ -2,13 +2,17 @@
 // everything is compiled into a private staging directory inside --out, and only
 // commit() moves the staged files into place. Nothing else under --out is touched;
 // a failure (or a destructor without commit) removes the staging directory and
-// every directory the transaction itself created, leaving --out as it was.
+// every directory the transaction itself created, leaving --out as it was. So does
+// a fatal signal (cleanup_on_signal.h); one arriving during commit() takes effect
+// when commit() has finished or rolled back.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
+
+#include "../runtime/src/cleanup_on_signal.h"
 
 namespace convforge {
 
@@ -22,6 +26,9 @@ public:
 
     // The staging directory for files bound for out_dir/<sub> ("" = out_dir itself).
     std::string staging_dir(const std::string &sub);
+    // A directory inside the staging directory that commit() does not install: for
+    // the compiler's own temporaries.
+    std::string private_dir();
 
     // Checks every destination first (a directory or nothing for each folder, a
     // regular file or nothing for each file), then moves the staged files into
@@ -30,6 +37,7 @@ public:
     std::vector<std::string> commit();
 
 private:
+    std::vector<std::string> commit_staged();
     void make_directory(const std::string &path);  // records it for roll_back
     // Unless committed: undoes the moves made and removes the directories created.
     // Always: removes the staging directory.
@@ -44,6 +52,8 @@ private:
 
     std::string out_dir_, staging_;
     std::vector<std::string> created_dirs_;  // parents first
+    cleanup::OnSignal staging_on_signal_;
+    std::vector<cleanup::OnSignal> created_on_signal_;
     std::vector<Move> moved_;
     bool committed_ = false;
 };

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup_on_signal.h"
 #include "convforge/convforge.h"
 #include "message_text.h"
 
@@ -49,8 +50,10 @@ uint64_t name_seed() {
 }
 
 // A new file beside `path`, created exclusively (O_EXCL never follows a link), with
-// the permissions an ordinary new file gets (0666 less the umask).
-int create_unique_beside(const std::string &path, std::string &temp_path, const char *what) {
+// the permissions an ordinary new file gets (0666 less the umask), and registered
+// in `on_signal` for removal should a signal end the process before it is renamed.
+int create_unique_beside(const std::string &path, std::string &temp_path, cleanup::OnSignal &on_signal,
+                         const char *what) {
     const std::string dir = parent_directory(path);
     const std::string base = path.substr(path.find_last_of('/') + 1);
     static thread_local std::mt19937_64 rng(name_seed());
@@ -58,8 +61,12 @@ int create_unique_beside(const std::string &path, std::string &temp_path, const 
         char suffix[17];
         std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
         temp_path = dir + "/." + base.substr(0, 64) + ".convforge-" + suffix;
+        const cleanup::DeferSignals defer;
         const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd >= 0) return fd;
+        if (fd >= 0) {
+            on_signal = cleanup::OnSignal(temp_path, cleanup::Removal::File);
+            return fd;
+        }
         if (errno != EEXIST) throw Error(describe(path, what) + " cannot be written: " + system_error());
     }
     throw Error(describe(path, what) + ": no unique temporary name found in '" + path_text(dir) + "'");
@@ -151,7 +158,8 @@ void write_file_atomically(const std::string &path, const std::vector<ByteSpan> 
     if (!S_ISDIR(st.st_mode)) throw Error(describe(path, what) + ": '" + path_text(dir) + "' is not a directory");
     const int earlier_mode = require_replaceable(path, what);
     std::string temp;
-    int fd = create_unique_beside(path, temp, what);
+    cleanup::OnSignal on_signal;  // released once the file is renamed or removed
+    int fd = create_unique_beside(path, temp, on_signal, what);
     try {
         // A replaced file keeps its permissions, as an in-place rewrite would.
         if (earlier_mode >= 0 && ::fchmod(fd, mode_t(earlier_mode)) != 0)

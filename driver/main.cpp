@@ -265,13 +265,6 @@ int keys_command(const std::string &spec_path, bool as_json) {
     });
 }
 
-// A record of a known target must lie in its schedule's declared space.
-void check_record_knobs(const ScheduleRecord &r, const std::string &db_path) {
-    TargetFacts facts;
-    if (!target_facts_for_key(r.target, facts)) return;  // a key no convforge target has: never looked up
-    check_record_in_space(r, facts, db_path);
-}
-
 // Every schedule's declared knobs per target key: default, candidates, rules.
 void print_knob_spaces() {
     std::cout << "knob spaces (knob=default {candidates}; assignments keeping the rules / all):\n";
@@ -387,7 +380,7 @@ int main(int argc, char **argv) {
     CLI::App *tune_cmd = app.add_subcommand("tune", "Search a layer's knob space on this machine and record the best");
     tune_cmd->add_option("--spec", tune_options.spec_path, "layer spec JSON")->required();
     tune_cmd->add_option("--target", tune_options.target,
-                         "Halide target string (default: the x86-64-linux sub-target this CPU runs)");
+                         "a sub-target of the x86-64-linux library this CPU runs (default: its best one)");
     tune_cmd->add_option("--batch", tune_options.batch, "batch size")->check(dimension_range)->capture_default_str();
     tune_cmd->add_option("--height", tune_options.height, "input height")->check(dimension_range)->capture_default_str();
     tune_cmd->add_option("--width", tune_options.width, "input width")->check(dimension_range)->capture_default_str();

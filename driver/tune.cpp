@@ -17,6 +17,7 @@
 
 #include "Halide.h"
 #include "../runtime/src/checked_size.h"
+#include "../runtime/src/message_text.h"
 #include "../runtime/src/random_weights.h"
 #include "../runtime/src/variants/variant.h"
 #include "../schedules/knob_space_registry.h"
@@ -81,18 +82,15 @@ public:
         spec_ = load_layer_spec(o_.spec_path);
         const VariantDefinition &variant = find_variant(spec_.variant);
         plan_ = variant.layer_kernel(spec_);
-        target_ = o_.target.empty() ? this_machine_target(plan_) : o_.target;
-        if (!Halide::Target::validate_target_string(target_))
-            throw Error("tune: " + target_ + " is not a Halide target string");
+        target_ = target_to_tune(o_.target);
         facts_ = target_facts(Halide::Target(target_));
-        if (facts_.family == ScheduleFamily::Cuda) throw Error("tune: CUDA targets are not tuned yet (no GPU here)");
         space_ = knob_space(plan_.variant, facts_, plan_.shape_class);
-        db_ = std::filesystem::exists(o_.db_path) ? ScheduleDatabase::load(o_.db_path) : ScheduleDatabase();
-
-        set_num_threads(o_.threads);
         input_.shape = {o_.batch, spec_.in_channels, o_.height, o_.width};
         const auto out_shape = output_shape(spec_, input_.shape);
         gflop_ = 2.0 * variant.multiply_adds(spec_, out_shape) * 1e-9;
+        check_database_before_search();
+
+        set_num_threads(o_.threads);
         layer_ = prepare_layer(spec_, random_weights(spec_, 4321));
         input_.data.resize(size_t(element_count(input_.shape, "input")));
         std::mt19937 rng(99);
@@ -108,6 +106,45 @@ public:
     }
 
 private:
+    // Candidates run in this process: the target must be one this CPU runs, and
+    // the one `emit` compiles for it (a sub-target of the shipped x86-64 library,
+    // whose records key what users link). Checked before anything is compiled:
+    // another target would fail every candidate, the fallback first.
+    std::string target_to_tune(const std::string &requested) const {
+        if (requested.empty()) return this_machine_target(plan_);
+        if (!Halide::Target::validate_target_string(requested))
+            throw Error("tune: --target " + excerpt(requested) + " is not a Halide target string");
+        if (target_facts(Halide::Target(requested)).family == ScheduleFamily::Cuda)
+            throw Error("tune: CUDA targets are not tuned yet (no GPU here)");
+        if (requested == this_machine_target(plan_)) return requested;
+        try {
+            return target_to_run_here(plan_, requested);
+        } catch (const Error &e) {
+            throw Error("tune: candidates are compiled for and run on this CPU: " + std::string(e.what()));
+        }
+    }
+
+    // Everything the write at the end needs, checked before the search spends the
+    // budget: the directory, the file there (a link is refused), the lock (the
+    // directory is writable), the database as it is, and the database with this
+    // layer's record put in (the readers' checks and size limit), placeholder
+    // timings standing in for the search's.
+    void check_database_before_search() const {
+        try {
+            const ScheduleRecord placeholder = tuned_record(space_.defaults(), 1e4, 1e4, o_.baseline.empty() ? 0 : 1e4);
+            ScheduleDatabase::check_update(o_.db_path, [&](ScheduleDatabase &db) { merge(db, placeholder); });
+        } catch (const Error &e) {
+            throw Error(std::string("tune: ") + e.what() + " (checked before searching; nothing was tuned)");
+        }
+    }
+
+    // `rec` put into `db` (replacing the record of the same layer and size), and
+    // every record checked as `list` checks it: no reader refuses what tune writes.
+    void merge(ScheduleDatabase &db, const ScheduleRecord &rec) const {
+        db.put(rec);
+        for (const ScheduleRecord &r : db.records()) check_record_knobs(r, o_.db_path);
+    }
+
     struct Result {
         bool ok = false;
         double ms = 0;
@@ -377,11 +414,9 @@ private:
         return "";
     }
 
-    // Warm-up, then three rounds; rounds that disagree by more than 15 % (a noisy
-    // stretch of a shared machine) are measured once more and all rounds kept.
-    void write_record() {
-        if (best_ms_ == 0) throw Error("tune: no candidate ran");
-        ScheduleRecord rec = record_for(best_);
+    // The record of `knobs` for this layer, batch, size and machine, with its timings.
+    ScheduleRecord tuned_record(const KnobValues &knobs, double best_ms, double default_ms, double baseline_ms) const {
+        ScheduleRecord rec = record_for(knobs);
         rec.hardware = hardware_text();
         rec.version = "0.1";
         rec.date = today();
@@ -389,22 +424,35 @@ private:
         rec.height = o_.height;
         rec.width = o_.width;
         rec.threads = o_.threads;
-        rec.median_ms = best_ms_;
-        rec.default_ms = default_ms_;
-        rec.gflops = gflop_ / (best_ms_ * 1e-3);
-        rec.baseline = baseline_ms_ > 0 ? o_.baseline : "";
-        rec.baseline_ms = baseline_ms_;
+        rec.median_ms = best_ms;
+        rec.default_ms = default_ms;
+        rec.gflops = gflop_ / (best_ms * 1e-3);
+        rec.baseline = baseline_ms > 0 ? o_.baseline : "";
+        rec.baseline_ms = baseline_ms;
         char measured[512];
         std::snprintf(measured, sizeof measured,
                       "convforge tune, %s threads, batch %d %dx%d: %.3f ms (%.1f GFLOP/s), fallback knobs %.3f ms%s%s; "
                       "%zu candidates in %.0f s, the fastest %zu timed again beside the fallback in interleaved rounds",
-                      o_.threads ? std::to_string(o_.threads).c_str() : "all", o_.batch, o_.height, o_.width, best_ms_,
-                      rec.gflops, default_ms_, baseline_ms_ > 0 ? (", " + o_.baseline).c_str() : "",
-                      baseline_ms_ > 0 ? (" " + std::to_string(baseline_ms_).substr(0, 6) + " ms").c_str() : "",
-                      results_.size(), seconds_since(t0_), confirmed_ - 1);
+                      o_.threads ? std::to_string(o_.threads).c_str() : "all", o_.batch, o_.height, o_.width, best_ms,
+                      rec.gflops, default_ms, baseline_ms > 0 ? (", " + o_.baseline).c_str() : "",
+                      baseline_ms > 0 ? (" " + std::to_string(baseline_ms).substr(0, 6) + " ms").c_str() : "",
+                      results_.size(), seconds_since(t0_), confirmed_ > 0 ? confirmed_ - 1 : 0);
         rec.measured = measured;
-        db_.put(rec);
-        db_.save(o_.db_path);
+        return rec;
+    }
+
+    // Read-merge-write under the database's lock: the file as other tunes left it
+    // meanwhile, with this record put in; refused whole (the file left as it was)
+    // where a reader would refuse the result.
+    void write_record() {
+        if (best_ms_ == 0) throw Error("tune: no candidate ran");
+        const ScheduleRecord rec = tuned_record(best_, best_ms_, default_ms_, baseline_ms_);
+        try {
+            ScheduleDatabase::update(o_.db_path, [&](ScheduleDatabase &db) { merge(db, rec); });
+        } catch (const Error &e) {
+            throw Error(std::string("tune: ") + e.what() + "; the result (" + knob_text(best_) + ", " +
+                        std::to_string(best_ms_) + " ms) was not written");
+        }
         std::cout << "tuned " << rec.target << "/" << rec.variant << "/" << rec.shape_class << "/" << rec.workload << ": "
                   << knob_text(best_) << ", " << best_ms_ << " ms (fallback knobs " << default_ms_ << " ms, "
                   << default_ms_ / best_ms_ << "x";
@@ -419,7 +467,6 @@ private:
     std::string target_, dir_;
     TargetFacts facts_{};
     KnobSpace space_;
-    ScheduleDatabase db_;
     PreparedLayer layer_;
     Tensor input_, reference_;
     double gflop_ = 0, default_ms_ = 0, best_ms_ = 0, baseline_ms_ = 0;

@@ -64,6 +64,12 @@ void check_record_in_space(const ScheduleRecord &r, const TargetFacts &facts, co
     }
 }
 
+void check_record_knobs(const ScheduleRecord &r, const std::string &db_path) {
+    TargetFacts facts;
+    if (!target_facts_for_key(r.target, facts)) return;
+    check_record_in_space(r, facts, db_path);
+}
+
 std::vector<std::string> knob_space_shape_classes(const std::string &variant_key) {
     return entry(variant_key).shape_classes();
 }

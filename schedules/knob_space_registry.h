@@ -28,6 +28,10 @@ struct ScheduleRecord;
 // Throws convforge::Error "<db_path>: record <key>: <why>" when `record`'s knobs
 // lie outside its schedule's declared space on `facts`' target.
 void check_record_in_space(const ScheduleRecord &record, const TargetFacts &facts, const std::string &db_path);
+// The check `convforge list` makes of every record, and `tune` of every record of
+// the database it writes: check_record_in_space on the target the record's key
+// names; a key no convforge target has is never looked up and passes.
+void check_record_knobs(const ScheduleRecord &record, const std::string &db_path);
 std::vector<std::string> knob_space_shape_classes(const std::string &variant_key);
 
 }  // namespace convforge

@@ -1,9 +1,18 @@
 #include "schedule_database.h"
 
+#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <tuple>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -115,7 +124,90 @@ ScheduleRecord parse_record(const json &r, const std::string &at) {
     return rec;
 }
 
+// How long an update waits for another writer's lock. A writer holds it only for
+// its read-merge-write (milliseconds); one stuck for this long is stopped or hung.
+constexpr double kLockWaitSeconds = 60;
+
+std::string describe(const std::string &path) { return "schedule database '" + path_text(path) + "'"; }
+
+// The exclusive lock writers of one database take around their read-merge-write:
+// flock() on ".NAME.convforge-lock" beside it, created if missing (never through a
+// link) and removed on release, so it leaves nothing behind (a writer killed while
+// holding it leaves the empty file, which the next writer reuses and removes).
+// The database itself cannot carry the lock: each write renames a new file over
+// it, and a writer waiting on the old file would then lock a file nobody else
+// uses. The removal has the same hazard, so after locking, a writer checks that
+// its file is still the one at the lock path and otherwise locks that one.
+class DatabaseLock {
+public:
+    // `dir` and `base`: the database's directory (which exists) and file name.
+    DatabaseLock(const std::string &db_path, const std::string &dir, const std::string &base) : db_path_(db_path) {
+        path_ = dir + "/." + base.substr(0, 64) + ".convforge-lock";
+        const auto t0 = std::chrono::steady_clock::now();
+        for (;;) {
+            fd_ = ::open(path_.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666);
+            if (fd_ < 0) fail("cannot be created");
+            struct stat held;
+            if (::fstat(fd_, &held) != 0 || !S_ISREG(held.st_mode)) fail("is not a regular file", false);
+            while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+                if (errno != EWOULDBLOCK && errno != EINTR) fail("cannot be locked");
+                if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > kLockWaitSeconds)
+                    fail("has been held by another writer for more than " + std::to_string(int(kLockWaitSeconds)) + " s",
+                         false);
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            struct stat now;
+            if (::lstat(path_.c_str(), &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino) return;
+            ::close(fd_);  // its holder removed it on release: lock the file there now
+        }
+    }
+    ~DatabaseLock() {
+        ::unlink(path_.c_str());  // still holding the lock: a waiter on this file sees it gone and retries
+        ::close(fd_);
+    }
+    DatabaseLock(const DatabaseLock &) = delete;
+    DatabaseLock &operator=(const DatabaseLock &) = delete;
+
+private:
+    [[noreturn]] void fail(const std::string &what, bool with_errno = true) {
+        const std::string reason = with_errno ? std::string(": ") + std::strerror(errno) : "";
+        if (fd_ >= 0) ::close(fd_);
+        throw Error(describe(db_path_) + ": its writers' lock file '" + path_text(path_) + "' " + what + reason);
+    }
+
+    std::string db_path_, path_;
+    int fd_ = -1;
+};
+
+void locked_update(const std::string &path, const std::function<void(ScheduleDatabase &)> &change, bool write) {
+    const size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    const std::string base = path.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (base.empty()) throw Error(describe(path) + " is not a file path");
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) throw Error(describe(path) + ": directory '" + path_text(dir) + "' does not exist");
+    if (!S_ISDIR(st.st_mode)) throw Error(describe(path) + ": '" + path_text(dir) + "' is not a directory");
+    require_replaceable(path, "schedule database");  // a link or a device there: refused, not locked beside
+    const DatabaseLock lock(path, dir, base);
+    // Under the lock: what the last writer left, not what was there when this
+    // writer started.
+    const bool exists = require_replaceable(path, "schedule database") >= 0;
+    ScheduleDatabase db = exists ? ScheduleDatabase::load(path) : ScheduleDatabase();
+    change(db);
+    const std::string text = db.text(describe(path));
+    if (write) write_file_atomically(path, {{text.data(), text.size()}}, "schedule database");
+}
+
 }  // namespace
+
+bool operator==(const ScheduleRecord &a, const ScheduleRecord &b) {
+    const auto fields = [](const ScheduleRecord &r) {
+        return std::tie(r.target, r.variant, r.shape_class, r.workload, r.knobs, r.measured, r.hardware, r.version,
+                        r.date, r.batch, r.height, r.width, r.threads, r.median_ms, r.gflops, r.default_ms, r.baseline,
+                        r.baseline_ms);
+    };
+    return fields(a) == fields(b);
+}
 
 std::string run_size_text(const RunSize &size) {
     return std::to_string(size.batch) + "," + std::to_string(size.height) + "," + std::to_string(size.width);
@@ -169,7 +261,7 @@ void ScheduleDatabase::put(const ScheduleRecord &record) {
     records_.push_back(record);
 }
 
-void ScheduleDatabase::save(const std::string &path) const {
+std::string ScheduleDatabase::text(const std::string &origin) const {
     json records = json::array();
     for (const auto &r : records_) {
         json j = {{"target", r.target}, {"variant", r.variant}, {"shape_class", r.shape_class}, {"knobs", r.knobs}};
@@ -191,8 +283,25 @@ void ScheduleDatabase::save(const std::string &path) const {
     std::string text = "{\n  \"records\": [\n";
     for (size_t i = 0; i < records.size(); ++i) text += "    " + records[i].dump() + (i + 1 < records.size() ? ",\n" : "\n");
     text += "  ]\n}\n";
-    parse(text, "schedule database to write");  // what is written must read back
-    write_file_atomically(path, {{text.data(), text.size()}}, "schedule database");
+    // What is written must read back: `load`'s size limit, then the parser's.
+    if (text.size() > limits::kMaxScheduleDatabaseBytes)
+        throw Error(origin + " would be " + std::to_string(text.size()) + " bytes, more than the " +
+                    std::to_string(limits::kMaxScheduleDatabaseBytes) + " a schedule database may hold");
+    parse(text, origin + " as it would be written");
+    return text;
+}
+
+void ScheduleDatabase::save(const std::string &path) const {
+    const std::string bytes = text(describe(path));
+    write_file_atomically(path, {{bytes.data(), bytes.size()}}, "schedule database");
+}
+
+void ScheduleDatabase::update(const std::string &path, const std::function<void(ScheduleDatabase &)> &change) {
+    locked_update(path, change, true);
+}
+
+void ScheduleDatabase::check_update(const std::string &path, const std::function<void(ScheduleDatabase &)> &change) {
+    locked_update(path, change, false);
 }
 
 std::string knob_section(const std::string &target_key, const std::map<std::string, int> &knobs) {

@@ -2,6 +2,7 @@
 // read when kernels are emitted. A missing record means target defaults.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,11 @@ struct ScheduleRecord {
     std::string baseline;     // the autoscheduler timed beside it ("adams2019"), if any
     double baseline_ms = 0;
 };
+
+// Every field equal (doubles compared exactly): what `text` writes, `parse` reads
+// back. A new field belongs here as well as in the reader and the writer.
+bool operator==(const ScheduleRecord &a, const ScheduleRecord &b);
+inline bool operator!=(const ScheduleRecord &a, const ScheduleRecord &b) { return !(a == b); }
 
 // The batch and input size a kernel will run at (0: not known).
 struct RunSize {
@@ -49,6 +55,24 @@ public:
     // workload, batch, height, width); `save` writes the file atomically.
     void put(const ScheduleRecord &record);
     void save(const std::string &path) const;
+    // The file `save` writes: one record a line. Throws Error (prefixed with
+    // `origin`) where `load` would refuse it: past kMaxScheduleDatabaseBytes, or
+    // not parsing back (a value or nesting limit of the JSON reader).
+    std::string text(const std::string &origin) const;
+
+    // Read-merge-write for concurrent writers (`convforge tune`): under an
+    // exclusive lock on `path` (see DatabaseLock in the .cpp: a hidden
+    // ".NAME.convforge-lock" file beside it, removed on release), loads the
+    // database there (none: an empty one), lets `change` edit it (and throw to
+    // refuse the result), checks the text as `text` does and replaces the file
+    // atomically. Writers of one path queue on the lock, so none loses another's
+    // records. Readers take no lock: the rename shows them the old file or the
+    // new one, whole. `path`'s directory must exist and `path` must be a regular
+    // file or absent (a link there is refused, not followed).
+    static void update(const std::string &path, const std::function<void(ScheduleDatabase &)> &change);
+    // All of `update` but the write (the lock is taken and released): whether an
+    // update would succeed now, its directory writable included.
+    static void check_update(const std::string &path, const std::function<void(ScheduleDatabase &)> &change);
     const std::vector<ScheduleRecord> &records() const { return records_; }
 
 private:

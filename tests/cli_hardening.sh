@@ -177,6 +177,34 @@ expect_failure "failing emit into a missing nested path" "tile_q" \
     emit --target x86-64-linux --out "$work/new/nested/dir" --schedule-db "$work/bad_db.json"
 [ -e "$work/new" ] && fail "a failing emit left directories behind"
 
+# --- layers whose kernels' own buffers break 2^31 bytes -------------------------------
+# Input and output pass every check, but the padded copy (channels in whole vectors),
+# an accumulator band or a Winograd input would not: refused before anything is
+# allocated (under a 3 GB address-space limit, a 2 GB input could not be made).
+"$py" - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+base = {"in_channels": 8, "out_channels": 8, "kernel_size": 3, "padding": 1}
+for v, extra in [("conv", {}), ("doconv", {}), ("condconv", {"num_experts": 2}), ("odconv", {}),
+                 ("spconv", {"groups": 2}), ("dsconv", {"bits": 4}), ("saconv", {})]:
+    json.dump(dict(base, variant=v, **extra), open("%s/big_%s.json" % (work, v), "w"))
+json.dump({"variant": "conv", "in_channels": 1, "out_channels": 1, "kernel_size": 3, "padding": 1},
+          open(work + "/row3.json", "w"))
+json.dump({"variant": "conv", "in_channels": 1, "out_channels": 1, "kernel_size": 1}, open(work + "/row1.json", "w"))
+PY
+limited() { (ulimit -v 3000000; "$@"); }
+for v in conv doconv condconv odconv spconv dsconv saconv; do
+    expect_failure "$v 3970x8x128x128: padded copy" "a kernel buffer may hold" \
+        limited "$cf" bench --spec "$work/big_$v.json" --batch 3970 --height 128 --width 128 --builtin --repeats 1
+done
+expect_failure "conv 3x3 on a 1x8.5M row: its kernel's buffers" "a kernel buffer may hold" \
+    limited "$cf" bench --spec "$work/row3.json" --batch 1 --height 1 --width 8500000 --builtin --repeats 1
+if "$cf" bench --spec "$work/row1.json" --batch 1 --height 1 --width 8500000 --builtin --repeats 1 >/dev/null 2>&1; then
+    echo "ok   a 1x1 conv on a 1x8.5M row (the pointwise path: no working buffers) still runs"
+else
+    fail "a 1x1 conv on a 1x8.5M row was refused"
+fi
+
 # --- numbers that are not what they seem -----------------------------------------------
 expect_failure "tune --budget nan" "is not a number of seconds" "$cf" tune --spec "$spec" --budget nan --db "$work/db.json"
 expect_failure "tune --budget inf" "is not a number of seconds" "$cf" tune --spec "$spec" --budget inf --db "$work/db.json"

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
+#include "../generators/conv_contract.h"
 #include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
 
@@ -107,6 +109,37 @@ TEST(KnobSpace, FallbacksLieInEverySpaceAndPointsKeepTheRules) {
                 EXPECT_LE(points.size(), space.size()) << where;
                 EXPECT_NE(std::find(points.begin(), points.end(), space.defaults()), points.end()) << where;
                 for (const KnobValues &p : points) EXPECT_EQ(error_of([&] { space.resolve(p); }), "") << where;
+            }
+}
+
+// The runtime's size checks count a kernel's buffers with the slack these bounds
+// allow (generators/conv_contract.h): a candidate past them would let a layer
+// through the checks and fail inside the kernel.
+TEST(KnobSpace, TilesStayWithinTheBoundsTheSizeChecksAssume) {
+    const std::map<std::string, int> most = {{"tile_x", kMaxTileColumns},
+                                             {"tile_y", kMaxTileRows},
+                                             {"winograd_tile_x", kMaxTileColumns / 2},
+                                             {"winograd_tile_y", kMaxTileRows / 2}};
+    const int grouped_vectors_most = kMaxGroupedColumns / kMaxVectorFloats;
+    for (const std::string &variant : knob_space_variants())
+        for (const std::string &shape_class : knob_space_shape_classes(variant))
+            for (const std::string &key : database_keys()) {
+                const TargetFacts facts = facts_of(key);
+                EXPECT_LE(facts.vector_floats, kMaxVectorFloats) << key;
+                const KnobSpace space = knob_space(variant, facts, shape_class);
+                for (const Knob &k : space.knobs()) {
+                    const auto bound = most.find(k.name);
+                    const int largest = *std::max_element(k.candidates.begin(), k.candidates.end());
+                    if (bound != most.end()) {
+                        EXPECT_LE(largest, bound->second) << variant << " " << k.name << " on " << key;
+                    }
+                    if (k.name == "grouped_vectors") {
+                        EXPECT_LE(largest, grouped_vectors_most) << variant << " on " << key;
+                    }
+                    if (k.name == "channel_vectors") {
+                        EXPECT_LE(largest * facts.vector_floats, kPackedChannelAlignment) << variant << " on " << key;
+                    }
+                }
             }
 }
 

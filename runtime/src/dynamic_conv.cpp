@@ -62,7 +62,7 @@ int64_t dynamic_conv_working_floats(const LayerSpec &s, const std::vector<int64_
         {in[0], layout.packed_channels, layout.in_channels_per_group, layout.kernel_size, layout.kernel_size},
         "per-image kernels");
     const int64_t sums = kernel_tensor_floats({in[0], in[1], in[3]}, "column sums");
-    return checked_add(checked_add(padded_input_floats(in, s.padding), kernels, "working buffers"), sums,
+    return checked_add(checked_add(conv_core_working_floats(s, in, s.padding), kernels, "working buffers"), sums,
                        "working buffers");
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "checked_size.h"
+#include "../../generators/conv_contract.h"
 #include "layer_weights.h"
 #include "limits.h"
 
@@ -44,14 +45,51 @@ void check_activation_sizes(const LayerSpec &s, const std::vector<int64_t> &in, 
                     "bytes", "a layer may hold (8 GiB)");
 }
 
-int64_t padded_input_floats(const std::vector<int64_t> &in, int64_t padding) {
-    const int64_t padded_h = checked_add(in[2], checked_mul(padding, 2, "padding"), "padded height");
-    const int64_t padded_w = checked_add(in[3], checked_mul(padding, 2, "padding"), "padded width");
-    return kernel_tensor_floats({in[0], in[1], padded_h, padded_w}, "padded input");
+namespace {
+
+int64_t round_up(int64_t v, int64_t multiple) { return checked_mul((v + multiple - 1) / multiple, multiple, "buffer extent"); }
+
+}  // namespace
+
+int64_t conv_core_working_floats(const LayerSpec &s, const std::vector<int64_t> &in, int64_t padding) {
+    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+    return conv_core_working_floats(s, in, padding, split.path);
+}
+
+int64_t conv_core_working_floats(const LayerSpec &s, const std::vector<int64_t> &in, int64_t padding, ConvPath path) {
+    // The pointwise path reads the NCHW input as it is, into register tiles.
+    if (path == ConvPath::Pointwise) return 0;
+    // Whole register tiles of output reach up to a tile's worth of strided input
+    // columns and rows past the padded image (every operand is at most 2^30).
+    const int64_t stride = s.stride, padded_h = in[2] + 2 * padding + (kMaxTileRows - 1) * stride;
+    if (path == ConvPath::Grouped) {  // one padded plane per (channel, image) task
+        const int64_t padded_w = in[3] + 2 * padding + (kMaxGroupedColumns - 1) * stride;
+        return kernel_tensor_floats({padded_h, padded_w}, "padded input plane");
+    }
+    // Dense: an NHWC copy of the whole batch, channels in whole vectors.
+    const int64_t padded_w = in[3] + 2 * padding + (kMaxTileColumns - 1) * stride;
+    const int64_t channels = round_up(in[1], kMaxVectorFloats);
+    const int64_t padded =
+        kernel_tensor_floats({in[0], channels, padded_h, padded_w}, "padded input (channels in whole vectors)");
+    // One task's accumulators: a channel tile over a whole image (output_shape()
+    // has checked the layer already).
+    const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1, pad2 = 2 * int64_t(s.padding);
+    const int64_t out_h = (in[2] + pad2 - reach) / stride + 1, out_w = (in[3] + pad2 - reach) / stride + 1;
+    const int64_t band = kernel_tensor_floats(
+        {kPackedChannelAlignment, out_h + kMaxTileRows - 1, out_w + kMaxTileColumns - 1}, "accumulator band of one image");
+    return checked_add(padded, band, "working buffers");
+}
+
+int64_t winograd_input_floats(const std::vector<int64_t> &in, int64_t padding) {
+    const int64_t channels = round_up(in[1], kMaxVectorFloats);
+    const int64_t tiles_y = (in[2] + 2 * padding + kMaxTileRows) / 2 + 1;
+    const int64_t tiles_x = (in[3] + 2 * padding + kMaxTileColumns) / 2 + 1;
+    return kernel_tensor_floats({in[0], channels, 16, checked_mul(tiles_x, tiles_y, "Winograd tiles")},
+                                "Winograd-transformed input");
 }
 
 int64_t VariantDefinition::working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const {
-    return padded_input_floats(in, s.padding);
+    return conv_core_working_floats(s, in, s.padding);
 }
 
 }  // namespace convforge

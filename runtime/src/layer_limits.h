@@ -8,18 +8,30 @@
 #include <vector>
 
 #include "convforge/convforge.h"
+#include "../../generators/conv_contract.h"
 
 namespace convforge {
 
 // Kernel reach, every weight tensor and what prepare allocates; throws naming `origin`.
 void check_spec_sizes(const LayerSpec &spec, const std::string &origin);
 
-// An NCHW input of shape `in` zero-padded by `padding` on every side, in floats
-// (each side checked against the kernel buffer limits).
-int64_t padded_input_floats(const std::vector<int64_t> &in, int64_t padding);
+// The buffers the conv core makes for an NCHW input `in` zero-padded by `padding`,
+// in floats, as the kernels lay them out (generators/conv_contract.h: channels in
+// whole vectors, extents rounded up to whole register tiles): the padded copy of
+// the input for the whole batch, and on the dense path one task's accumulator band
+// (a channel tile over a whole image); on the grouped path one padded plane; none
+// on the pointwise path. Each is checked against the kernel buffer
+// limit, naming the one that breaks it.
+int64_t conv_core_working_floats(const LayerSpec &spec, const std::vector<int64_t> &in, int64_t padding);
+// The same on a given path (a variant whose kernel tiles a grouped layer as the
+// dense path does).
+int64_t conv_core_working_floats(const LayerSpec &spec, const std::vector<int64_t> &in, int64_t padding, ConvPath path);
+// The Winograd conv core's transformed input of the whole batch (16 floats per
+// 2 x 2 output tile and channel), checked the same way.
+int64_t winograd_input_floats(const std::vector<int64_t> &in, int64_t padding);
 
-// Input, output and the variant's working buffers (by default the padded copy of
-// the input) each fit a kernel buffer, and a forward pass's buffers (prepared
+// Input, output and the variant's working buffers (by default the conv core's)
+// each fit a kernel buffer, and a forward pass's buffers (prepared
 // constants included) together fit limits::kMaxLayerBytes.
 void check_activation_sizes(const LayerSpec &spec, const std::vector<int64_t> &input_shape,
                             const std::vector<int64_t> &output_shape);

@@ -78,14 +78,19 @@ public:
                         " is too small for saconv: its switch reflect-pads by 2, which needs height and width >= 3");
     }
 
-    // The input padded by 3p once, for both branches; the switch's maps (its
-    // channel sum, reflect-padded by 2, and S); the small branch staged for one
-    // channel tile (at most 64 channels) over the whole output.
+    // The input padded by 3p once, for both branches, with the conv core's other
+    // buffers; the switch's maps (its channel sum, reflect-padded by 2, and S); the
+    // small branch staged for one channel tile (at most 64 channels) over the whole
+    // output; each branch's Winograd-transformed input where it may run.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
-        const int64_t padded = padded_input_floats(in, 3 * int64_t(s.padding));
+        const int64_t padded = conv_core_working_floats(s, in, 3 * int64_t(s.padding));
         const int64_t maps = kernel_tensor_floats({in[0], 3, in[2] + 4, in[3] + 4}, "switch maps");
         const int64_t staged = kernel_tensor_floats({in[0], kPackedChannelAlignment, in[2], in[3]}, "staged branch");
-        return checked_add(checked_add(padded, maps, "working buffers"), staged, "working buffers");
+        // A record may run either branch by Winograd (3x3, stride 1, one group).
+        const bool winograd = s.kernel_size == 3 && s.stride == 1 && s.groups == 1;
+        const int64_t transformed = winograd ? checked_mul(winograd_input_floats(in, 3 * int64_t(s.padding)), 2, "working buffers") : 0;
+        return checked_add(checked_add(checked_add(padded, maps, "working buffers"), staged, "working buffers"),
+                           transformed, "working buffers");
     }
 
     std::vector<ExpectedTensor> weights(const LayerSpec &s) const override {

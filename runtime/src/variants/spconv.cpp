@@ -83,7 +83,7 @@ public:
     // starts from.
     int64_t working_floats(const LayerSpec &s, const std::vector<int64_t> &in) const override {
         const int64_t c3 = representative_channels(s);
-        const int64_t padded = padded_input_floats(in, 1);
+        const int64_t padded = conv_core_working_floats(s, in, 1, ConvPath::Dense);  // register tiles over NHWC, as dense
         const int64_t pooled = kernel_tensor_floats({in[0], in[1], in[2] / s.stride, in[3] / s.stride}, "pooled input");
         const int64_t sums = kernel_tensor_floats({in[0], in[1] * (in[3] + 1) + 10 * c3 + 8 * int64_t(s.out_channels)},
                                                   "branch sums");

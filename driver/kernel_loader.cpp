@@ -120,8 +120,9 @@ ChildResult run_child(const std::vector<std::string> &args, double timeout, cons
             if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took hold
             cleanup::reset_signal_handlers_in_child();
             ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
-            const int in = ::open("/dev/null", O_RDONLY);
-            const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+            // Close-on-exec: the program sees them only as its standard streams.
+            const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
             if (in >= 0) ::dup2(in, STDIN_FILENO);
             if (out >= 0) {
                 ::dup2(out, STDOUT_FILENO);
@@ -166,7 +167,13 @@ ChildResult run_child(const std::vector<std::string> &args, double timeout, cons
         ::usleep(20000);
     }
     on_signal->release();
-    while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
+    // A child that cannot be waited for (SIGCHLD ignored by whoever started this
+    // process reaps it at once) has not succeeded, whatever its status says.
+    result.status = -1;
+    while (::waitpid(pid, &result.status, 0) < 0) {
+        if (errno == EINTR) continue;
+        result.status = -1;
+        break;
     }
     return result;
 }
@@ -194,6 +201,7 @@ std::string reason_line(const std::string &path) {
 std::string child_failure(const std::string &program, const ChildResult &r, const std::string &log) {
     if (r.exec_error)
         return "'" + path_text(program) + "' was not found or could not be run (" + std::strerror(r.exec_error) + ")";
+    if (r.status == -1) return "its exit status could not be read (" + reason_line(log) + ")";
     if (WIFSIGNALED(r.status))
         return "killed by signal " + std::to_string(WTERMSIG(r.status)) + " (" + reason_line(log) + ")";
     return reason_line(log);
@@ -214,7 +222,9 @@ std::string this_machine_target(const KernelPlan &plan) { return this_machine_ta
 std::string this_machine_target() { return this_machine_target_impl(KernelPlan()); }
 
 std::string target_to_run_here(const KernelPlan &plan, const std::string &requested) {
-    if (requested.empty()) return this_machine_target(plan);
+    if (requested.empty() || requested == this_machine_target(plan)) return this_machine_target(plan);
+    if (!Halide::Target::validate_target_string(requested))
+        throw Error("target " + excerpt(requested) + " is not a Halide target string");
     const Halide::Target host = Halide::get_host_target();
     if (host.arch != Halide::Target::X86)
         throw Error("target " + excerpt(requested) + ": only x86-64 hosts can run another sub-target (this one is " +

@@ -23,8 +23,9 @@ std::string this_machine_target();  // for kernels without int8 dot products
 
 // `requested`, a sub-target of the shipped x86-64 library for kernels of `plan`
 // that this CPU can run, so another sub-target than its best (the AVX2 one on an
-// AVX-512 CPU) can be timed here; this_machine_target(plan) when it is empty.
-// Throws Error listing the sub-targets, or naming the feature this CPU lacks.
+// AVX-512 CPU) can be timed and tuned here; this_machine_target(plan) when it is
+// empty or names that target itself (on any host). Throws Error listing the
+// sub-targets, or naming the feature this CPU lacks.
 std::string target_to_run_here(const KernelPlan &plan, const std::string &requested);
 
 struct KernelBuild {

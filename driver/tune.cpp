@@ -111,12 +111,6 @@ private:
     // whose records key what users link). Checked before anything is compiled:
     // another target would fail every candidate, the fallback first.
     std::string target_to_tune(const std::string &requested) const {
-        if (requested.empty()) return this_machine_target(plan_);
-        if (!Halide::Target::validate_target_string(requested))
-            throw Error("tune: --target " + excerpt(requested) + " is not a Halide target string");
-        if (target_facts(Halide::Target(requested)).family == ScheduleFamily::Cuda)
-            throw Error("tune: CUDA targets are not tuned yet (no GPU here)");
-        if (requested == this_machine_target(plan_)) return requested;
         try {
             return target_to_run_here(plan_, requested);
         } catch (const Error &e) {

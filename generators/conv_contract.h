@@ -22,14 +22,15 @@ constexpr int kPackedChannelTile = 16;
 
 // How far a kernel's own buffers may reach past the tensors they hold, for the
 // runtime's size checks (runtime/src/layer_limits.cpp), which must refuse a layer
-// before a kernel fails on a buffer of 2^31 bytes: every schedule's register
-// tiles span at most kMaxTileColumns output columns and kMaxTileRows output rows
-// (Winograd tiles twice that), a grouped row run at most kMaxGroupedColumns,
-// channels are stored in whole vectors of at most kMaxVectorFloats, and an
-// accumulator band holds at most one channel tile of kPackedChannelAlignment
-// channels. tests/test_knob_spaces.cpp checks every declared candidate against
-// these.
-constexpr int kMaxTileColumns = 16;
+// before a kernel fails on a buffer of 2^31 bytes: every schedule's direct
+// register tiles span at most kMaxTileColumns output columns, Winograd tiles (at
+// stride 1) kMaxWinogradTileColumns, both at most kMaxTileRows output rows, a
+// grouped row run at most kMaxGroupedColumns, channels are stored in whole vectors
+// of at most kMaxVectorFloats, and an accumulator band holds at most one channel
+// tile of kPackedChannelAlignment channels. tests/test_knob_spaces.cpp checks
+// every declared candidate against these.
+constexpr int kMaxTileColumns = 8;
+constexpr int kMaxWinogradTileColumns = 16;
 constexpr int kMaxTileRows = 8;
 constexpr int kMaxGroupedColumns = 128;
 constexpr int kMaxVectorFloats = 16;

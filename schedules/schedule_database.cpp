@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../runtime/src/cleanup_on_signal.h"
 #include "../runtime/src/file_io.h"
 #include "../runtime/src/limits.h"
 #include "../runtime/src/message_text.h"
@@ -140,9 +141,8 @@ std::string describe(const std::string &path) { return "schedule database '" + p
 // its file is still the one at the lock path and otherwise locks that one.
 class DatabaseLock {
 public:
-    // `dir` and `base`: the database's directory (which exists) and file name.
-    DatabaseLock(const std::string &db_path, const std::string &dir, const std::string &base) : db_path_(db_path) {
-        path_ = dir + "/." + base.substr(0, 64) + ".convforge-lock";
+    // `db_path`'s directory exists.
+    explicit DatabaseLock(const std::string &db_path) : db_path_(db_path), path_(hidden_path_beside(db_path, "lock")) {
         const auto t0 = std::chrono::steady_clock::now();
         for (;;) {
             fd_ = ::open(path_.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0666);
@@ -157,11 +157,18 @@ public:
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
             struct stat now;
-            if (::lstat(path_.c_str(), &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino) return;
+            if (::lstat(path_.c_str(), &now) == 0 && now.st_dev == held.st_dev && now.st_ino == held.st_ino) {
+                // Held now, so a signal may remove it (never while waiting: the
+                // file would then be another writer's held lock).
+                const cleanup::DeferSignals defer;
+                on_signal_ = cleanup::OnSignal(path_, cleanup::Removal::File);
+                return;
+            }
             ::close(fd_);  // its holder removed it on release: lock the file there now
         }
     }
     ~DatabaseLock() {
+        on_signal_.release();
         ::unlink(path_.c_str());  // still holding the lock: a waiter on this file sees it gone and retries
         ::close(fd_);
     }
@@ -177,18 +184,16 @@ private:
 
     std::string db_path_, path_;
     int fd_ = -1;
+    cleanup::OnSignal on_signal_;
 };
 
 void locked_update(const std::string &path, const std::function<void(ScheduleDatabase &)> &change, bool write) {
-    const size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    const std::string base = path.substr(slash == std::string::npos ? 0 : slash + 1);
-    if (base.empty()) throw Error(describe(path) + " is not a file path");
-    struct stat st;
-    if (::stat(dir.c_str(), &st) != 0) throw Error(describe(path) + ": directory '" + path_text(dir) + "' does not exist");
-    if (!S_ISDIR(st.st_mode)) throw Error(describe(path) + ": '" + path_text(dir) + "' is not a directory");
+    const std::string dir = existing_parent_directory(path, "schedule database");
+    // A stale lock file opens without write access to the directory: ask first.
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw Error(describe(path) + ": directory '" + path_text(dir) + "' is not writable: " + std::strerror(errno));
     require_replaceable(path, "schedule database");  // a link or a device there: refused, not locked beside
-    const DatabaseLock lock(path, dir, base);
+    const DatabaseLock lock(path);
     // Under the lock: what the last writer left, not what was there when this
     // writer started.
     const bool exists = require_replaceable(path, "schedule database") >= 0;

@@ -55,12 +55,11 @@ uint64_t name_seed() {
 int create_unique_beside(const std::string &path, std::string &temp_path, cleanup::OnSignal &on_signal,
                          const char *what) {
     const std::string dir = parent_directory(path);
-    const std::string base = path.substr(path.find_last_of('/') + 1);
     static thread_local std::mt19937_64 rng(name_seed());
     for (int attempt = 0; attempt < 100; ++attempt) {
         char suffix[17];
         std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
-        temp_path = dir + "/." + base.substr(0, 64) + ".convforge-" + suffix;
+        temp_path = hidden_path_beside(path, suffix);
         const cleanup::DeferSignals defer;
         const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd >= 0) {
@@ -73,6 +72,21 @@ int create_unique_beside(const std::string &path, std::string &temp_path, cleanu
 }
 
 }  // namespace
+
+std::string existing_parent_directory(const std::string &path, const char *what) {
+    if (path.empty() || path.back() == '/') throw Error(describe(path, what) + " is not a file path");
+    const std::string dir = parent_directory(path);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0)
+        throw Error(describe(path, what) + ": directory '" + path_text(dir) + "' does not exist");
+    if (!S_ISDIR(st.st_mode)) throw Error(describe(path, what) + ": '" + path_text(dir) + "' is not a directory");
+    return dir;
+}
+
+std::string hidden_path_beside(const std::string &path, const std::string &suffix) {
+    const std::string base = path.substr(path.find_last_of('/') + 1);
+    return parent_directory(path) + "/." + base.substr(0, 64) + ".convforge-" + suffix;
+}
 
 // An existing `path` that is not a regular file is never replaced: a planted link
 // or a device node stays as it is.
@@ -150,12 +164,7 @@ std::string read_text_file(const std::string &path, const char *what, size_t max
 }
 
 void write_file_atomically(const std::string &path, const std::vector<ByteSpan> &pieces, const char *what) {
-    if (path.empty() || path.back() == '/') throw Error(describe(path, what) + " is not a file path");
-    const std::string dir = parent_directory(path);
-    struct stat st;
-    if (::stat(dir.c_str(), &st) != 0)
-        throw Error(describe(path, what) + ": directory '" + path_text(dir) + "' does not exist");
-    if (!S_ISDIR(st.st_mode)) throw Error(describe(path, what) + ": '" + path_text(dir) + "' is not a directory");
+    existing_parent_directory(path, what);
     const int earlier_mode = require_replaceable(path, what);
     std::string temp;
     cleanup::OnSignal on_signal;  // released once the file is renamed or removed

@@ -45,6 +45,14 @@ struct ByteSpan {
 };
 void write_file_atomically(const std::string &path, const std::vector<ByteSpan> &pieces, const char *what);
 
+// The directory a file at `path` would be written in, which must exist and be a
+// directory; throws naming `path` otherwise.
+std::string existing_parent_directory(const std::string &path, const char *what);
+
+// ".BASE.convforge-SUFFIX" in `path`'s directory (BASE its file name, cut at 64
+// bytes): the hidden name of a helper file a writer of `path` keeps beside it.
+std::string hidden_path_beside(const std::string &path, const std::string &suffix);
+
 // Throws naming `path` unless it is a regular file or absent (a link there is not
 // followed). Returns the permission bits of the file there, -1 when there is none.
 int require_replaceable(const std::string &path, const char *what);

@@ -51,6 +51,11 @@ int64_t round_up(int64_t v, int64_t multiple) { return checked_mul((v + multiple
 
 }  // namespace
 
+int64_t conv_output_extent(int64_t in, const LayerSpec &s) {
+    const int64_t reach = int64_t(s.dilation) * (int64_t(s.kernel_size) - 1) + 1;
+    return (in + 2 * int64_t(s.padding) - reach) / s.stride + 1;
+}
+
 int64_t conv_core_working_floats(const LayerSpec &s, const std::vector<int64_t> &in, int64_t padding) {
     const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
     return conv_core_working_floats(s, in, padding, split.path);
@@ -59,31 +64,33 @@ int64_t conv_core_working_floats(const LayerSpec &s, const std::vector<int64_t> 
 int64_t conv_core_working_floats(const LayerSpec &s, const std::vector<int64_t> &in, int64_t padding, ConvPath path) {
     // The pointwise path reads the NCHW input as it is, into register tiles.
     if (path == ConvPath::Pointwise) return 0;
+    // Each call of a wide-group layer sees its group's channels.
+    const KernelSplit split = kernel_split(s.groups, s.in_channels, s.out_channels, s.kernel_size, s.stride, s.padding);
+    const int64_t stride = s.stride, call_channels = std::min<int64_t>(in[1], split.in_channels);
     // Whole register tiles of output reach up to a tile's worth of strided input
-    // columns and rows past the padded image (every operand is at most 2^30).
-    const int64_t stride = s.stride, padded_h = in[2] + 2 * padding + (kMaxTileRows - 1) * stride;
-    if (path == ConvPath::Grouped) {  // one padded plane per (channel, image) task
+    // rows and columns past the padded image (every operand is at most 2^30).
+    const int64_t padded_h = in[2] + 2 * padding + (kMaxTileRows - 1) * stride;
+    if (path == ConvPath::Grouped) {  // a (channel, image) task's padded planes: its group's input channels
         const int64_t padded_w = in[3] + 2 * padding + (kMaxGroupedColumns - 1) * stride;
-        return kernel_tensor_floats({padded_h, padded_w}, "padded input plane");
+        return kernel_tensor_floats({call_channels / split.groups, padded_h, padded_w}, "padded input planes of one task");
     }
-    // Dense: an NHWC copy of the whole batch, channels in whole vectors.
-    const int64_t padded_w = in[3] + 2 * padding + (kMaxTileColumns - 1) * stride;
-    const int64_t channels = round_up(in[1], kMaxVectorFloats);
-    const int64_t padded =
-        kernel_tensor_floats({in[0], channels, padded_h, padded_w}, "padded input (channels in whole vectors)");
-    // One task's accumulators: a channel tile over a whole image (output_shape()
-    // has checked the layer already).
-    const int64_t reach = int64_t(s.dilation) * (s.kernel_size - 1) + 1, pad2 = 2 * int64_t(s.padding);
-    const int64_t out_h = (in[2] + pad2 - reach) / stride + 1, out_w = (in[3] + pad2 - reach) / stride + 1;
-    const int64_t band = kernel_tensor_floats(
-        {kPackedChannelAlignment, out_h + kMaxTileRows - 1, out_w + kMaxTileColumns - 1}, "accumulator band of one image");
+    // Dense: an NHWC copy of the whole batch, channels in whole vectors; Winograd
+    // tiles (stride 1 only) are wider than direct ones.
+    const int64_t column_slack = std::max<int64_t>((kMaxTileColumns - 1) * stride, kMaxWinogradTileColumns - 1);
+    const int64_t padded_w = in[3] + 2 * padding + column_slack;
+    const int64_t padded = kernel_tensor_floats({in[0], round_up(call_channels, kMaxVectorFloats), padded_h, padded_w},
+                                                "padded input (channels in whole vectors)");
+    // One task's accumulators: a channel tile over a whole image.
+    const int64_t band = kernel_tensor_floats({kPackedChannelAlignment, conv_output_extent(in[2], s) + kMaxTileRows - 1,
+                                               conv_output_extent(in[3], s) + column_slack},
+                                              "accumulator band of one image");
     return checked_add(padded, band, "working buffers");
 }
 
 int64_t winograd_input_floats(const std::vector<int64_t> &in, int64_t padding) {
     const int64_t channels = round_up(in[1], kMaxVectorFloats);
     const int64_t tiles_y = (in[2] + 2 * padding + kMaxTileRows) / 2 + 1;
-    const int64_t tiles_x = (in[3] + 2 * padding + kMaxTileColumns) / 2 + 1;
+    const int64_t tiles_x = (in[3] + 2 * padding + kMaxWinogradTileColumns) / 2 + 1;
     return kernel_tensor_floats({in[0], channels, 16, checked_mul(tiles_x, tiles_y, "Winograd tiles")},
                                 "Winograd-transformed input");
 }

@@ -15,11 +15,16 @@ namespace convforge {
 // Kernel reach, every weight tensor and what prepare allocates; throws naming `origin`.
 void check_spec_sizes(const LayerSpec &spec, const std::string &origin);
 
+// Output rows (or columns) of a conv over `in` input rows (columns) of the
+// spec's geometry; below 1 where the output would be empty.
+int64_t conv_output_extent(int64_t in, const LayerSpec &spec);
+
 // The buffers the conv core makes for an NCHW input `in` zero-padded by `padding`,
 // in floats, as the kernels lay them out (generators/conv_contract.h: channels in
 // whole vectors, extents rounded up to whole register tiles): the padded copy of
 // the input for the whole batch, and on the dense path one task's accumulator band
-// (a channel tile over a whole image); on the grouped path one padded plane; none
+// (a channel tile over a whole image); on the grouped path one task's padded planes
+// (its group's channels); none
 // on the pointwise path. Each is checked against the kernel buffer
 // limit, naming the one that breaks it.
 int64_t conv_core_working_floats(const LayerSpec &spec, const std::vector<int64_t> &in, int64_t padding);

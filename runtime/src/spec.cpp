@@ -237,8 +237,7 @@ std::vector<int64_t> output_shape(const LayerSpec &s, const std::vector<int64_t>
     }
     // Every operand is at most 2^30 here, so these int64 sums cannot overflow.
     const int64_t reach = int64_t(s.dilation) * (int64_t(s.kernel_size) - 1) + 1, pad2 = 2 * int64_t(s.padding);
-    const int64_t out_h = (in[2] + pad2 - reach) / s.stride + 1;
-    const int64_t out_w = (in[3] + pad2 - reach) / s.stride + 1;
+    const int64_t out_h = conv_output_extent(in[2], s), out_w = conv_output_extent(in[3], s);
     if (in[2] + pad2 < reach || in[3] + pad2 < reach || out_h < 1 || out_w < 1)
         throw Error("input " + std::to_string(in[2]) + "x" + std::to_string(in[3]) +
                     " is too small for kernel_size " + std::to_string(s.kernel_size) + " with dilation " +

@@ -69,19 +69,21 @@ int64_t conv_core_working_floats(const LayerSpec &s, const std::vector<int64_t> 
     const int64_t stride = s.stride, call_channels = std::min<int64_t>(in[1], split.in_channels);
     // Whole register tiles of output reach up to a tile's worth of strided input
     // rows and columns past the padded image (every operand is at most 2^30).
-    const int64_t padded_h = in[2] + 2 * padding + (kMaxTileRows - 1) * stride;
+    const int64_t row_slack = (kMaxTileRows - 1) * stride;
     if (path == ConvPath::Grouped) {  // a (channel, image) task's padded planes: its group's input channels
         const int64_t padded_w = in[3] + 2 * padding + (kMaxGroupedColumns - 1) * stride;
-        return kernel_tensor_floats({call_channels / split.groups, padded_h, padded_w}, "padded input planes of one task");
+        return kernel_tensor_floats({call_channels / split.groups, in[2] + 2 * padding + row_slack, padded_w},
+                                    "padded input planes of one task");
     }
-    // Dense: an NHWC copy of the whole batch, channels in whole vectors; Winograd
-    // tiles (stride 1 only) are wider than direct ones.
+    // Dense: an NHWC copy of the whole batch. The shape-generic kernels (stride
+    // and band height unknown when compiled) bound its rows loosely, at up to
+    // twice the padded image's (HL_DEBUG_CODEGEN=2 shows the bound), so rows are
+    // counted twice over; Winograd tiles (stride 1 only) are wider than direct ones.
     const int64_t column_slack = std::max<int64_t>((kMaxTileColumns - 1) * stride, kMaxWinogradTileColumns - 1);
-    const int64_t padded_w = in[3] + 2 * padding + column_slack;
-    const int64_t padded = kernel_tensor_floats({in[0], round_up(call_channels, kMaxVectorFloats), padded_h, padded_w},
-                                                "padded input (channels in whole vectors)");
-    // One task's accumulators: a channel tile over a whole image.
-    const int64_t band = kernel_tensor_floats({kPackedChannelAlignment, conv_output_extent(in[2], s) + kMaxTileRows - 1,
+    const int64_t padded_h = 2 * (in[2] + 2 * padding) + row_slack, padded_w = in[3] + 2 * padding + column_slack;
+    const int64_t padded = kernel_tensor_floats({in[0], call_channels, padded_h, padded_w}, "padded input");
+    // One task's accumulators: a channel tile over a whole image, rows as loosely.
+    const int64_t band = kernel_tensor_floats({kPackedChannelAlignment, 2 * conv_output_extent(in[2], s) + row_slack,
                                                conv_output_extent(in[3], s) + column_slack},
                                               "accumulator band of one image");
     return checked_add(padded, band, "working buffers");

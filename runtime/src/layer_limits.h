@@ -20,13 +20,13 @@ void check_spec_sizes(const LayerSpec &spec, const std::string &origin);
 int64_t conv_output_extent(int64_t in, const LayerSpec &spec);
 
 // The buffers the conv core makes for an NCHW input `in` zero-padded by `padding`,
-// in floats, as the kernels lay them out (generators/conv_contract.h: channels in
-// whole vectors, extents rounded up to whole register tiles): the padded copy of
-// the input for the whole batch, and on the dense path one task's accumulator band
-// (a channel tile over a whole image); on the grouped path one task's padded planes
-// (its group's channels); none
-// on the pointwise path. Each is checked against the kernel buffer
-// limit, naming the one that breaks it.
+// in floats, as the kernels lay them out (generators/conv_contract.h: extents
+// rounded up to whole register tiles, and the shape-generic kernels' loose bound
+// on rows): on the dense path the padded copy of the input for the whole batch and
+// one task's accumulator band (a channel tile over a whole image); on the grouped
+// path one task's padded planes (its group's channels); none on the pointwise
+// path. Each is checked against the kernel buffer limit, naming the one that
+// breaks it.
 int64_t conv_core_working_floats(const LayerSpec &spec, const std::vector<int64_t> &in, int64_t padding);
 // The same on a given path (a variant whose kernel tiles a grouped layer as the
 // dense path does).

@@ -219,8 +219,7 @@ std::string run_size_text(const RunSize &size) {
 }
 
 ScheduleDatabase ScheduleDatabase::load(const std::string &path) {
-    return parse(read_text_file(path, "schedule database", limits::kMaxScheduleDatabaseBytes),
-                 "schedule database '" + path_text(path) + "'");
+    return parse(read_text_file(path, "schedule database", limits::kMaxScheduleDatabaseBytes), describe(path));
 }
 
 ScheduleDatabase ScheduleDatabase::parse(const std::string &text, const std::string &origin) {

@@ -7,6 +7,7 @@ packages=(
   python3-torch python3-numpy libdnnl-dev
   g++-aarch64-linux-gnu qemu-user
   clang-14 libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for scripts/fuzz.sh
+  procps  # pgrep, for the interrupted-command tests
 )
 missing=()
 for p in "${packages[@]}"; do

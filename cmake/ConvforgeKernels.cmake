@@ -15,13 +15,20 @@
 # CONVFORGE_SCHEDULE_DB (the schedule database).
 
 # The names of an X-macro list file (registry.def, activations.def, ...): the same
-# lists the C++ code expands. Lines look like MACRO(name) or MACRO(Enumerator, name).
+# lists the C++ code expands. Lines look like MACRO(name) or MACRO(Enumerator, name);
+# an #include "other.def" line brings that file's names (a list that is another's).
 function(_convforge_read_list def_file macro out)
-    file(STRINGS "${def_file}" lines REGEX "^${macro}\\(")
+    file(STRINGS "${def_file}" lines REGEX "^(${macro}\\(|#include \")")
+    get_filename_component(def_dir "${def_file}" DIRECTORY)
     set(names)
     foreach (line IN LISTS lines)
-        string(REGEX REPLACE "^${macro}\\(( *[A-Za-z0-9_]+ *,)? *([a-z0-9_]+) *\\).*$" "\\2" name "${line}")
-        list(APPEND names ${name})
+        if (line MATCHES "^#include \"([^\"]+)\"")
+            _convforge_read_list("${def_dir}/${CMAKE_MATCH_1}" ${macro} included)
+            list(APPEND names ${included})
+        else ()
+            string(REGEX REPLACE "^${macro}\\(( *[A-Za-z0-9_]+ *,)? *([a-z0-9_]+) *\\).*$" "\\2" name "${line}")
+            list(APPEND names ${name})
+        endif ()
     endforeach ()
     set(${out} ${names} PARENT_SCOPE)
 endfunction()
@@ -83,8 +90,8 @@ function(convforge_add_layer_library lib_target)
                     EMIT_ARGS --spec "${spec}" DEPENDS "${spec}")
 endfunction()
 
-# One shape-generic kernel the convforge runtime links (generators/<name>.cmake
-# says which a generator has): emitted as <name><SUFFIX> and added to <set_target>
+# One shape-generic kernel the convforge runtime links (convforge_add_variant_kernels
+# says which a variant has): emitted as <name><SUFFIX> and added to <set_target>
 # and to the table convforge_write_builtin_kernel_table() writes for SUFFIX.
 function(convforge_add_builtin_kernel set_target name)
     cmake_parse_arguments(K "" "TARGET;SUFFIX;DIR" "EMIT_ARGS" ${ARGN})
@@ -110,6 +117,23 @@ function(convforge_add_path_kernels set_target stem)
                                          SUFFIX "${K_SUFFIX}" DIR "${K_DIR}"
                                          EMIT_ARGS --builtin convforge_${stem}_${path}_${act})
         endforeach ()
+    endforeach ()
+endfunction()
+
+# The shape-generic kernels a variant brings: for each of its generators, a
+# generators/<stem>_paths.def whose stem is the variant's name or starts with it
+# and "_" (DSConv: dsconv, dsconv_exact), generator convforge_<stem> on each path
+# the file lists. A variant with no such file (DO-Conv runs the conv's) brings none.
+function(convforge_add_variant_kernels set_target variant generators_dir)
+    file(GLOB extra_lists "${generators_dir}/${variant}_*_paths.def")
+    foreach (list_file IN ITEMS "${generators_dir}/${variant}_paths.def" ${extra_lists})
+        if (EXISTS "${list_file}")
+            set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${list_file}")
+            get_filename_component(stem "${list_file}" NAME)
+            string(REGEX REPLACE "_paths\\.def$" "" stem "${stem}")
+            _convforge_read_list("${list_file}" CONVFORGE_PATH paths)
+            convforge_add_path_kernels(${set_target} ${stem} PATHS ${paths} ${ARGN})
+        endif ()
     endforeach ()
 endfunction()
 

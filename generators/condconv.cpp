@@ -20,7 +20,7 @@
 //   routing_bias (e)
 //   output  float32 NCHW (x, y, o, n)
 #include "conv_layer_generator.h"
-#include "../schedules/condconv/stages.h"
+#include "../schedules/dynamic_conv/stages.h"
 #include "../schedules/target_facts.h"
 
 namespace convforge {
@@ -61,19 +61,9 @@ public:
         sample_bias(o, n) += routing(mix.experts_r, n) * expert_bias(o, mix.experts_r);
         st.attention = {logits, routing, sample_bias};
 
-        const TargetFacts facts = target_facts(get_target());
-        knob_values = schedule_knobs(condconv_knob_space(facts, path));
-        st.conv.path = path;
-        st.conv.geometry = g;
-        st.conv.valid = call_is_valid();
-        st.conv.padded = zero_padded(input, g);
-        st.conv.r = conv_reduction_domain(g);
-        st.conv.acc = conv_core(st.conv.padded, st.sample_weights, sample_bias, g, st.conv.r,
-                                register_tile_columns(facts, knob_values));
-        Func result = epilogue(st.conv.acc, activation);
-        output(x, y, o, n) = result(x, y, o, n);
-        st.conv.output = output;
-        constrain_conv_buffers(output);
+        st.conv = define_conv_core(input, st.sample_weights, sample_bias, call_is_valid(),
+                                   variant_schedule.knob_space(target_facts(get_target()), path), knob_values);
+        write_conv_output(st.conv, st.conv.acc, output);
     }
 
     void schedule() {
@@ -81,13 +71,15 @@ public:
             set_estimates();
             return;
         }
-        schedule_condconv(st, knob_values, target_facts(get_target()));
+        variant_schedule.schedule(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.conv.valid, "condconv",
                            "weights hold num_experts experts, routing and expert_bias num_experts of them");
         set_estimates();
     }
 
 private:
+    const VariantSchedule<DynamicConvStages> &variant_schedule = VariantSchedule<DynamicConvStages>::of("condconv");
+
     DynamicConvStages st;
     KnobValues knob_values;
 

@@ -76,14 +76,14 @@ struct PackedWeightLayout {
 // `dense` (other groups == 1): channel-vectorized register tiles over NHWC input.
 // `grouped` (groups > 1, depthwise included): width-vectorized rows.
 enum class ConvPath {
-#define CONVFORGE_CONV_PATH(kind, name) kind,
+#define CONVFORGE_PATH(kind, name) kind,
 #include "conv_paths.def"
 #undef CONVFORGE_CONV_PATH
 };
 
 inline const std::map<std::string, ConvPath> &conv_path_names() {
     static const std::map<std::string, ConvPath> names = {
-#define CONVFORGE_CONV_PATH(kind, name) {#name, ConvPath::kind},
+#define CONVFORGE_PATH(kind, name) {#name, ConvPath::kind},
 #include "conv_paths.def"
 #undef CONVFORGE_CONV_PATH
     };

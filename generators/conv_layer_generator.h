@@ -13,6 +13,7 @@
 #include "../schedules/knob_space.h"
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
+#include "../schedules/variant_schedule.h"
 
 namespace convforge {
 
@@ -123,26 +124,41 @@ protected:
         return e;
     }
 
-    // The plain conv of this path over `kernel` (o, c, kx, ky) into `output` (after
-    // the epilogue), its call valid where `valid` holds: the stages the conv's
-    // schedules place, with the conv's knobs for this target in `knob_values`.
-    ConvStages define_conv(Halide::Func kernel, Halide::GeneratorOutput<Buffer<float>> &output, const Halide::Expr &valid,
-                           KnobValues &knob_values) {
+    // The conv core of this path over `image` (x, y, c, n: the input, or a stage
+    // of it), `kernel` (o, c, kx, ky) and `bias_of` (o), its call valid where `valid`
+    // holds: the padded image, the reduction and the accumulator, with the knobs
+    // of `space` for this target in `knob_values` (conv_core's padding skip takes
+    // the register tile's width). The output is write_conv_output's.
+    ConvStages define_conv_core(Halide::Func image, Halide::Func kernel, Halide::Func bias_of, const Halide::Expr &valid,
+                                const KnobSpace &space, KnobValues &knob_values) {
         ConvStages stages;
         const ConvGeometry g = conv_geometry();
         stages.path = path;
         stages.geometry = g;
         stages.valid = valid;
-        stages.padded = zero_padded(input, g);
+        stages.padded = zero_padded(image, g);
         stages.r = conv_reduction_domain(g);
-        const TargetFacts facts = target_facts(this->get_target());
-        knob_values = schedule_knobs(conv_knob_space(facts, path));
-        stages.acc = conv_core(stages.padded, kernel, bias, g, stages.r, register_tile_columns(facts, knob_values));
-        Halide::Func result = epilogue(stages.acc, activation);
+        knob_values = schedule_knobs(space);
+        stages.acc = conv_core(stages.padded, kernel, bias_of, g, stages.r,
+                               register_tile_columns(target_facts(this->get_target()), knob_values));
+        return stages;
+    }
+
+    // `output` (x, y, o, n) as the epilogue of `pre_activation` (o, x, y, n).
+    void write_conv_output(ConvStages &stages, Halide::Func pre_activation, Halide::GeneratorOutput<Buffer<float>> &output) {
+        Halide::Func result = epilogue(pre_activation, activation);
         Halide::Var x("x"), y("y"), o("o"), n("n");
         output(x, y, o, n) = result(x, y, o, n);
         stages.output = output;
         constrain_conv_buffers(output);
+    }
+
+    // The plain conv of this path over `kernel` into `output`, with the conv's knobs.
+    ConvStages define_conv(Halide::Func kernel, Halide::GeneratorOutput<Buffer<float>> &output, const Halide::Expr &valid,
+                           KnobValues &knob_values) {
+        const KnobSpace space = conv_knob_space(target_facts(this->get_target()), path);
+        ConvStages stages = define_conv_core(input, kernel, bias, valid, space, knob_values);
+        write_conv_output(stages, stages.acc, output);
         return stages;
     }
 

@@ -124,7 +124,7 @@ public:
         st.output = output;
         st.valid = call_matches_emitted_geometry() && block_size_matches() &&
                    levels.dim(2).extent() == blocks * padded_block / 4;
-        knob_values = schedule_knobs(dsconv_knob_space(facts));
+        knob_values = schedule_knobs(variant_schedule.knob_space(facts, path));
         constrain_conv_buffers(output);
         constrain_packed_weights(block_shift);
         // 4 channels of 16 (or 4) output channels are one dense vector load.
@@ -138,12 +138,13 @@ public:
             set_estimates();
             return;
         }
-        schedule_dsconv(st, knob_values, target_facts(get_target()));
+        variant_schedule.schedule(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.valid, "dsconv", "one group per call, the block size and levels' layout");
         set_estimates();
     }
 
 private:
+    const VariantSchedule<DsconvStages> &variant_schedule = VariantSchedule<DsconvStages>::of("dsconv");
     DsconvStages st = named_stages();
     KnobValues knob_values;
 

@@ -35,8 +35,9 @@ public:
         kernel(tile_lane, c, kx, ky, tile) =
             A(o, b, kx, ky) * cast<float>(levels(tile_lane, c, kx, ky, tile)) + K(o, b, kx, ky);
 
-        stages = define_conv(unpacked(kernel), output,
-                             call_matches_emitted_geometry() && block_size_matches(), knob_values);
+        stages.conv = define_conv(unpacked(kernel), output,
+                                  call_matches_emitted_geometry() && block_size_matches(), knob_values);
+        stages.kernel = kernel;
         constrain_packed_weights(levels);
         constrain_packed_weights(block_shift);
     }
@@ -46,13 +47,14 @@ public:
             set_estimates();
             return;
         }
-        schedule_dsconv_exact(stages, kernel, knob_values, target_facts(get_target()));
-        refuse_other_calls(output, stages.valid, "dsconv", "the block size it was emitted for");
+        VariantSchedule<DsconvExactStages, KernelChunkLevel>::of("dsconv_exact")
+            .schedule(stages, knob_values, target_facts(get_target()));
+        refuse_other_calls(output, stages.conv.valid, "dsconv", "the block size it was emitted for");
         set_estimates();
     }
 
 private:
-    ConvStages stages;
+    DsconvExactStages stages;
     Func kernel{"effective_kernel"};
     KnobValues knob_values;
 

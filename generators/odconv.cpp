@@ -23,7 +23,7 @@
 //   filter_attention, spatial_attention, kernel_attention   1 where the head exists, else 0
 //   output  float32 NCHW (x, y, o, n)
 #include "conv_layer_generator.h"
-#include "../schedules/odconv/stages.h"
+#include "../schedules/dynamic_conv/stages.h"
 #include "../schedules/target_facts.h"
 
 namespace convforge {
@@ -83,23 +83,13 @@ public:
         st.experts_r = mix.experts_r;
         st.attention = {hidden_sum, hidden, logits, channel, filter, spatial, largest, total, expert};
 
-        const TargetFacts facts = target_facts(get_target());
-        knob_values = schedule_knobs(odconv_knob_space(facts, path));
-        st.conv.path = path;
-        st.conv.geometry = g;
-        st.conv.valid = call_is_valid();
         Func scaled_input("scaled_input"), no_bias("no_bias"), filtered("filtered");
         scaled_input(x, y, c, n) = input(x, y, c, n) * channel(c, n);
-        st.conv.padded = zero_padded(scaled_input, g);
-        st.conv.r = conv_reduction_domain(g);
         no_bias(o) = 0.0f;
-        st.conv.acc = conv_core(st.conv.padded, st.sample_weights, no_bias, g, st.conv.r,
-                                register_tile_columns(facts, knob_values));
+        st.conv = define_conv_core(scaled_input, st.sample_weights, no_bias, call_is_valid(),
+                                   variant_schedule.knob_space(target_facts(get_target()), path), knob_values);
         filtered(o, x, y, n) = filter(o, n) * st.conv.acc(o, x, y, n) + bias(o);
-        Func result = epilogue(filtered, activation);
-        output(x, y, o, n) = result(x, y, o, n);
-        st.conv.output = output;
-        constrain_conv_buffers(output);
+        write_conv_output(st.conv, filtered, output);
     }
 
     void schedule() {
@@ -107,7 +97,7 @@ public:
             set_estimates();
             return;
         }
-        schedule_odconv(st, knob_values, target_facts(get_target()));
+        variant_schedule.schedule(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.conv.valid, "odconv",
                            "weights hold `experts` experts; the heads C + O + k^2 + experts rows over the attention's "
                            "channels");
@@ -115,6 +105,7 @@ public:
     }
 
 private:
+    const VariantSchedule<DynamicConvStages> &variant_schedule = VariantSchedule<DynamicConvStages>::of("odconv");
     DynamicConvStages st;
     KnobValues knob_values;
 

@@ -85,7 +85,7 @@ public:
         st.conv.r = conv_reduction_domain(small);
         st.r_large = conv_reduction_domain(large);
         const TargetFacts facts = target_facts(get_target());
-        knob_values = schedule_knobs(saconv_knob_space(facts, path));
+        knob_values = schedule_knobs(variant_schedule.knob_space(facts, path));
         const int tile_columns = register_tile_columns(facts, knob_values);
         // The Winograd knobs exist in the CPU dense spaces only.
         auto knob_set = [this](const char *name) {
@@ -154,13 +154,14 @@ public:
             set_estimates();
             return;
         }
-        schedule_saconv(st, knob_values, target_facts(get_target()));
+        variant_schedule.schedule(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.conv.valid, "saconv",
                            "odd kernel_size, padding = dilation * (kernel_size - 1) / 2, input height and width >= 3");
         set_estimates();
     }
 
 private:
+    const VariantSchedule<SaconvStages> &variant_schedule = VariantSchedule<SaconvStages>::of("saconv");
     SaconvStages st = named_stages();
     KnobValues knob_values;
 

@@ -121,7 +121,7 @@ public:
         no_bias(o) = 0.0f;
         st.r_grouped = conv_reduction_domain(grouped);
         const TargetFacts facts = target_facts(get_target());
-        knob_values = schedule_knobs(spconv_knob_space(facts));
+        knob_values = schedule_knobs(variant_schedule.knob_space(facts, path));
         st.acc_representative =
             conv_core(st.padded, w_grouped, no_bias, grouped, st.r_grouped, register_tile_columns(facts, knob_values));
         st.r_representative = RDom(0, 1, 0, 1, 0, C3, "r_pwc");
@@ -149,7 +149,7 @@ public:
             set_estimates();
             return;
         }
-        schedule_spconv(st, knob_values, target_facts(get_target()));
+        variant_schedule.schedule(st, knob_values, target_facts(get_target()));
         refuse_other_calls(output, st.valid, "spconv",
                            "3x3, stride 1 or 2 with even sizes at 2, padding 1, dilation 1, split and output channels "
                            "divisible by groups");
@@ -157,6 +157,7 @@ public:
     }
 
 private:
+    const VariantSchedule<SpconvStages> &variant_schedule = VariantSchedule<SpconvStages>::of("spconv");
     SpconvStages st = named_stages();
     KnobValues knob_values;
 

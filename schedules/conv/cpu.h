@@ -11,8 +11,6 @@ namespace convforge {
 // each target's file chooses them) as the defaults.
 KnobSpace cpu_conv_knob_space(const TargetFacts &facts, ConvPath path, const KnobValues &fallback);
 
-KernelChunkLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-
 // Whether the dense path's knobs chunk its reduction (input_channel_chunk > 0).
 inline bool dense_reduction_chunked(const KnobValues &k) { return k.at("input_channel_chunk") > 0; }
 

@@ -40,22 +40,18 @@ struct KernelChunkLevel {
     bool whole_kernel = true;
 };
 
-// The knobs of the conv schedule for a path on a target: each target's file
-// declares its space (the CPU files through cpu_conv_knob_space, in cpu.h) and
-// schedules with values from it.
+// The conv schedule's knob space on each target family (x86.cpp, arm.cpp: the
+// CPU loop nest's fallbacks, through cpu_conv_knob_space in cpu.h; cuda.cpp), and
+// its two loop nests (cpu.cpp, cuda.cpp); dispatch.cpp picks by family.
 KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path);
 KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path);
 KnobSpace conv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
-KernelChunkLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
-KernelChunkLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_conv_cpu(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 KernelChunkLevel schedule_conv_cuda(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
-// The space of the target's family, and its schedule.
+// The space of the target's family, and its schedule: also the knobs and the
+// conv pass of the variants that run the conv's loop nest.
 KnobSpace conv_knob_space(const TargetFacts &facts, ConvPath path);
-// The same by shape class (a path's name), and the shape classes: those of the
-// "conv" records, and of the variants that run the conv's loop nest.
-KnobSpace conv_knob_space_for_class(const TargetFacts &facts, const std::string &shape_class);
-std::vector<std::string> conv_shape_classes();
 KernelChunkLevel schedule_conv(const ConvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 // The output columns one register tile spans in a CPU schedule with these knobs

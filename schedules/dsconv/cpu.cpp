@@ -154,10 +154,13 @@ void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const Targe
 // (4 bytes a weight: 9.4 MB at 512 -> 512, 3 x 3) is never written whole and read
 // back: the conv streams the levels' bytes instead. Unchunked schedules get it
 // whole, once per call, its tiles in parallel.
-void place_effective_kernel_cpu(Func kernel, const KernelChunkLevel &chunks, const TargetFacts &facts) {
+KernelChunkLevel schedule_dsconv_exact_cpu(const DsconvExactStages &s, const KnobValues &k, const TargetFacts &facts) {
+    const KernelChunkLevel chunks = schedule_conv_cpu(s.conv, k, facts);
+    Func kernel = s.kernel;
     Var lane = kernel.args()[0], tile = kernel.args()[4];
     kernel.compute_at(chunks.loop).vectorize(lane, std::min(facts.vector_floats, kPackedChannelTile));
     if (chunks.whole_kernel) kernel.parallel(tile);
+    return chunks;
 }
 
 }  // namespace convforge

@@ -30,26 +30,27 @@ struct DsconvStages {
     Halide::Func output;         // (x, y, o, n)
 };
 
-// Which target file schedules a DSConv pipeline (schedules/dsconv/dispatch.cpp).
-KnobSpace dsconv_knob_space(const TargetFacts &facts);
-void schedule_dsconv(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
-
-// The CPU loop nest x86 and ARM share (schedules/dsconv/cpu.cpp), its space
-// with `fallback` as the defaults; CUDA's (schedules/cuda/dsconv.cpp).
+// Integer mode: the CPU loop nest x86 and ARM share (cpu.cpp), its space with
+// `fallback` as the defaults (x86.cpp and arm.cpp choose them), and the CUDA one
+// (cuda.cpp). One path: `path` is the one dsconv_paths.def lists.
 KnobSpace dsconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fallback);
+KnobSpace dsconv_knob_space_x86(const TargetFacts &facts, ConvPath path);
+KnobSpace dsconv_knob_space_arm(const TargetFacts &facts, ConvPath path);
+KnobSpace dsconv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
 void schedule_dsconv_cpu(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
-KnobSpace dsconv_knob_space_x86(const TargetFacts &facts);
-KnobSpace dsconv_knob_space_arm(const TargetFacts &facts);
-KnobSpace dsconv_knob_space_cuda(const TargetFacts &facts);
 void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const TargetFacts &facts);
 
-// Exact mode (generators/dsconv_exact.cpp): the conv's schedule and knobs, and
-// the effective kernel (tile lane, c, kx, ky, tile) expanded from the levels where
-// the conv's loops read it a chunk at a time (KernelChunkLevel), else whole once
-// per call, tiles in parallel (dispatch.cpp; the placements in cpu.cpp and
-// cuda/dsconv.cpp).
-void schedule_dsconv_exact(const ConvStages &s, Halide::Func kernel, const KnobValues &k, const TargetFacts &facts);
-void place_effective_kernel_cpu(Halide::Func kernel, const KernelChunkLevel &chunks, const TargetFacts &facts);
-void place_effective_kernel_cuda(Halide::Func kernel);
+// Exact mode (generators/dsconv_exact.cpp): the conv's pipeline over the
+// effective kernel (tile lane, c, kx, ky, tile) expanded from the levels.
+struct DsconvExactStages {
+    ConvStages conv;
+    Halide::Func kernel;
+};
+
+// The conv's schedule and knobs, the kernel expanded where the conv's loops read
+// it a chunk at a time (KernelChunkLevel), else whole once per call, tiles in
+// parallel (cpu.cpp, cuda.cpp).
+KernelChunkLevel schedule_dsconv_exact_cpu(const DsconvExactStages &s, const KnobValues &k, const TargetFacts &facts);
+KernelChunkLevel schedule_dsconv_exact_cuda(const DsconvExactStages &s, const KnobValues &k, const TargetFacts &facts);
 
 }  // namespace convforge

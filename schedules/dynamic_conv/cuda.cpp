@@ -9,7 +9,7 @@
 // GPU pass each.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
 #include "stages.h"
-#include "../cuda/warp_tiles.h"
+#include "../cuda_tiles.h"
 
 namespace convforge {
 

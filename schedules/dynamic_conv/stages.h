@@ -1,7 +1,7 @@
 // What the schedules of the dynamic convolutions (CondConv, ODConv: a kernel per
 // image, mixed from experts by attention on the input) share: their stages, the
 // CPU loop nest x86 and ARM use, and the CUDA one. Each variant's generator fills
-// the stages; its schedules/<variant>/dispatch.cpp registers its knob spaces.
+// the stages; its schedules/<variant>/dispatch.cpp defines its schedule from these.
 #pragma once
 
 #include <vector>
@@ -22,13 +22,12 @@ struct DynamicConvStages {
     std::vector<Halide::Func> attention;
 };
 
-// CPU (schedules/dynamic_conv/cpu.cpp): the conv's loop nest, each task mixing
-// its image's kernel for its channel tile; the space is the conv's with
-// `fallback` (the target's conv fallbacks), chunked on the dense path.
+// CPU (cpu.cpp): the conv's loop nest, each task mixing its image's kernel for
+// its channel tile; the space is the conv's, chunked on the dense path.
 void schedule_dynamic_conv_cpu(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &facts);
-KnobSpace dynamic_conv_cpu_knob_space(const TargetFacts &facts, ConvPath path, KnobValues fallback);
+KnobSpace dynamic_conv_knob_space_cpu(const TargetFacts &facts, ConvPath path);
 
-// CUDA (schedules/dynamic_conv/cuda.cpp): every image's kernel mixed in one pass,
+// CUDA (cuda.cpp): every image's kernel mixed in one pass,
 // then the conv in warp tiles (dense) or thread tiles (grouped).
 void schedule_dynamic_conv_cuda(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &facts);
 KnobSpace dynamic_conv_knob_space_cuda(const TargetFacts &facts, ConvPath path);

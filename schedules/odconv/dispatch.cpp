@@ -1,30 +1,19 @@
-// Which target file declares an ODConv pipeline's knobs and schedules it, and the
-// ODConv knob spaces registered for the schedule database ("odconv" records): one
-// shape class per conv path ODConv's generator takes.
-#include "stages.h"
-#include "../path_knob_spaces.h"
+// ODConv's schedule on each target family, defined under its schedule-database key
+// ("odconv" records, a shape class per path odconv_paths.def lists).
+#include "../dynamic_conv/stages.h"
+#include "../variant_schedule.h"
 
 namespace convforge {
-
 namespace {
 
-constexpr PathKnobSpaces kSpaces{dynamic_conv_knob_space_cuda, odconv_knob_space_arm, odconv_knob_space_x86};
-
-const bool registered = register_path_knob_spaces("odconv",
-                                                  {
-#define CONVFORGE_ODCONV_PATH(kind, name) #name,
-#include "../../generators/odconv_paths.def"
-#undef CONVFORGE_ODCONV_PATH
-                                                  },
-                                                  kSpaces);
+const VariantSchedule<DynamicConvStages> schedule{"odconv",
+                                              {
+#define CONVFORGE_PATH(kind, name) ConvPath::kind,
+#include "odconv_paths.def"
+#undef CONVFORGE_PATH
+                                              },
+                                              {dynamic_conv_knob_space_cpu, dynamic_conv_knob_space_cpu, dynamic_conv_knob_space_cuda},
+                                              schedule_dynamic_conv_cpu, schedule_dynamic_conv_cuda};
 
 }  // namespace
-
-KnobSpace odconv_knob_space(const TargetFacts &facts, ConvPath path) { return kSpaces.on(facts, path); }
-
-void schedule_odconv(const DynamicConvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    if (facts.family == ScheduleFamily::Cuda) return schedule_dynamic_conv_cuda(s, k, facts);
-    schedule_dynamic_conv_cpu(s, k, facts);
-}
-
 }  // namespace convforge

@@ -46,19 +46,12 @@ struct SaconvStages {
     std::array<SaconvBranch, 2> branches() const { return {{{conv.acc, conv.r}, {acc_large, r_large}}}; }
 };
 
-KnobSpace saconv_knob_space_x86(const TargetFacts &facts, ConvPath path);
-KnobSpace saconv_knob_space_arm(const TargetFacts &facts, ConvPath path);
+// The CPU schedule x86 and ARM share (cpu.cpp), its space the target's conv knobs
+// (which each branch's register tile reads) with the knobs of SAConv's own loops;
+// the CUDA schedule and its space (cuda.cpp).
+KnobSpace saconv_knob_space_cpu(const TargetFacts &facts, ConvPath path);
+void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
 KnobSpace saconv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
 void schedule_saconv_cuda(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
-
-// The CPU schedule x86 and ARM share (schedules/saconv/cpu.cpp), and its space:
-// `conv_space` (the target's conv knobs, which each branch's register tile
-// reads) with the knobs of SAConv's own loops.
-void schedule_saconv_cpu(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
-KnobSpace saconv_cpu_knob_space(KnobSpace conv_space, ConvPath path, const TargetFacts &facts);
-
-// The space of the target's family, and its schedule.
-KnobSpace saconv_knob_space(const TargetFacts &facts, ConvPath path);
-void schedule_saconv(const SaconvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 }  // namespace convforge

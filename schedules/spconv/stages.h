@@ -26,18 +26,11 @@ struct SpconvStages {
     Halide::Func mix;              // (o, n) Tuple: s3, s1, offset of out = s3 (gwc + pwc) + (s1 conv1x1) + offset
 };
 
-KnobSpace spconv_knob_space_x86(const TargetFacts &facts);
-KnobSpace spconv_knob_space_arm(const TargetFacts &facts);
-KnobSpace spconv_knob_space_cuda(const TargetFacts &facts);
-void schedule_spconv_cuda(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
-
-// The CPU schedule x86 and ARM share (schedules/spconv/cpu.cpp), and its knob
-// space over `fallback` (a value per knob, as each target's file chooses them).
+// The CPU schedule x86 and ARM share (cpu.cpp) and the CUDA one (cuda.cpp), with
+// their knob spaces (one path: `path` is the one spconv_paths.def lists).
+KnobSpace spconv_knob_space_cpu(const TargetFacts &facts, ConvPath path);
 void schedule_spconv_cpu(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
-KnobSpace spconv_cpu_knob_space(const TargetFacts &facts, const KnobValues &fallback);
-
-// The space of the target's family, and its schedule.
-KnobSpace spconv_knob_space(const TargetFacts &facts);
-void schedule_spconv(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
+KnobSpace spconv_knob_space_cuda(const TargetFacts &facts, ConvPath path);
+void schedule_spconv_cuda(const SpconvStages &s, const KnobValues &k, const TargetFacts &facts);
 
 }  // namespace convforge

@@ -91,7 +91,7 @@ public:
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("condconv", {
-#define CONVFORGE_CONDCONV_PATH(kind, name) ConvPath::kind,
+#define CONVFORGE_PATH(kind, name) ConvPath::kind,
 #include "../../../generators/condconv_paths.def"
 #undef CONVFORGE_CONDCONV_PATH
                                    });

@@ -182,7 +182,7 @@ public:
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("odconv", {
-#define CONVFORGE_ODCONV_PATH(kind, name) ConvPath::kind,
+#define CONVFORGE_PATH(kind, name) ConvPath::kind,
 #include "../../../generators/odconv_paths.def"
 #undef CONVFORGE_ODCONV_PATH
                                       });

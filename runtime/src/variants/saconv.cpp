@@ -187,7 +187,7 @@ public:
 
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("saconv", {
-#define CONVFORGE_SACONV_PATH(kind, name) ConvPath::kind,
+#define CONVFORGE_PATH(kind, name) ConvPath::kind,
 #include "../../../generators/saconv_paths.def"
 #undef CONVFORGE_SACONV_PATH
                                    });

@@ -6,14 +6,14 @@
 // shared memory; the pointwise updates read P(x) from global memory. The small stages
 // are one GPU pass each.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
-#include "../spconv/stages.h"
-#include "warp_tiles.h"
+#include "stages.h"
+#include "../cuda_tiles.h"
 
 namespace convforge {
 
 using namespace Halide;
 
-KnobSpace spconv_knob_space_cuda(const TargetFacts &) {
+KnobSpace spconv_knob_space_cuda(const TargetFacts &, ConvPath) {
     KnobSpace space;
     space.knob("gpu_tile_x", "output columns per lane (register tile)", 4, {1, 2, 3, 4, 5, 7})
         .knob("gpu_tile_y", "output rows per lane (register tile)", 4, {1, 2, 3, 4, 5, 7})

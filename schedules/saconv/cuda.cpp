@@ -10,8 +10,8 @@
 // columns of one channel, blocks of gpu_threads_x x gpu_threads_y threads.
 // The small stages are one GPU pass each.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
-#include "../saconv/stages.h"
-#include "warp_tiles.h"
+#include "stages.h"
+#include "../cuda_tiles.h"
 
 namespace convforge {
 

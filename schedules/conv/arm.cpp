@@ -1,6 +1,6 @@
-// AArch64 NEON conv schedule: the shared CPU loop nest (conv/cpu.cpp) with NEON knobs.
+// AArch64 NEON conv knobs: the CPU loop nest (cpu.cpp) with NEON fallbacks; the schedule is cpu.cpp's.
 // Measured: correctness only, under qemu-aarch64 on x86 (no ARM hardware yet); speed unmeasured.
-#include "../conv/cpu.h"
+#include "cpu.h"
 
 namespace convforge {
 
@@ -13,10 +13,6 @@ KnobSpace conv_knob_space_arm(const TargetFacts &facts, ConvPath path) {
                                {{"channel_vectors", neon64 ? 4 : 2}, {"tile_x", 3}, {"tile_y", 2},
                                 {"input_channel_chunk", 0}, {"task_tile_rows", 0}, {"image_at_a_time", 0}, {"grouped_vectors", 2},
                                 {"pointwise_channels", 8}, {"pointwise_vectors", neon64 ? 2 : 1}});
-}
-
-KernelChunkLevel schedule_conv_arm(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    return schedule_conv_cpu(s, k, facts);
 }
 
 }  // namespace convforge

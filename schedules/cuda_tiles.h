@@ -3,8 +3,8 @@
 // window staged in shared memory (in the style of Halide's apps/conv_layer).
 #pragma once
 
-#include "../../generators/building_blocks.h"
-#include "../knob_space.h"
+#include "../generators/building_blocks.h"
+#include "knob_space.h"
 #include "Halide.h"
 
 namespace convforge {

@@ -2,7 +2,7 @@
 // schedules). One thread per output pixel and channel, thread block
 // gpu_threads_x x gpu_threads_y x gpu_channels, the reduction in registers.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
-#include "../conv/stages.h"
+#include "stages.h"
 
 namespace convforge {
 

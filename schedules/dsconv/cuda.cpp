@@ -1,18 +1,18 @@
-// CUDA DSConv (integer mode) schedule: warp tiles (warp_tiles.h, in the style of
+// CUDA DSConv (integer mode) schedule: warp tiles (cuda_tiles.h, in the style of
 // apps/conv_layer): a warp's lanes are 32 output channels, each lane a register tile
 // of gpu_tile_x x gpu_tile_y pixels with an int32 sum per (block, tap) and a float
 // accumulator; the sums are dp4a (4 i8 x i8 products a step; the CUDA target's
 // capability 7.0 is past the 6.1 dp4a needs). The pixel stages are one GPU pass per
 // definition.
 // Measured: not yet (no GPU lent to this project so far); compiled in every build.
-#include "../dsconv/stages.h"
-#include "warp_tiles.h"
+#include "stages.h"
+#include "../cuda_tiles.h"
 
 namespace convforge {
 
 using namespace Halide;
 
-KnobSpace dsconv_knob_space_cuda(const TargetFacts &) {
+KnobSpace dsconv_knob_space_cuda(const TargetFacts &, ConvPath) {
     KnobSpace space;
     space.knob("gpu_tile_x", "output columns per lane (register tile)", 4, {1, 2, 4, 8})
         .knob("gpu_tile_y", "output rows per lane (register tile)", 2, {1, 2, 4})
@@ -72,6 +72,8 @@ void schedule_dsconv_cuda(const DsconvStages &s, const KnobValues &k, const Targ
     schedule_pixel_stage_cuda(s.mantissas, {{lane, q, px, py}, {lane, q, image.x, image.y}});
 }
 
+namespace {
+
 // One thread per packed weight: a tile's lanes across a block's threads, 8 channels deep.
 void place_effective_kernel_cuda(Func kernel) {
     Var lane = kernel.args()[0], c = kernel.args()[1], kx = kernel.args()[2], ky = kernel.args()[3],
@@ -80,6 +82,14 @@ void place_effective_kernel_cuda(Func kernel) {
         .fuse(kx, ky, taps)
         .fuse(taps, tile, rest)
         .gpu_tile(lane, c, rest, lo, co, ro, li, ci, ri, kPackedChannelTile, 8, 1, TailStrategy::GuardWithIf);
+}
+
+}  // namespace
+
+KernelChunkLevel schedule_dsconv_exact_cuda(const DsconvExactStages &s, const KnobValues &k, const TargetFacts &facts) {
+    const KernelChunkLevel chunks = schedule_conv_cuda(s.conv, k, facts);
+    place_effective_kernel_cuda(s.kernel);
+    return chunks;
 }
 
 }  // namespace convforge

@@ -1,6 +1,6 @@
-// x86 conv schedule: the shared CPU loop nest (conv/cpu.cpp) with x86 knobs.
-// Measured: Zen 4 (family 25 model 17), 2 threads, batch 8, retuned 2026-12-04: 0.78-0.97x the time of the fallback knobs at the four benchmark shapes (stride 2: 1x2x2 one image at a time); Sapphire Rapids class Xeon, 2 threads, batch 8: dense 2x7x2 in 32-channel chunks about 0.67x the unchunked 2x7x2's time at 256->256 14x14, 0.86x at 128->128 56x56 s2; Zen 4, 2 threads: unchunked 2x7x2 0.97x 2x4x3; Zen 3 (AVX2), 2 threads: 2x3x2 at 0.75-0.87x oneDNN's time; Zen 1 (AVX2), 2 threads, batch 8: unchunked 2x3x2 won or tied the tuner's chunked candidates at the four benchmark shapes; Zen 2 (AVX2), 2 threads, batch 8: that record 175-195 GFLOP/s at 256->256 14x14 (97 on 1 thread).
-#include "../conv/cpu.h"
+// x86 conv knobs: the CPU loop nest (cpu.cpp) with x86 fallbacks; the schedule is cpu.cpp's.
+// Measured: Zen 4 (family 25 model 17), 2 threads, batch 8: the tuned records 0.78-0.97x the fallbacks' time (history: docs/notes/schedule_measurements.md).
+#include "cpu.h"
 
 namespace convforge {
 
@@ -26,10 +26,6 @@ KnobSpace conv_knob_space_x86(const TargetFacts &facts, ConvPath path) {
                                 {"input_channel_chunk", avx512 ? 32 : 0}, {"task_tile_rows", avx512 ? 8 : 0}, {"image_at_a_time", 0},
                                 {"grouped_vectors", 4},
                                 {"pointwise_channels", avx512 ? 4 : 8}, {"pointwise_vectors", avx512 ? 4 : 1}});
-}
-
-KernelChunkLevel schedule_conv_x86(const ConvStages &s, const KnobValues &k, const TargetFacts &facts) {
-    return schedule_conv_cpu(s, k, facts);
 }
 
 }  // namespace convforge

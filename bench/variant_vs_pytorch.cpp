@@ -8,20 +8,26 @@
 // interleaved rounds on the same random weights (every key, the optional ones
 // too). At the four benchmark shapes (C -> C, 3 x 3: 64 56x56, 128 28x28,
 // 256 14x14, 128 56x56 stride 2), batch 1 and 8, 1 and 2 threads; prints a
-// markdown table of medians in ms and their ratios.
+// markdown table of medians in ms and their ratios; with --json PATH it also writes
+// the same rows, with the run's CPU, threads and date, as one JSON document
+// (bench/plot.py draws it).
 //
 // usage: convforge_vs_pytorch --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH]
-//                             [--target HALIDE_TARGET]
+//                             [--target HALIDE_TARGET] [--json PATH]
 // (--fields: the variant's own spec fields, e.g. '"bits": 8, "activation_bits": 8'
 // for DSConv, whose bits have no default; --target: a sub-target this CPU can run
 // other than its best, e.g. the AVX2 one on an AVX-512 machine, with that
 // sub-target's records; PyTorch keeps its own dispatch)
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
 #include "interleaved.h"
@@ -129,10 +135,58 @@ std::string ratio(double a, double b) {
     return text;
 }
 
+// The CPU as /proc/cpuinfo names it (the first processor's model name, family and
+// model: VMs often report only "AMD EPYC"), for the JSON document.
+nlohmann::json cpu_json() {
+    nlohmann::json cpu = {{"model_name", "unknown"}, {"cpu_family", nullptr}, {"model", nullptr},
+                          {"logical_cpus", std::thread::hardware_concurrency()}};
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line) && !line.empty()) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string key = line.substr(0, colon), value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+        key.erase(key.find_last_not_of(" \t") + 1);
+        if (key == "model name") cpu["model_name"] = value;
+        if (key == "cpu family" || key == "model") {
+            try {
+                cpu[key == "model" ? "model" : "cpu_family"] = std::stoi(value);
+            } catch (const std::exception &) {
+            }
+        }
+    }
+    return cpu;
+}
+
+std::string utc_now() {
+    const std::time_t now = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return text;
+}
+
+// Writes the document to a file beside `path`, then renames it over `path`, so a
+// reader never sees half of it.
+void write_json(const std::string &path, const nlohmann::json &doc) {
+    const std::string partial = path + ".partial";
+    {
+        std::ofstream out(partial);
+        out << doc.dump(2) << "\n";
+        out.close();
+        if (!out) throw Error("cannot write " + partial);
+    }
+    std::error_code ec;
+    std::filesystem::rename(partial, path, ec);
+    if (ec) {
+        std::filesystem::remove(partial, ec);
+        throw Error("cannot write " + path);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string variant, fields, convforge_bin, forced_target, db = CONVFORGE_SCHEDULE_DB;
+    std::string variant, fields, convforge_bin, forced_target, json_path, db = CONVFORGE_SCHEDULE_DB;
     bool quick = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -148,8 +202,12 @@ int main(int argc, char **argv) {
             db = argv[++i];
         } else if (a == "--target" && i + 1 < argc) {
             forced_target = argv[++i];
+        } else if (a == "--json" && i + 1 < argc) {
+            json_path = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH] [--target T]\n",
+            std::fprintf(stderr,
+                         "usage: %s --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH] [--target T] "
+                         "[--json PATH]\n",
                          argv[0]);
             return 2;
         }
@@ -160,6 +218,15 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, ")\n");
         return 2;
     }
+    if (!json_path.empty()) {
+        // Refused now, not after the whole run: a --json whose folder is missing.
+        const std::filesystem::path parent = std::filesystem::path(json_path).parent_path();
+        if (std::filesystem::path(json_path).filename().empty() || std::filesystem::is_directory(json_path) ||
+            !std::filesystem::is_directory(parent.empty() ? std::filesystem::path(".") : parent)) {
+            std::fprintf(stderr, "convforge_vs_pytorch: --json %s: not a file in an existing folder\n", json_path.c_str());
+            return 2;
+        }
+    }
     if (convforge_bin.empty())
         convforge_bin = (std::filesystem::path(argv[0]).parent_path() / "convforge").string();
     try {
@@ -168,11 +235,14 @@ int main(int argc, char **argv) {
         PythonWorker torch_variant(worker_script().c_str()), torch_conv(worker_script().c_str());
         if (!torch_variant.ok() || !torch_conv.ok()) throw Error("python3 with torch is not available");
         const int rounds = quick ? 5 : 21;
+        const std::string torch_version = torch_variant.request("version");
+        const std::string sub_target =
+            forced_target.empty() ? this_machine_target() : forced_target + ", forced by --target";
+        nlohmann::json rows = nlohmann::json::array();
         std::printf("%s%s against PyTorch %s (python3-torch) and convforge's conv; kernels emitted for this CPU's "
                     "sub-target of the x86-64 library (conv: %s), records from %s; medians of %d interleaved rounds\n\n",
-                    variant.c_str(), fields.empty() ? "" : (" {" + fields + "}").c_str(),
-                    torch_variant.request("version").c_str(),
-                    (forced_target.empty() ? this_machine_target() : forced_target + ", forced by --target").c_str(), db.c_str(), rounds);
+                    variant.c_str(), fields.empty() ? "" : (" {" + fields + "}").c_str(), torch_version.c_str(),
+                    sub_target.c_str(), db.c_str(), rounds);
         std::printf("| layer | batch | threads | convforge %s ms | convforge conv ms | %s / conv | PyTorch %s ms | "
                     "PyTorch conv ms | PyTorch %s / convforge %s |\n|---|---|---|---|---|---|---|---|---|\n",
                     variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str(), variant.c_str());
@@ -203,8 +273,38 @@ int main(int argc, char **argv) {
                                 threads, ms[0], ms[1], ratio(ms[0], ms[1]).c_str(), ms[2], ms[3],
                                 ratio(ms[2], ms[0]).c_str());
                     std::fflush(stdout);
+                    rows.push_back({{"layer", s.name()},
+                                    {"in_channels", s.channels},
+                                    {"out_channels", s.channels},
+                                    {"kernel_size", 3},
+                                    {"height", s.size},
+                                    {"width", s.size},
+                                    {"stride", s.stride},
+                                    {"batch", batch},
+                                    {"threads", threads},
+                                    {"convforge_variant_ms", ms[0]},
+                                    {"convforge_conv_ms", ms[1]},
+                                    {"pytorch_module_ms", ms[2]},
+                                    {"pytorch_conv_ms", ms[3]},
+                                    {"variant_over_conv", ms[0] / ms[1]},
+                                    {"speedup_vs_pytorch_module", ms[2] / ms[0]},
+                                    {"speedup_vs_pytorch_conv", ms[3] / ms[0]}});
                 }
             }
+        }
+        if (!json_path.empty()) {
+            write_json(json_path, {{"benchmark", "convforge_vs_pytorch"},
+                                   {"variant", variant},
+                                   {"fields", fields},
+                                   {"date_utc", utc_now()},
+                                   {"cpu", cpu_json()},
+                                   {"conv_target", sub_target},
+                                   {"schedule_db", db},
+                                   {"pytorch_version", torch_version},
+                                   {"rounds", rounds},
+                                   {"statistic", "median ms of interleaved rounds"},
+                                   {"rows", rows}});
+            std::fprintf(stderr, "convforge_vs_pytorch: wrote %s\n", json_path.c_str());
         }
     } catch (const std::exception &e) {
         std::fprintf(stderr, "convforge_vs_pytorch: error: %s\n", e.what());

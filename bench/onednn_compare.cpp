@@ -36,11 +36,11 @@
 
 #include "convforge/convforge.h"
 #include "fp32_peak.h"
-#include "interleaved.h"
+#include "../driver/interleaved.h"
 #include "python_worker.h"
 #include "../driver/kernel_loader.h"
 #include "../schedules/schedule_database.h"
-#include "../runtime/src/random_weights.h"
+#include "random_weights.h"
 
 namespace {
 

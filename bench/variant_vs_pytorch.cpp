@@ -30,11 +30,11 @@
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
-#include "interleaved.h"
+#include "../driver/interleaved.h"
 #include "python_worker.h"
 #include "../driver/kernel_loader.h"
-#include "../runtime/src/random_weights.h"
-#include "../runtime/src/variants/variant.h"
+#include "random_weights.h"
+#include "variant.h"
 #include "../schedules/schedule_database.h"
 
 namespace {

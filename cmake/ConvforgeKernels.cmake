@@ -46,12 +46,16 @@ function(_convforge_emit lib_target)
         set(mode --no-runtime)
         set(name ${E_NAME})
     endif ()
+    if (CONVFORGE_KERNELS_FROM)
+        _convforge_reuse_emitted(${lib_target} "${E_DIR}" ${outputs})
+        return()
+    endif ()
     set(db_args)
     if (NOT E_DB)
         set(E_DB "${CONVFORGE_SCHEDULE_DB}")
     endif ()
     if (E_DB)
-        set(db_args --schedule-db "${E_DB}")
+        set(db_args --db "${E_DB}")
         list(APPEND E_DEPENDS "${E_DB}")
     endif ()
     add_custom_command(
@@ -67,6 +71,28 @@ function(_convforge_emit lib_target)
     target_link_libraries(${lib_target} INTERFACE "${archive}")
     target_include_directories(${lib_target} INTERFACE "${E_DIR}")
     add_dependencies(${lib_target} ${lib_target}.emit)
+endfunction()
+
+# A tree built from the same sources with other compile flags (the ASan + UBSan
+# tree of scripts/test.sh) links the kernels a host tree emitted rather than emit
+# them again: CONVFORGE_KERNELS_FROM names that build directory, whose files lie
+# where this tree's would, and are the same bytes (the kernels are never
+# instrumented; the generator's flags do not reach them).
+function(_convforge_reuse_emitted lib_target dir)
+    string(REPLACE "${CMAKE_BINARY_DIR}" "${CONVFORGE_KERNELS_FROM}" reused_dir "${dir}")
+    set(reused)
+    foreach (output IN LISTS ARGN)
+        string(REPLACE "${CMAKE_BINARY_DIR}" "${CONVFORGE_KERNELS_FROM}" file "${output}")
+        if (NOT EXISTS "${file}")
+            message(FATAL_ERROR "CONVFORGE_KERNELS_FROM: ${file} does not exist: build that tree first")
+        endif ()
+        list(APPEND reused "${file}")
+    endforeach ()
+    add_library(${lib_target} INTERFACE)
+    list(GET reused 0 archive)
+    target_link_libraries(${lib_target} INTERFACE "${archive}")
+    # This tree's own directory too: the table of built-in kernels is generated there.
+    target_include_directories(${lib_target} INTERFACE "${reused_dir}" "${dir}")
 endfunction()
 
 function(convforge_add_layer_library lib_target)
@@ -121,12 +147,12 @@ function(convforge_add_path_kernels set_target stem)
 endfunction()
 
 # The shape-generic kernels a variant brings: for each of its generators, a
-# generators/<stem>_paths.def whose stem is the variant's name or starts with it
+# common/<stem>_paths.def whose stem is the variant's name or starts with it
 # and "_" (DSConv: dsconv, dsconv_exact), generator convforge_<stem> on each path
 # the file lists. A variant with no such file (DO-Conv runs the conv's) brings none.
-function(convforge_add_variant_kernels set_target variant generators_dir)
-    file(GLOB extra_lists "${generators_dir}/${variant}_*_paths.def")
-    foreach (list_file IN ITEMS "${generators_dir}/${variant}_paths.def" ${extra_lists})
+function(convforge_add_variant_kernels set_target variant lists_dir)
+    file(GLOB extra_lists "${lists_dir}/${variant}_*_paths.def")
+    foreach (list_file IN ITEMS "${lists_dir}/${variant}_paths.def" ${extra_lists})
         if (EXISTS "${list_file}")
             set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${list_file}")
             get_filename_component(stem "${list_file}" NAME)

@@ -12,9 +12,9 @@
 #include "../schedules/schedule_database.h"
 #include "../schedules/target_facts.h"
 #include "convforge/convforge.h"
-#include "../runtime/src/limits.h"
-#include "../runtime/src/message_text.h"
-#include "../runtime/src/variants/variant.h"
+#include "size_limits.h"
+#include "message_text.h"
+#include "variant.h"
 #include "halide_temp.h"
 #include "output_transaction.h"
 
@@ -67,27 +67,6 @@ const ScheduleRecord *record_for(const ScheduleDatabase &db, const std::string &
 }
 
 namespace {
-
-std::string resolve_target(const std::string &name, std::string *runtime_target) {
-    for (const auto &t : kTargets) {
-        if (name == t.name) {
-            *runtime_target = t.runtime_target;
-            return t.halide_target;
-        }
-    }
-    if (name == "host") {
-        const std::string host = Halide::get_host_target().to_string();
-        *runtime_target = host;
-        return host;
-    }
-    if (!Halide::Target::validate_target_string(name)) {
-        std::string known;
-        for (const auto &t : kTargets) known += std::string(known.empty() ? "" : ", ") + t.name;
-        throw std::runtime_error("unknown target " + excerpt(name) + " (known: " + known + ", host, or a Halide target string)");
-    }
-    *runtime_target = name;
-    return name;
-}
 
 std::string with_feature(const std::string &targets, const std::string &feature) {
     std::stringstream in(targets);
@@ -170,17 +149,39 @@ void add_autoscheduler(std::vector<std::string> &args, const EmitOptions &o, con
 
 const std::vector<NamedTarget> &named_targets() { return kTargets; }
 
+ResolvedTarget resolve_target(const std::string &name) {
+    for (const auto &t : kTargets) {
+        if (name == t.name) return {t.halide_target, t.runtime_target};
+    }
+    if (name == "host") {
+        const std::string host = Halide::get_host_target().to_string();
+        return {host, host};
+    }
+    if (!Halide::Target::validate_target_string(name)) {
+        std::string known;
+        for (const auto &t : kTargets) known += std::string(known.empty() ? "" : ", ") + t.name;
+        throw Error("unknown target " + excerpt(name) + " (known: " + known + ", host, or a Halide target string)");
+    }
+    return {name, name};
+}
+
+std::string target_names_text() {
+    std::string text;
+    for (const auto &t : kTargets) text += std::string("  ") + t.name + ": " + t.about + "\n";
+    return text + "  host: this machine's exact features (not for shipping)\n";
+}
+
 std::vector<std::string> parse_target_list(const std::string &list) {
     std::vector<std::string> names;
     std::stringstream in(list);
     std::string name;
     while (std::getline(in, name, ',')) {
-        if (name.empty()) throw std::runtime_error("--target " + excerpt(list) + " has an empty target name");
+        if (name.empty()) throw Error("--target " + excerpt(list) + " has an empty target name");
         if (std::find(names.begin(), names.end(), name) != names.end())
-            throw std::runtime_error("--target lists " + excerpt(name) + " twice");
+            throw Error("--target lists " + excerpt(name) + " twice");
         names.push_back(name);
     }
-    if (names.empty() || list.back() == ',') throw std::runtime_error("--target " + excerpt(list) + " has an empty target name");
+    if (names.empty() || list.back() == ',') throw Error("--target " + excerpt(list) + " has an empty target name");
     return names;
 }
 
@@ -212,12 +213,8 @@ void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     if (o.with_kernel && !o.schedule_db.empty()) db = std::make_unique<ScheduleDatabase>(ScheduleDatabase::load(o.schedule_db));
 
     // Every target name is checked before anything is compiled.
-    std::vector<std::pair<std::string, std::string>> resolved;  // Halide target, runtime target
-    for (const std::string &target_name : targets) {
-        std::string runtime_target;
-        const std::string halide_target = resolve_target(target_name, &runtime_target);
-        resolved.emplace_back(halide_target, runtime_target);
-    }
+    std::vector<ResolvedTarget> resolved;
+    for (const std::string &target_name : targets) resolved.push_back(resolve_target(target_name));
 
     // Everything is compiled into a private staging directory first; only when
     // every target has compiled are its files moved into place, one by one, each

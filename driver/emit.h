@@ -40,6 +40,20 @@ struct NamedTarget {
     const char *about;
 };
 const std::vector<NamedTarget> &named_targets();
+
+// A target as every command's --target names one: a name of named_targets(),
+// `host` (this machine's exact features) or a Halide target string.
+struct ResolvedTarget {
+    std::string halide_target;   // what a kernel is compiled for (a named x86-64 library: its sub-targets)
+    std::string runtime_target;  // what the Halide runtime library is compiled for
+};
+// Throws Error "unknown target 'NAME' (known: ...)".
+ResolvedTarget resolve_target(const std::string &name);
+// The names of a comma-separated --target list; throws Error on an empty or repeated one.
+std::vector<std::string> parse_target_list(const std::string &list);
+// The names resolve_target knows, one an indented line ("  NAME: what it is\n"),
+// without the Halide target strings it also takes.
+std::string target_names_text();
 // The Halide targets a kernel of `plan` is compiled for under the named target
 // `name` (resolved to `halide_target`): for kernels of int8 dot products,
 // x86-64-linux gains the VNNI sub-target and arm-64-linux the dot-product one,

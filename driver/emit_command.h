@@ -2,13 +2,13 @@
 // `convforge-gen` tool (which has no compiled kernels of its own yet).
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <string>
 
-#include "emit.h"
+#include "command.h"
 
 namespace convforge {
 
-CLI::App *add_emit_command(CLI::App &app, EmitOptions &options);
-int run_emit_command(const EmitOptions &options);
+// `default_db`: the schedule database read without --db ("" for none).
+Command add_emit_command(CLI::App &app, const std::string &default_db);
 
 }  // namespace convforge

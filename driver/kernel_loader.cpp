@@ -23,9 +23,9 @@
 
 #include "Halide.h"
 #include "emit.h"
-#include "../runtime/src/cleanup_on_signal.h"
-#include "../runtime/src/message_text.h"
-#include "../runtime/src/variants/variant.h"
+#include "cleanup_on_signal.h"
+#include "message_text.h"
+#include "variant.h"
 
 namespace convforge {
 
@@ -35,17 +35,22 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// The sub-targets of the shipped x86-64 library for kernels of `plan`, best first.
-std::vector<std::string> x86_sub_targets(const KernelPlan &plan) {
-    std::vector<std::string> subs;
-    for (const NamedTarget &t : named_targets()) {
-        if (std::string(t.name) != "x86-64-linux") continue;
-        std::stringstream list(targets_for_plan(t.name, t.halide_target, plan));
-        std::string sub;
-        while (std::getline(list, sub, ',')) subs.push_back(sub);
-    }
-    return subs;
+std::vector<std::string> split_target_list(const std::string &list) {
+    std::vector<std::string> targets;
+    std::stringstream in(list);
+    std::string one;
+    while (std::getline(in, one, ',')) targets.push_back(one);
+    return targets;
 }
+
+// The Halide targets a kernel of `plan` is compiled for under the --target name
+// `name`, best first (a named library: its sub-targets).
+std::vector<std::string> halide_targets(const std::string &name, const KernelPlan &plan) {
+    return split_target_list(targets_for_plan(name, resolve_target(name).halide_target, plan));
+}
+
+// The sub-targets of the shipped x86-64 library for kernels of `plan`, best first.
+std::vector<std::string> x86_sub_targets(const KernelPlan &plan) { return halide_targets("x86-64-linux", plan); }
 
 // The first feature `candidate` needs that this CPU lacks, or empty.
 std::string missing_feature(const Halide::Target &candidate, const Halide::Target &host) {
@@ -222,23 +227,46 @@ std::string this_machine_target(const KernelPlan &plan) { return this_machine_ta
 std::string this_machine_target() { return this_machine_target_impl(KernelPlan()); }
 
 std::string target_to_run_here(const KernelPlan &plan, const std::string &requested) {
-    if (requested.empty() || requested == this_machine_target(plan)) return this_machine_target(plan);
-    if (!Halide::Target::validate_target_string(requested))
-        throw Error("target " + excerpt(requested) + " is not a Halide target string");
+    const std::string here = this_machine_target(plan);
+    if (requested.empty()) return here;
+    const std::vector<std::string> names = parse_target_list(requested);
+    if (names.size() != 1)
+        throw Error("--target " + excerpt(requested) + " names " + std::to_string(names.size()) +
+                    " targets; a kernel is compiled and run here for one");
+    // Checked as emit checks each of its targets. A library of several sub-targets
+    // stands for the one this CPU picks from it, as Halide's dispatch does.
+    const std::vector<std::string> library = halide_targets(requested, plan);
     const Halide::Target host = Halide::get_host_target();
+    std::string target = library.front();
+    for (const std::string &sub : library) {
+        const Halide::Target t(sub);
+        if (t.arch == host.arch && t.bits == host.bits && missing_feature(t, host).empty()) {
+            target = sub;
+            break;
+        }
+    }
+    if (target == here) return here;
+    const std::string named = "target " + excerpt(requested) + (target == requested ? "" : " (" + target + ")");
     if (host.arch != Halide::Target::X86)
-        throw Error("target " + excerpt(requested) + ": only x86-64 hosts can run another sub-target (this one is " +
-                    host.to_string() + ")");
+        throw Error(named + ": only x86-64 hosts can run another sub-target (this one is " + host.to_string() + ")");
     const std::vector<std::string> subs = x86_sub_targets(plan);
-    if (std::find(subs.begin(), subs.end(), requested) == subs.end()) {
+    if (std::find(subs.begin(), subs.end(), target) == subs.end()) {
         std::string known;
         for (const std::string &sub : subs) known += (known.empty() ? "" : ", ") + sub;
-        throw Error("target " + excerpt(requested) + " is not a sub-target of the x86-64 library for this kernel (known: " +
-                    known + ")");
+        throw Error(named + " is not a sub-target of the x86-64 library for this kernel (known: " + known + ")");
     }
-    const std::string missing = missing_feature(Halide::Target(requested), host);
-    if (!missing.empty()) throw Error("target " + excerpt(requested) + " needs " + missing + ", which this CPU lacks");
-    return requested;
+    const std::string missing = missing_feature(Halide::Target(target), host);
+    if (!missing.empty()) throw Error(named + " needs " + missing + ", which this CPU lacks");
+    return target;
+}
+
+std::string run_here_target_help() {
+    std::string names;
+    for (const NamedTarget &t : named_targets()) names += std::string(t.name) + ", ";
+    return "one target to compile the kernel for and run here, named as for emit --target (" + names +
+           "host or a Halide target string), that this CPU runs: the library of its architecture (x86-64-linux, "
+           "arm-64-linux) for the sub-target this CPU picks from it (the default), or another sub-target of the "
+           "x86-64 library, e.g. x86-64-linux-avx-avx2-f16c-fma-sse41 (AVX2) on an AVX-512 CPU";
 }
 
 LoadedKernel::LoadedKernel(const KernelBuild &build, const std::string &spec_path, const std::string &halide_target,
@@ -248,7 +276,7 @@ LoadedKernel::LoadedKernel(const KernelBuild &build, const std::string &spec_pat
     // The children's TMPDIR: a directory of their own, removed whatever happens to them.
     const ScratchDirectory temp(dir);
     std::vector<std::string> emit = {build.self, "emit", "--spec", spec_path, "--target", halide_target, "--out", dir,
-                                     "--flat", "--no-runtime", "--name", name, "--schedule-db", schedule_db};
+                                     "--flat", "--no-runtime", "--name", name, "--db", schedule_db};
     emit.insert(emit.end(), extra_emit_args.begin(), extra_emit_args.end());
     const ChildResult compiled = run_child(emit, build.timeout_seconds, log, temp.path());
     if (compiled.timed_out) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "convforge/convforge.h"
-#include "../runtime/src/cleanup_on_signal.h"
+#include "cleanup_on_signal.h"
 
 namespace convforge {
 
@@ -21,12 +21,19 @@ struct KernelPlan;
 std::string this_machine_target(const KernelPlan &plan);
 std::string this_machine_target();  // for kernels without int8 dot products
 
-// `requested`, a sub-target of the shipped x86-64 library for kernels of `plan`
-// that this CPU can run, so another sub-target than its best (the AVX2 one on an
-// AVX-512 CPU) can be timed and tuned here; this_machine_target(plan) when it is
-// empty or names that target itself (on any host). Throws Error listing the
-// sub-targets, or naming the feature this CPU lacks.
+// The Halide target a kernel of `plan` is compiled for to run here when --target
+// is `requested`: one target, named as `emit --target` names each (checked by the
+// same function, with the same messages) that this CPU runs. A named library
+// (x86-64-linux, arm-64-linux) stands for the sub-target this CPU picks from it;
+// a Halide target string must be this machine's own target or a sub-target of
+// the shipped x86-64 library this CPU can run (the AVX2 one on an AVX-512 CPU),
+// so another sub-target than its best can be timed and tuned here. Empty:
+// this_machine_target(plan). Throws Error listing the sub-targets, or naming
+// the feature this CPU lacks.
 std::string target_to_run_here(const KernelPlan &plan, const std::string &requested);
+// What target_to_run_here accepts: the --target help of the commands that run
+// a kernel here (bench, tune).
+std::string run_here_target_help();
 
 struct KernelBuild {
     std::string self;            // this executable

@@ -1,4 +1,6 @@
-// convforge: the command-line driver. emit | run | bench | list | keys | tune.
+// convforge: the command-line driver. Each command declares all its options in
+// one add_<command>() function (emit's, shared with convforge-gen, in
+// emit_command.cpp); main adds them and runs the one the command line names.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -6,20 +8,22 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "convforge/convforge.h"
-#include "../runtime/src/checked_size.h"
-#include "../runtime/src/cleanup_on_signal.h"
-#include "../runtime/src/limits.h"
-#include "../runtime/src/message_text.h"
-#include "../runtime/src/random_weights.h"
-#include "../runtime/src/variants/variant.h"
-#include "../bench/interleaved.h"
+#include "checked_size.h"
+#include "cleanup_on_signal.h"
+#include "size_limits.h"
+#include "message_text.h"
+#include "random_weights.h"
+#include "variant.h"
+#include "command.h"
 #include "emit.h"
 #include "emit_command.h"
+#include "interleaved.h"
 #include "kernel_loader.h"
 #include "tune.h"
 #include "../schedules/knob_space_registry.h"
@@ -29,13 +33,34 @@ namespace {
 
 using namespace convforge;
 
-struct RunOptions {
-    std::string spec, weights, input, output;
-    int threads = 0;
-    bool allow_nonfinite = false;
-};
+// --- What several commands share: one spelling, one check, one text each. ---
 
 constexpr int kMaxThreads = 1024;
+
+void add_spec_option(CLI::App &cmd, std::string &path) {
+    cmd.add_option("--spec", path, "layer spec JSON")->required();
+}
+
+void add_threads_option(CLI::App &cmd, int &threads) {
+    // CLI::NonNegativeNumber would print the double maximum (309 digits) when it rejects.
+    cmd.add_option("--threads", threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, kMaxThreads));
+}
+
+// --batch, --height, --width: the input size a layer is run at.
+void add_run_size_options(CLI::App &cmd, int &batch, int &height, int &width, bool required) {
+    const CLI::Range dimension_range(int64_t(1), limits::kMaxDimension);
+    auto add = [&](const char *name, int &value, const char *help) {
+        CLI::Option *option = cmd.add_option(name, value, help)->check(dimension_range);
+        if (required) {
+            option->required();
+        } else {
+            option->capture_default_str();
+        }
+    };
+    add("--batch", batch, "batch size");
+    add("--height", height, "input height");
+    add("--width", width, "input width");
+}
 
 // Seconds from `lo` to `hi`. CLI::Range lets NaN through (every comparison with it
 // is false), and a NaN budget never runs out.
@@ -52,13 +77,81 @@ CLI::Validator seconds_range(double lo, double hi) {
         "SECONDS in [" + range + "]");
 }
 
+int fail(const std::string &command, const std::string &message) {
+    std::cerr << "convforge " << command << ": error: " << message << "\n";
+    return 1;
+}
+
+// The commands' one exit path for failures: a message naming the problem.
+template <typename Body>
+int guarded(const char *command, Body body) {
+    try {
+        body();
+    } catch (const std::bad_alloc &) {
+        return fail(command, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(command, e.what());
+    }
+    return 0;
+}
+
+// --- run ---
+
+struct RunOptions {
+    std::string spec, weights, input, output;
+    int threads = 0;
+    bool allow_nonfinite = false;
+};
+
+// NaN or Inf in an input is almost always a bug upstream, and the kernels (no
+// strict floating point) leave the outputs it reaches unspecified: `run` refuses it.
+void require_finite_input(const Tensor &x, const std::string &path) {
+    for (size_t i = 0; i < x.data.size(); ++i) {
+        if (std::isfinite(x.data[i])) continue;
+        std::string index;
+        size_t rest = i;
+        for (int d = 3; d >= 0; --d) {
+            index = std::to_string(rest % size_t(x.shape[d])) + (d == 3 ? "" : ", ") + index;
+            rest /= size_t(x.shape[d]);
+        }
+        throw Error("input '" + path_text(path) + "' holds " + (std::isnan(x.data[i]) ? "NaN" : "Inf") + " at (" + index +
+                    ") (NCHW); pass --allow-nonfinite to run it anyway");
+    }
+}
+
+int run_command(const RunOptions &o) {
+    return guarded("run", [&] {
+        set_num_threads(o.threads);
+        const LayerSpec spec = load_layer_spec(o.spec);
+        const PreparedLayer layer = prepare_layer(spec, load_safetensors(o.weights));
+        const Tensor x = load_npy(o.input);
+        if (!o.allow_nonfinite) require_finite_input(x, o.input);
+        save_npy(o.output, run_layer(layer, x));
+    });
+}
+
+Command add_run_command(CLI::App &app) {
+    auto o = std::make_shared<RunOptions>();
+    CLI::App *cmd = app.add_subcommand("run", "Run a layer on an input with this machine's compiled kernels");
+    add_spec_option(*cmd, o->spec);
+    cmd->add_option("--weights", o->weights, "PyTorch state_dict as safetensors")->required();
+    cmd->add_option("--input", o->input, "NCHW float32 .npy")->required();
+    cmd->add_option("--output", o->output, "NCHW float32 .npy to write")->required();
+    add_threads_option(*cmd, o->threads);
+    cmd->add_flag("--allow-nonfinite", o->allow_nonfinite,
+                  "run an input holding NaN or Inf anyway (the outputs they reach are unspecified)");
+    return {cmd, [o] { return run_command(*o); }};
+}
+
+// --- bench ---
+
 struct BenchOptions {
     std::string spec, weights;
     int batch = 1, height = 56, width = 56, threads = 0, repeats = 30;
     bool json = false;
     bool builtin = false;  // time the shape-generic built-in kernels `run` uses
     std::string db = CONVFORGE_SCHEDULE_DB, linker = "c++";
-    std::string target;                // a sub-target to time other than this CPU's best (empty: its best)
+    std::string target;                // --target, as target_to_run_here reads it (empty: this CPU's best sub-target)
     std::vector<std::string> against;  // databases whose kernels are timed beside db's, interleaved
 };
 
@@ -88,51 +181,6 @@ struct EmittedForBench {
                                                 std::vector<std::string>{"--estimate", run_size_text(size)});
     }
 };
-
-int fail(const std::string &command, const std::string &message) {
-    std::cerr << "convforge " << command << ": error: " << message << "\n";
-    return 1;
-}
-
-// The commands' one exit path for failures: a message naming the problem.
-template <typename Body>
-int guarded(const char *command, Body body) {
-    try {
-        body();
-    } catch (const std::bad_alloc &) {
-        return fail(command, "out of memory");
-    } catch (const std::exception &e) {
-        return fail(command, e.what());
-    }
-    return 0;
-}
-
-// NaN or Inf in an input is almost always a bug upstream, and the kernels (no
-// strict floating point) leave the outputs it reaches unspecified: `run` refuses it.
-void require_finite_input(const Tensor &x, const std::string &path) {
-    for (size_t i = 0; i < x.data.size(); ++i) {
-        if (std::isfinite(x.data[i])) continue;
-        std::string index;
-        size_t rest = i;
-        for (int d = 3; d >= 0; --d) {
-            index = std::to_string(rest % size_t(x.shape[d])) + (d == 3 ? "" : ", ") + index;
-            rest /= size_t(x.shape[d]);
-        }
-        throw Error("input '" + path_text(path) + "' holds " + (std::isnan(x.data[i]) ? "NaN" : "Inf") + " at (" + index +
-                    ") (NCHW); pass --allow-nonfinite to run it anyway");
-    }
-}
-
-int run_command(const RunOptions &o) {
-    return guarded("run", [&] {
-        set_num_threads(o.threads);
-        const LayerSpec spec = load_layer_spec(o.spec);
-        const PreparedLayer layer = prepare_layer(spec, load_safetensors(o.weights));
-        const Tensor x = load_npy(o.input);
-        if (!o.allow_nonfinite) require_finite_input(x, o.input);
-        save_npy(o.output, run_layer(layer, x));
-    });
-}
 
 double gflop(const LayerSpec &s, const std::vector<int64_t> &out_shape) {
     return 2.0 * find_variant(s.variant).multiply_adds(s, out_shape) * 1e-9;
@@ -182,7 +230,7 @@ void bench_against(const LayerSpec &spec, const PreparedLayer &layer, const Tens
 int bench_command(const BenchOptions &o) {
     return guarded("bench", [&] {
         if (o.builtin && !o.target.empty())
-            throw Error("--target picks the emitted kernel's sub-target; the built-in kernels have their own");
+            throw Error("--target picks the target the emitted kernel is compiled for; the built-in kernels have their own");
         set_num_threads(o.threads);
         const LayerSpec spec = load_layer_spec(o.spec);
         Tensor x;
@@ -234,6 +282,29 @@ int bench_command(const BenchOptions &o) {
     });
 }
 
+Command add_bench_command(CLI::App &app) {
+    auto o = std::make_shared<BenchOptions>();
+    CLI::App *cmd = app.add_subcommand("bench", "Time the forward pass of a layer's compiled kernel");
+    add_spec_option(*cmd, o->spec);
+    cmd->add_option("--weights", o->weights, "weights (random when omitted)");
+    add_run_size_options(*cmd, o->batch, o->height, o->width, true);
+    add_threads_option(*cmd, o->threads);
+    cmd->add_option("--repeats", o->repeats, "timed repeats")->check(CLI::Range(1, 100000))->capture_default_str();
+    cmd->add_flag("--json", o->json, "print one JSON object");
+    cmd->add_flag("--builtin", o->builtin,
+                  "time the shape-generic built-in kernels `run` uses (default: the kernel `emit` makes for "
+                  "this layer on this machine, with its best record)");
+    add_db_option(*cmd, o->db, "the records `emit` would compile the timed kernel with");
+    cmd->add_option("--linker", o->linker, "C++ compiler that links the emitted kernel")->capture_default_str();
+    cmd->add_option("--target", o->target, run_here_target_help());
+    cmd->add_option("--against", o->against,
+                    "another schedule database (repeatable): its kernel is timed beside --db's in interleaved "
+                    "rounds (--repeats of them), and each one's ratio to --db's printed");
+    return {cmd, [o] { return bench_command(*o); }};
+}
+
+// --- keys ---
+
 // The state_dict entries a layer reads: a user's checklist, and what the golden-data
 // maker fills with random values.
 int keys_command(const std::string &spec_path, bool as_json) {
@@ -265,6 +336,17 @@ int keys_command(const std::string &spec_path, bool as_json) {
     });
 }
 
+Command add_keys_command(CLI::App &app) {
+    auto spec = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    CLI::App *cmd = app.add_subcommand("keys", "List the state_dict entries a layer's weight file must hold");
+    add_spec_option(*cmd, *spec);
+    cmd->add_flag("--json", *json, "print one JSON array");
+    return {cmd, [spec, json] { return keys_command(*spec, *json); }};
+}
+
+// --- list ---
+
 // Every schedule's declared knobs per target key: default, candidates, rules.
 void print_knob_spaces() {
     std::cout << "knob spaces (knob=default {candidates}; assignments keeping the rules / all):\n";
@@ -295,8 +377,7 @@ int list_command(const std::string &db_path) {
             for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
         }
         std::cout << "targets:\n";
-        for (const auto &t : named_targets()) std::cout << "  " << t.name << ": " << t.about << "\n";
-        std::cout << "  host: this machine's exact features (not for shipping)\n";
+        std::cout << target_names_text();
         std::cout << "schedule records (" << db_path << "):\n";
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         for (const auto &r : db.records()) {
@@ -316,6 +397,47 @@ int list_command(const std::string &db_path) {
     });
 }
 
+Command add_list_command(CLI::App &app) {
+    auto db = std::make_shared<std::string>(CONVFORGE_SCHEDULE_DB);
+    CLI::App *cmd = app.add_subcommand("list", "List variants, targets and schedule records");
+    add_db_option(*cmd, *db, "the records to list, each checked against its schedule's knob space");
+    return {cmd, [db] { return list_command(*db); }};
+}
+
+// --- tune (the search itself: tune.cpp) ---
+
+Command add_tune_command(CLI::App &app) {
+    auto o = std::make_shared<TuneOptions>();
+    o->db_path = CONVFORGE_SCHEDULE_DB;
+    CLI::App *cmd = app.add_subcommand("tune", "Search a layer's knob space on this machine and record the best");
+    add_spec_option(*cmd, o->spec_path);
+    cmd->add_option("--target", o->target, run_here_target_help());
+    add_run_size_options(*cmd, o->batch, o->height, o->width, false);
+    cmd->add_option("--budget", o->budget_seconds, "seconds to spend")
+        ->check(seconds_range(1, 86400))
+        ->capture_default_str();
+    cmd->add_option("--compile-timeout", o->compile_timeout_seconds, "seconds one candidate may compile")
+        ->check(seconds_range(1, 3600))
+        ->capture_default_str();
+    add_threads_option(*cmd, o->threads);
+    cmd->add_option("--repeats", o->repeats,
+                    "interleaved timing rounds per candidate (about 20 ms of it and of the incumbent each)")
+        ->check(CLI::Range(3, 10000))
+        ->capture_default_str();
+    add_db_option(*cmd, o->db_path, "the records to read and to write the best knobs into");
+    cmd->add_option("--linker", o->linker, "C++ compiler that links candidates into shared libraries")
+        ->capture_default_str();
+    cmd->add_option("--baseline", o->baseline, "also time the layer as an autoscheduler schedules it, the same way")
+        ->check(CLI::IsMember({"adams2019"}));
+    cmd->add_flag("--test-wrong-candidate", o->test_wrong_candidate)->group("");
+    return {cmd, [o] {
+                return guarded("tune", [&] {
+                    o->self = std::filesystem::read_symlink("/proc/self/exe").string();
+                    tune(*o);
+                });
+            }};
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -323,96 +445,15 @@ int main(int argc, char **argv) {
     cleanup::install_signal_handlers();
     CLI::App app{"convforge: compile and run plug-and-play convolution variants"};
     app.require_subcommand(1);
-
-    EmitOptions emit_options;
-    emit_options.schedule_db = CONVFORGE_SCHEDULE_DB;
-    CLI::App *emit_cmd = add_emit_command(app, emit_options);
-
-    RunOptions run_options;
-    CLI::App *run_cmd = app.add_subcommand("run", "Run a layer on an input with this machine's compiled kernels");
-    run_cmd->add_option("--spec", run_options.spec, "layer spec JSON")->required();
-    run_cmd->add_option("--weights", run_options.weights, "PyTorch state_dict as safetensors")->required();
-    run_cmd->add_option("--input", run_options.input, "NCHW float32 .npy")->required();
-    run_cmd->add_option("--output", run_options.output, "NCHW float32 .npy to write")->required();
-    // CLI::NonNegativeNumber would print the double maximum (309 digits) when it rejects.
-    const CLI::Range thread_range(0, kMaxThreads), dimension_range(int64_t(1), limits::kMaxDimension);
-    run_cmd->add_option("--threads", run_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
-    run_cmd->add_flag("--allow-nonfinite", run_options.allow_nonfinite,
-                      "run an input holding NaN or Inf anyway (the outputs they reach are unspecified)");
-
-    BenchOptions bench_options;
-    CLI::App *bench_cmd = app.add_subcommand("bench", "Time the forward pass of a layer's compiled kernel");
-    bench_cmd->add_option("--spec", bench_options.spec, "layer spec JSON")->required();
-    bench_cmd->add_option("--weights", bench_options.weights, "weights (random when omitted)");
-    bench_cmd->add_option("--batch", bench_options.batch, "batch size")->required()->check(dimension_range);
-    bench_cmd->add_option("--height", bench_options.height, "input height")->required()->check(dimension_range);
-    bench_cmd->add_option("--width", bench_options.width, "input width")->required()->check(dimension_range);
-    bench_cmd->add_option("--threads", bench_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
-    bench_cmd->add_option("--repeats", bench_options.repeats, "timed repeats")
-        ->check(CLI::Range(1, 100000))
-        ->capture_default_str();
-    bench_cmd->add_flag("--json", bench_options.json, "print one JSON object");
-    bench_cmd->add_flag("--builtin", bench_options.builtin,
-                        "time the shape-generic built-in kernels `run` uses (default: the kernel `emit` makes for "
-                        "this layer on this machine, with its best record)");
-    bench_cmd->add_option("--db", bench_options.db, "schedule database `emit` would read")->capture_default_str();
-    bench_cmd->add_option("--linker", bench_options.linker, "C++ compiler that links the emitted kernel")
-        ->capture_default_str();
-    bench_cmd->add_option("--target", bench_options.target,
-                          "time this sub-target of the x86-64 library (one this CPU runs, e.g. its AVX2 one) instead of "
-                          "this CPU's best");
-    bench_cmd->add_option("--against", bench_options.against,
-                          "another schedule database (repeatable): its kernel is timed beside --db's in interleaved "
-                          "rounds (--repeats of them), and each one's ratio to --db's printed");
-
-    std::string list_db = CONVFORGE_SCHEDULE_DB;
-    CLI::App *list_cmd = app.add_subcommand("list", "List variants, targets and schedule records");
-    list_cmd->add_option("--schedule-db,--db", list_db, "schedule database JSON")->capture_default_str();
-
-    std::string keys_spec;
-    bool keys_json = false;
-    CLI::App *keys_cmd = app.add_subcommand("keys", "List the state_dict entries a layer's weight file must hold");
-    keys_cmd->add_option("--spec", keys_spec, "layer spec JSON")->required();
-    keys_cmd->add_flag("--json", keys_json, "print one JSON array");
-
-    TuneOptions tune_options;
-    tune_options.db_path = CONVFORGE_SCHEDULE_DB;
-    CLI::App *tune_cmd = app.add_subcommand("tune", "Search a layer's knob space on this machine and record the best");
-    tune_cmd->add_option("--spec", tune_options.spec_path, "layer spec JSON")->required();
-    tune_cmd->add_option("--target", tune_options.target,
-                         "a sub-target of the x86-64-linux library this CPU runs (default: its best one)");
-    tune_cmd->add_option("--batch", tune_options.batch, "batch size")->check(dimension_range)->capture_default_str();
-    tune_cmd->add_option("--height", tune_options.height, "input height")->check(dimension_range)->capture_default_str();
-    tune_cmd->add_option("--width", tune_options.width, "input width")->check(dimension_range)->capture_default_str();
-    tune_cmd->add_option("--budget", tune_options.budget_seconds, "seconds to spend")
-        ->check(seconds_range(1, 86400))
-        ->capture_default_str();
-    tune_cmd->add_option("--compile-timeout", tune_options.compile_timeout_seconds, "seconds one candidate may compile")
-        ->check(seconds_range(1, 3600))
-        ->capture_default_str();
-    tune_cmd->add_option("--threads", tune_options.threads, "CPU threads (0 = all cores)")->check(thread_range);
-    tune_cmd->add_option("--repeats", tune_options.repeats, "interleaved timing rounds per candidate (about 20 ms of it and of the incumbent each)")
-        ->check(CLI::Range(3, 10000))
-        ->capture_default_str();
-    tune_cmd->add_option("--db", tune_options.db_path, "schedule database to read and update")->capture_default_str();
-    tune_cmd->add_option("--linker", tune_options.linker, "C++ compiler that links candidates into shared libraries")
-        ->capture_default_str();
-    tune_cmd->add_option("--baseline", tune_options.baseline,
-                         "also time the layer as an autoscheduler schedules it, the same way")
-        ->check(CLI::IsMember({"adams2019"}));
-    tune_cmd->add_flag("--test-wrong-candidate", tune_options.test_wrong_candidate)->group("");
-
+    const std::vector<Command> commands = {add_emit_command(app, CONVFORGE_SCHEDULE_DB),
+                                           add_run_command(app),
+                                           add_bench_command(app),
+                                           add_list_command(app),
+                                           add_keys_command(app),
+                                           add_tune_command(app)};
     CLI11_PARSE(app, argc, argv);
-    if (emit_cmd->parsed()) return run_emit_command(emit_options);
-    if (run_cmd->parsed()) return run_command(run_options);
-    if (bench_cmd->parsed()) return bench_command(bench_options);
-    if (list_cmd->parsed()) return list_command(list_db);
-    if (keys_cmd->parsed()) return keys_command(keys_spec, keys_json);
-    if (tune_cmd->parsed()) {
-        return guarded("tune", [&] {
-            tune_options.self = std::filesystem::read_symlink("/proc/self/exe").string();
-            tune(tune_options);
-        });
+    for (const Command &command : commands) {
+        if (command.cli->parsed()) return command.run();
     }
     return 1;
 }

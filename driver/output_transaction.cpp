@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/src/file_io.h"
-#include "../runtime/src/message_text.h"
+#include "file_io.h"
+#include "message_text.h"
 
 namespace convforge {
 

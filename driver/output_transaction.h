@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 
-#include "../runtime/src/cleanup_on_signal.h"
+#include "cleanup_on_signal.h"
 
 namespace convforge {
 

@@ -16,10 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "Halide.h"
-#include "../runtime/src/checked_size.h"
-#include "../runtime/src/message_text.h"
-#include "../runtime/src/random_weights.h"
-#include "../runtime/src/variants/variant.h"
+#include "checked_size.h"
+#include "message_text.h"
+#include "random_weights.h"
+#include "variant.h"
 #include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
 #include "convforge/convforge.h"

@@ -9,7 +9,7 @@ namespace convforge {
 
 struct TuneOptions {
     std::string spec_path;
-    std::string target;        // a sub-target of the x86-64-linux library this CPU runs; "" = its best one
+    std::string target;        // --target, as target_to_run_here reads it; "" = this CPU's best sub-target
     int batch = 1, height = 56, width = 56;
     double budget_seconds = 240;
     double compile_timeout_seconds = 90;

@@ -32,7 +32,7 @@ class CondconvGenerator : public ConvLayerGenerator<CondconvGenerator> {
 public:
     // The number of experts when a kernel is emitted for one layer (0: given by
     // routing_bias at run time).
-    GeneratorParam<int> fixed_experts{"fixed_experts", 0};
+    GeneratorParam<int> fixed_experts{fixed_param::experts, 0};
     Input<Buffer<float>> expert_bias{"expert_bias", 2};
     Input<Buffer<float>> routing_weight{"routing_weight", 2};
     Input<Buffer<float>> routing_bias{"routing_bias", 1};

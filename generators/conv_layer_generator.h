@@ -30,13 +30,13 @@ public:
     GeneratorParam<ConvPath> path{"path", ConvPath::Dense, conv_path_names()};
     GeneratorParam<ActivationKind> activation{"activation", ActivationKind::Identity, activation_kinds()};
     GeneratorParam<std::string> knobs{"knobs", ""};
-    GeneratorParam<int> fixed_kernel_size{"fixed_kernel_size", 0};
-    GeneratorParam<int> fixed_stride{"fixed_stride", 0};
-    GeneratorParam<int> fixed_padding{"fixed_padding", -1};
-    GeneratorParam<int> fixed_dilation{"fixed_dilation", 0};
-    GeneratorParam<int> fixed_groups{"fixed_groups", 0};
-    GeneratorParam<int> fixed_in_channels{"fixed_in_channels", 0};
-    GeneratorParam<int> fixed_out_channels{"fixed_out_channels", 0};
+    GeneratorParam<int> fixed_kernel_size{fixed_param::kernel_size, 0};
+    GeneratorParam<int> fixed_stride{fixed_param::stride, 0};
+    GeneratorParam<int> fixed_padding{fixed_param::padding, -1};
+    GeneratorParam<int> fixed_dilation{fixed_param::dilation, 0};
+    GeneratorParam<int> fixed_groups{fixed_param::groups, 0};
+    GeneratorParam<int> fixed_in_channels{fixed_param::in_channels, 0};
+    GeneratorParam<int> fixed_out_channels{fixed_param::out_channels, 0};
     // The workload the estimates describe (0: a 56 x 56 single image), for an
     // autoscheduled baseline of one layer (auto_schedule=true, `convforge tune --baseline`).
     GeneratorParam<int> estimate_batch{"estimate_batch", 0};

@@ -34,7 +34,7 @@ using namespace Halide;
 class OdconvGenerator : public ConvLayerGenerator<OdconvGenerator> {
 public:
     // The number of experts when a kernel is emitted for one layer (0: `experts`).
-    GeneratorParam<int> fixed_experts{"fixed_experts", 0};
+    GeneratorParam<int> fixed_experts{fixed_param::experts, 0};
     Input<Buffer<float>> attention_weight{"attention_weight", 2};
     Input<Buffer<float>> attention_bias{"attention_bias", 1};
     Input<Buffer<float>> head_weight{"head_weight", 2};

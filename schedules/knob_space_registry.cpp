@@ -4,7 +4,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "../runtime/src/message_text.h"
+#include "message_text.h"
 #include "convforge/convforge.h"
 #include "schedule_database.h"
 

@@ -16,11 +16,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../runtime/src/cleanup_on_signal.h"
-#include "../runtime/src/file_io.h"
-#include "../runtime/src/limits.h"
-#include "../runtime/src/message_text.h"
-#include "../runtime/src/strict_json.h"
+#include "cleanup_on_signal.h"
+#include "file_io.h"
+#include "size_limits.h"
+#include "message_text.h"
+#include "strict_json.h"
 #include "convforge/convforge.h"
 
 namespace convforge {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../generators/conv_contract.h"
+#include "conv_contract.h"
 #include "knob_space.h"
 #include "target_facts.h"
 

@@ -174,7 +174,7 @@ fi
 no_stray_files "$work/e/host" "emit output" convforge_halide_runtime.a layer.a layer.h notes.txt
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"
 expect_failure "failing emit into a missing nested path" "tile_q" \
-    emit --target x86-64-linux --out "$work/new/nested/dir" --schedule-db "$work/bad_db.json"
+    emit --target x86-64-linux --out "$work/new/nested/dir" --db "$work/bad_db.json"
 [ -e "$work/new" ] && fail "a failing emit left directories behind"
 
 # --- layers whose kernels' own buffers break 2^31 bytes -------------------------------

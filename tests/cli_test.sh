@@ -81,7 +81,21 @@ if [ "$(uname -m)" = x86_64 ]; then
             "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 \
             --target x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41
     fi
+    # --target names a target as emit's does: the x86-64 library stands for the
+    # sub-target this CPU picks from it (the default), the same as bench without it.
+    if "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --threads 1 --repeats 2 --json \
+           >"$work/bench_default.json" &&
+       "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --threads 1 --repeats 2 --json \
+           --target x86-64-linux >"$work/bench_library.json" &&
+       /usr/bin/python3 -c 'import json,sys; a,b=(json.load(open(p))["kernel"] for p in sys.argv[1:]); sys.exit(a != b)' \
+           "$work/bench_default.json" "$work/bench_library.json"
+    then echo "ok   bench --target x86-64-linux: this CPU's sub-target"; else fail "bench --target x86-64-linux"; fi
 fi
+check_fails "bench --target unknown, in emit's words" \
+    "unknown target 'riscv-99' (known: x86-64-linux, arm-64-linux, x86-64-linux-cuda, host, or a Halide target string)" \
+    "$work/none" "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --target riscv-99
+check_fails "bench --target of two targets" "names 2 targets; a kernel is compiled and run here for one" "$work/none" \
+    "$cf" bench --spec "$case_dir/spec.json" --batch 1 --height 9 --width 11 --target x86-64-linux,arm-64-linux
 
 # list: variants, targets and the schedule records.
 if "$cf" list >"$work/list.txt" && grep -q "^  doconv: DO-Conv" "$work/list.txt" && grep -q "^  x86-64-linux-cuda:" "$work/list.txt" &&
@@ -150,21 +164,21 @@ check_fails "a good target then a bad one" "unknown target 'riscv-99'" "$work/em
 # falls back to the target defaults with a one-line warning.
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_q": 3}}]}' >"$work/bad_db.json"
 check_fails "unknown knob in schedule database" "record x86-64-avx2/conv/dense: unknown knob 'tile_q'" "$work/emitted/x86-64-linux/layer.a" \
-    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --db "$work/bad_db.json"
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"tile_x": 9}}]}' >"$work/bad_db.json"
 check_fails "knob outside its declared space" "knob 'tile_x' is 9, not one of its declared values" \
     "$work/emitted/x86-64-linux/layer.a" \
-    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --db "$work/bad_db.json"
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "dense", "knobs": {"channel_vectors": 4, "tile_x": 4}}]}' >"$work/bad_db.json"
 check_fails "knobs breaking a register rule" "vector registers" "$work/emitted/x86-64-linux/layer.a" \
-    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/bad_db.json"
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --db "$work/bad_db.json"
 check_fails "list of a database outside the declared spaces" "record x86-64-avx2/conv/dense" "$work/no_output" \
-    "$cf" list --schedule-db "$work/bad_db.json"
+    "$cf" list --db "$work/bad_db.json"
 check_fails "missing schedule database" "nope_db.json" "$work/emitted/x86-64-linux/layer.a" \
-    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --schedule-db "$work/nope_db.json"
+    "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux --out "$work/emitted" --name layer --db "$work/nope_db.json"
 printf '{"records": []}' >"$work/empty_db.json"
 if "$cf" emit --spec "$case_dir/spec.json" --target arm-64-linux --out "$work/emitted" --name layer \
-        --schedule-db "$work/empty_db.json" >"$work/stdout" 2>&1 &&
+        --db "$work/empty_db.json" >"$work/stdout" 2>&1 &&
    [ "$(grep -c 'warning: no schedule record for arm-64/conv/dense; using target defaults' "$work/stdout")" = 1 ] &&
    [ -s "$work/emitted/arm-64-linux/layer.a" ] && [ -s "$work/emitted/arm-64-linux/layer.h" ] &&
    [ -s "$work/emitted/arm-64-linux/convforge_halide_runtime.a" ]; then

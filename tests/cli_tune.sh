@@ -26,12 +26,12 @@ print(r["target"])' "$db" 2>"$work/py_err") && echo "ok   record for the exact l
 
 # emit finds the tuned record for its target key (its other sub-targets fall back).
 if [ -n "${key:-}" ] && "$cf" emit --spec "$work/layer.json" --target x86-64-linux --out "$work/emitted" --name layer \
-        --schedule-db "$db" >/dev/null 2>"$work/emit_err" && ! grep -q "record for $key/conv/dense" "$work/emit_err"; then
+        --db "$db" >/dev/null 2>"$work/emit_err" && ! grep -q "record for $key/conv/dense" "$work/emit_err"; then
     echo "ok   emit uses the tuned record"
 else
     fail "emit uses the tuned record"; cat "$work/emit_err"
 fi
-if "$cf" list --schedule-db "$db" | grep -q "$key conv dense c16-o32-k3-s1-p1-d1-g1 batch 1 12x12: channel_vectors="; then
+if "$cf" list --db "$db" | grep -q "$key conv dense c16-o32-k3-s1-p1-d1-g1 batch 1 12x12: channel_vectors="; then
     echo "ok   list shows the tuned record"
 else
     fail "list shows the tuned record"
@@ -59,7 +59,7 @@ fi
 # A record of an unknown shape class, or knobs outside the space, is refused by list.
 printf '{"records": [{"target": "x86-64-avx2", "variant": "conv", "shape_class": "sparse", "knobs": {"tile_x": 3}}]}' \
     >"$work/bad.json"
-if ! "$cf" list --schedule-db "$work/bad.json" >/dev/null 2>"$work/stderr" && grep -q "no shape class 'sparse'" "$work/stderr"; then
+if ! "$cf" list --db "$work/bad.json" >/dev/null 2>"$work/stderr" && grep -q "no shape class 'sparse'" "$work/stderr"; then
     echo "ok   list refuses an unknown shape class"
 else
     fail "list refuses an unknown shape class"; cat "$work/stderr"

@@ -218,7 +218,7 @@ if [ "$(uname -m)" = x86_64 ]; then
             --target x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41
     fi
 fi
-check_refused_up_front "tune --target that is no target" "'bogus' is not a Halide target string" "$work/target.json" 12 \
+check_refused_up_front "tune --target that is no target" "unknown target 'bogus' (known: x86-64-linux, arm-64-linux, x86-64-linux-cuda, host, or a Halide target string)" "$work/target.json" 12 \
     --target bogus
 
 finish "tune database"

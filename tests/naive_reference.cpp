@@ -1,6 +1,6 @@
 #include "naive_reference.h"
 
-#include "../runtime/src/random_weights.h"
+#include "random_weights.h"
 
 #include <cmath>
 #include <random>
@@ -20,13 +20,13 @@ float activate(float v, ActivationKind a) {
 
 // Each variant's reference (tests/reference/<name>.cpp) defines naive_<name>().
 #define CONVFORGE_VARIANT(name) Tensor naive_##name(const LayerSpec &, const WeightMap &, const Tensor &);
-#include "../runtime/src/variants/registry.def"
+#include "variants/registry.def"
 #undef CONVFORGE_VARIANT
 
 Tensor naive_forward(const LayerSpec &s, const WeightMap &w, const Tensor &x) {
 #define CONVFORGE_VARIANT(name) \
     if (s.variant == #name) return naive_##name(s, w, x);
-#include "../runtime/src/variants/registry.def"
+#include "variants/registry.def"
 #undef CONVFORGE_VARIANT
     throw Error("no naive reference for variant '" + s.variant + "'");
 }

@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "../generators/conv_contract.h"
+#include "conv_contract.h"
 #include "../schedules/knob_space_registry.h"
 #include "../schedules/schedule_database.h"
 
@@ -114,7 +114,7 @@ TEST(KnobSpace, FallbacksLieInEverySpaceAndPointsKeepTheRules) {
 }
 
 // The runtime's size checks count a kernel's buffers with the slack these bounds
-// allow (generators/conv_contract.h): a candidate past them would let a layer
+// allow (common/conv_contract.h): a candidate past them would let a layer
 // through the checks and fail inside the kernel.
 TEST(KnobSpace, TilesStayWithinTheBoundsTheSizeChecksAssume) {
     // Per knob, the most it may be, in the lanes of the target's vectors it is counted in.

@@ -1,12 +1,12 @@
 // Shape arithmetic that would overflow, and sizes past the stated limits
-// (runtime/src/limits.h): each is an Error naming the field or tensor, raised
+// (common/size_limits.h): each is an Error naming the field or tensor, raised
 // before anything is allocated, never a wrapped size.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <limits>
 
-#include "../runtime/src/checked_size.h"
+#include "checked_size.h"
 #include "expect_error.h"
 #include "naive_reference.h"
 

@@ -7,8 +7,8 @@
 
 #include "HalideRuntime.h"
 
-#include "../runtime/src/kernel_table.h"
-#include "../runtime/src/variants/variant.h"
+#include "kernel_table.h"
+#include "variant.h"
 #include "case_table.h"
 #include "naive_reference.h"
 

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "../../generators/conv_contract.h"
+#include "conv_contract.h"
 #include "checked_size.h"
 #include "layer_limits.h"
 #include "plain_conv.h"
@@ -69,7 +69,7 @@ int64_t dynamic_conv_working_floats(const LayerSpec &s, const std::vector<int64_
 KernelPlan dynamic_conv_layer_kernel(const std::string &stem, const LayerSpec &s) {
     KernelPlan plan = dense_or_grouped_kernel(stem, s).plan;
     fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
-    plan.params.push_back("fixed_experts=" + std::to_string(num_experts(s)));
+    plan.params.push_back(std::string(fixed_param::experts) + "=" + std::to_string(num_experts(s)));
     plan.workload += "-e" + std::to_string(num_experts(s));
     return plan;
 }

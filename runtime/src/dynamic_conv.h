@@ -3,7 +3,7 @@
 // their packing, the scratch their kernels take, and the kernel emitted for a layer.
 #pragma once
 
-#include "variants/variant.h"
+#include "variant.h"
 
 namespace convforge {
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "checked_size.h"
-#include "../../generators/conv_contract.h"
+#include "conv_contract.h"
 #include "layer_weights.h"
-#include "limits.h"
+#include "size_limits.h"
 
 namespace convforge {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "convforge/convforge.h"
-#include "../../generators/conv_contract.h"
+#include "conv_contract.h"
 
 namespace convforge {
 
@@ -20,7 +20,7 @@ void check_spec_sizes(const LayerSpec &spec, const std::string &origin);
 int64_t conv_output_extent(int64_t in, const LayerSpec &spec);
 
 // The buffers the conv core makes for an NCHW input `in` zero-padded by `padding`,
-// in floats, as the kernels lay them out (generators/conv_contract.h: extents
+// in floats, as the kernels lay them out (common/conv_contract.h: extents
 // rounded up to whole register tiles, and the shape-generic kernels' loose bound
 // on rows): on the dense path the padded copy of the input for the whole batch and
 // one task's accumulator band (a channel tile over a whole image); on the grouped

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "convforge/convforge.h"
-#include "variants/variant.h"
+#include "variant.h"
 
 namespace convforge {
 

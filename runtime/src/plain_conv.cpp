@@ -4,7 +4,7 @@
 #include <cstring>
 #include <utility>
 
-#include "../../generators/conv_contract.h"
+#include "conv_contract.h"
 #include "checked_size.h"
 
 namespace convforge {
@@ -179,9 +179,9 @@ std::vector<BuiltinKernel> plain_conv_builtin_kernels() {
 
 void fix_layer_geometry(KernelPlan &plan, const LayerSpec &s, int groups, int in_channels, int out_channels) {
     for (const auto &[name, value] :
-         {std::pair<const char *, int>{"fixed_kernel_size", s.kernel_size}, {"fixed_stride", s.stride},
-          {"fixed_padding", s.padding}, {"fixed_dilation", s.dilation}, {"fixed_groups", groups},
-          {"fixed_in_channels", in_channels}, {"fixed_out_channels", out_channels}})
+         {std::pair<const char *, int>{fixed_param::kernel_size, s.kernel_size}, {fixed_param::stride, s.stride},
+          {fixed_param::padding, s.padding}, {fixed_param::dilation, s.dilation}, {fixed_param::groups, groups},
+          {fixed_param::in_channels, in_channels}, {fixed_param::out_channels, out_channels}})
         plan.params.push_back(std::string(name) + "=" + std::to_string(value));
     plan.workload = "c" + std::to_string(in_channels) + "-o" + std::to_string(out_channels) + "-k" +
                     std::to_string(s.kernel_size) + "-s" + std::to_string(s.stride) + "-p" + std::to_string(s.padding) +

@@ -4,8 +4,8 @@
 // generator (generators/conv.cpp) and the kernel emitted for one such layer.
 #pragma once
 
-#include "variants/variant.h"
-#include "../../generators/conv_contract.h"
+#include "variant.h"
+#include "conv_contract.h"
 
 namespace convforge {
 

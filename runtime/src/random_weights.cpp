@@ -4,7 +4,7 @@
 #include <random>
 
 #include "checked_size.h"
-#include "variants/variant.h"
+#include "variant.h"
 
 namespace convforge {
 

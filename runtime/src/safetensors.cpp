@@ -9,7 +9,7 @@
 #include "convforge/convforge.h"
 #include "checked_size.h"
 #include "file_io.h"
-#include "limits.h"
+#include "size_limits.h"
 #include "layer_weights.h"
 #include "message_text.h"
 #include "strict_json.h"

@@ -7,11 +7,11 @@
 #include "convforge/convforge.h"
 #include "file_io.h"
 #include "layer_limits.h"
-#include "limits.h"
+#include "size_limits.h"
 #include "message_text.h"
 #include "spec_checks.h"
 #include "strict_json.h"
-#include "variants/variant.h"
+#include "variant.h"
 
 namespace convforge {
 

@@ -4,7 +4,7 @@
 
 #include "Halide.h"
 #include "../../generators/building_blocks.h"
-#include "../../generators/conv_contract.h"
+#include "conv_contract.h"
 #include "../knob_space.h"
 #include "../target_facts.h"
 

@@ -5,7 +5,7 @@
 // loop (runtime/src/variants/doconv.cpp); the two derivations check each other.
 #include "../naive_reference.h"
 
-#include "../../runtime/src/variants/variant.h"
+#include "variant.h"
 
 namespace convforge::testing {
 

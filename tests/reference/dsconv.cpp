@@ -9,7 +9,7 @@
 
 #include "../naive_reference.h"
 
-#include "../../runtime/src/variants/variant.h"
+#include "variant.h"
 
 namespace convforge::testing {
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../../runtime/src/variants/variant.h"
+#include "variant.h"
 
 namespace convforge::testing {
 

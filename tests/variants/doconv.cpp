@@ -11,8 +11,8 @@
 
 #include "../expect_error.h"
 #include "../naive_reference.h"
-#include "../../runtime/src/variants/doconv.h"
-#include "../../runtime/src/variants/variant.h"
+#include "variants/doconv.h"
+#include "variant.h"
 
 namespace convforge {
 namespace {

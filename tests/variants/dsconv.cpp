@@ -9,9 +9,9 @@
 
 #include "../expect_error.h"
 #include "../naive_reference.h"
-#include "../../runtime/src/layer_weights.h"
-#include "../../runtime/src/variants/dsconv_kernel.h"
-#include "../../runtime/src/variants/variant.h"
+#include "layer_weights.h"
+#include "variants/dsconv_kernel.h"
+#include "variant.h"
 
 namespace convforge {
 namespace {

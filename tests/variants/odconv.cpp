@@ -5,7 +5,7 @@
 
 #include "../expect_error.h"
 #include "../naive_reference.h"
-#include "../../runtime/src/variants/variant.h"
+#include "variant.h"
 
 namespace convforge {
 namespace {

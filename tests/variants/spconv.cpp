@@ -6,7 +6,7 @@
 
 #include "../expect_error.h"
 #include "../naive_reference.h"
-#include "../../runtime/src/variants/variant.h"
+#include "variant.h"
 
 namespace convforge {
 namespace {

@@ -91,7 +91,7 @@ using WeightMap = std::map<std::string, WeightTensor>;
 WeightMap load_safetensors(const std::string &path);
 void save_safetensors(const std::string &path, const WeightMap &weights);
 
-struct LayerProgram;  // the kernel calls of a prepared layer (runtime/src/layer_program.h)
+struct LayerProgram;  // the kernel calls of a prepared layer (runtime/internal/layer_program.h)
 
 // A layer whose weights are validated, folded (DO-Conv, BatchNorm) and packed for
 // its kernels: everything a forward pass needs, immutable, cheap to copy, and

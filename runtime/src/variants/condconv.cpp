@@ -5,7 +5,7 @@
 // of its own, since the routing weights need not sum to 1. The routing, each
 // image's kernel and the conv run in one kernel of its own generator
 // (generators/condconv.cpp), for the whole batch.
-#include "../checked_size.h"
+#include "checked_size.h"
 #include "../dynamic_conv.h"
 #include "../plain_conv.h"
 
@@ -92,8 +92,8 @@ public:
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("condconv", {
 #define CONVFORGE_PATH(kind, name) ConvPath::kind,
-#include "../../../generators/condconv_paths.def"
-#undef CONVFORGE_CONDCONV_PATH
+#include "condconv_paths.def"
+#undef CONVFORGE_PATH
                                    });
     }
 

@@ -3,8 +3,8 @@
 // runs on the conv kernels (no generator of its own).
 #include "doconv.h"
 
-#include "../checked_size.h"
-#include "../limits.h"
+#include "checked_size.h"
+#include "size_limits.h"
 #include "../plain_conv.h"
 
 namespace convforge {

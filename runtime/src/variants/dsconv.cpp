@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "dsconv_kernel.h"
-#include "../checked_size.h"
+#include "checked_size.h"
 #include "../plain_conv.h"
 
 namespace convforge {

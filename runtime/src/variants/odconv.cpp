@@ -11,9 +11,9 @@
 #include <cmath>
 #include <limits>
 
-#include "../checked_size.h"
+#include "checked_size.h"
 #include "../dynamic_conv.h"
-#include "../message_text.h"
+#include "message_text.h"
 #include "../plain_conv.h"
 
 namespace convforge {
@@ -183,8 +183,8 @@ public:
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("odconv", {
 #define CONVFORGE_PATH(kind, name) ConvPath::kind,
-#include "../../../generators/odconv_paths.def"
-#undef CONVFORGE_ODCONV_PATH
+#include "odconv_paths.def"
+#undef CONVFORGE_PATH
                                       });
     }
 

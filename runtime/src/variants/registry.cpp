@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "../message_text.h"
+#include "message_text.h"
 
 namespace convforge {
 

@@ -4,8 +4,8 @@
 // generator (generators/saconv.cpp).
 #include <cmath>
 
-#include "../../../generators/conv_contract.h"
-#include "../checked_size.h"
+#include "conv_contract.h"
+#include "checked_size.h"
 #include "../layer_limits.h"
 #include "../plain_conv.h"
 
@@ -188,8 +188,8 @@ public:
     std::vector<BuiltinKernel> builtin_kernels() const override {
         return path_kernels("saconv", {
 #define CONVFORGE_PATH(kind, name) ConvPath::kind,
-#include "../../../generators/saconv_paths.def"
-#undef CONVFORGE_SACONV_PATH
+#include "saconv_paths.def"
+#undef CONVFORGE_PATH
                                    });
     }
 

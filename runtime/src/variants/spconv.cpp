@@ -7,10 +7,10 @@
 // its own generator (generators/spconv.cpp).
 #include <cmath>
 
-#include "../../../generators/conv_contract.h"
-#include "../checked_size.h"
+#include "conv_contract.h"
+#include "checked_size.h"
 #include "../layer_limits.h"
-#include "../message_text.h"
+#include "message_text.h"
 #include "../plain_conv.h"
 
 namespace convforge {

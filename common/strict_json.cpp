@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "convforge/convforge.h"
-#include "limits.h"
+#include "size_limits.h"
 #include "message_text.h"
 
 namespace convforge {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "convforge/convforge.h"
-#include "../layer_program.h"
+#include "layer_program.h"
 
 namespace convforge {
 

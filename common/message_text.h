@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "limits.h"
+#include "size_limits.h"
 
 namespace convforge {
 

@@ -1,7 +1,7 @@
 #include "checked_size.h"
 
 #include "convforge/convforge.h"
-#include "limits.h"
+#include "size_limits.h"
 #include "message_text.h"
 
 namespace convforge {

@@ -35,6 +35,22 @@ constexpr int kMaxTileRows = 8;
 constexpr int kMaxGroupedColumns = 128;
 constexpr int kMaxVectorFloats = 16;
 
+// The generator parameters that bake a layer's geometry into a kernel emitted for
+// it (0, or -1 for padding: given at run time): the one spelling of their names,
+// which the conv-like generators declare (conv_layer_generator.h) and the
+// runtime's kernel plans set (runtime/src/plain_conv.cpp).
+namespace fixed_param {
+constexpr const char *kernel_size = "fixed_kernel_size";
+constexpr const char *stride = "fixed_stride";
+constexpr const char *padding = "fixed_padding";
+constexpr const char *dilation = "fixed_dilation";
+constexpr const char *groups = "fixed_groups";
+constexpr const char *in_channels = "fixed_in_channels";
+constexpr const char *out_channels = "fixed_out_channels";
+// The dynamic convolutions' number of experts (CondConv, ODConv).
+constexpr const char *experts = "fixed_experts";
+}  // namespace fixed_param
+
 inline int packed_channel_count(int out_channels) {
     return (out_channels + kPackedChannelAlignment - 1) / kPackedChannelAlignment * kPackedChannelAlignment;
 }
@@ -78,14 +94,14 @@ struct PackedWeightLayout {
 enum class ConvPath {
 #define CONVFORGE_PATH(kind, name) kind,
 #include "conv_paths.def"
-#undef CONVFORGE_CONV_PATH
+#undef CONVFORGE_PATH
 };
 
 inline const std::map<std::string, ConvPath> &conv_path_names() {
     static const std::map<std::string, ConvPath> names = {
 #define CONVFORGE_PATH(kind, name) {#name, ConvPath::kind},
 #include "conv_paths.def"
-#undef CONVFORGE_CONV_PATH
+#undef CONVFORGE_PATH
     };
     return names;
 }

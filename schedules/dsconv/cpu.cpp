@@ -7,6 +7,7 @@
 // it, per pair, an int32 tile summing the block's mantissa x level products four
 // channels per lane step (one vpdpbusd on x86 with VNNI, one sdot on ARM with
 // dot products; widening multiplies elsewhere).
+// Measured: per target, with the fallbacks x86.cpp and arm.cpp choose.
 #include <algorithm>
 
 #include "stages.h"

@@ -1,9 +1,8 @@
-// The CPU schedule of the dynamic convolutions, x86 and ARM alike.
+// The CPU schedule of the dynamic convolutions, x86 and ARM alike: the conv's
+// loop nest (schedules/conv/cpu.cpp) over the whole batch, each task mixing the
+// kernel of its image and channel tile from the experts just before its register
+// tiles read it; the attention before it, from the GAP, in small passes.
 // Measured: AMD EPYC Zen 4 (family 25 model 17), 2 threads, batch 8, tuned records: CondConv 1.11-1.17x, ODConv 0.97-1.26x the time of convforge's conv (history: docs/notes/schedule_measurements.md).
-// the conv's loop
-// nest (schedules/conv/cpu.cpp) over the whole batch, each task mixing the kernel
-// of its image and channel tile from the experts just before its register tiles
-// read it; the attention before it, from the GAP, in small passes.
 #include "stages.h"
 
 #include "../conv/cpu.h"

@@ -1,10 +1,10 @@
-// The CPU SAConv schedule x86 and ARM share, its knobs the conv's (x86 or ARM fallbacks) and its own.
+// The CPU SAConv schedule x86 and ARM share, its knobs the conv's (x86 or ARM
+// fallbacks) and its own. The conv pass is the conv's own loop nest
+// (schedules/conv/cpu.cpp): per channel tile the small branch's register tiles
+// first (into small_blend), then the output's tiles, each computing the large
+// branch's register tile and the blend; the small stages before it are each one
+// vectorized pass.
 // Measured: AMD EPYC Zen 4 (family 25 model 17), 2 threads, batch 8: 1.72-2.05x the time of convforge's conv, 1.46-4.05x faster than the PyTorch module (history: docs/notes/schedule_measurements.md).
-// The conv pass is the conv's own loop
-// nest (schedules/conv/cpu.cpp): per channel tile the small branch's register
-// tiles first (into small_blend), then the output's tiles, each computing the
-// large branch's register tile and the blend; the small stages before it are
-// each one vectorized pass.
 #include "stages.h"
 
 #include <algorithm>

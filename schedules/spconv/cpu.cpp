@@ -1,10 +1,9 @@
-// The CPU SPConv schedule x86 and ARM share.
-// Measured: AMD EPYC Zen 4 (family 25 model 17), 2 threads, batch 8, tuned records: 0.44-0.55x the time of convforge's conv, 1.42-3.88x faster than the PyTorch module (history: docs/notes/schedule_measurements.md).
-// The conv pass is the conv's dense
+// The CPU SPConv schedule x86 and ARM share. The conv pass is the conv's dense
 // loop nest (schedules/conv/cpu.cpp): output channels vectorized in register
 // tiles over NHWC inputs, each output tile one register tile that sums gwc over
 // x3 padded and pwc over P(x), scales them, and adds conv1x1 over P(x). The
 // softmax weights come before it from small vectorized passes.
+// Measured: AMD EPYC Zen 4 (family 25 model 17), 2 threads, batch 8, tuned records: 0.44-0.55x the time of convforge's conv, 1.42-3.88x faster than the PyTorch module (history: docs/notes/schedule_measurements.md).
 #include "stages.h"
 #include "../conv/cpu.h"
 

@@ -47,8 +47,13 @@ function(_convforge_emit lib_target)
         set(name ${E_NAME})
     endif ()
     if (CONVFORGE_KERNELS_FROM)
-        _convforge_reuse_emitted(${lib_target} "${E_DIR}" ${outputs})
-        return()
+        string(REPLACE "${CMAKE_BINARY_DIR}" "${CONVFORGE_KERNELS_FROM}" reused_archive "${outputs}")
+        list(GET reused_archive 0 reused_archive)
+        if (EXISTS "${reused_archive}")
+            _convforge_reuse_emitted(${lib_target} "${E_DIR}" ${outputs})
+            return()
+        endif ()
+        message(STATUS "convforge: ${lib_target}: not in ${CONVFORGE_KERNELS_FROM}, emitted here")
     endif ()
     set(db_args)
     if (NOT E_DB)
@@ -77,7 +82,8 @@ endfunction()
 # tree of scripts/test.sh) links the kernels a host tree emitted rather than emit
 # them again: CONVFORGE_KERNELS_FROM names that build directory, whose files lie
 # where this tree's would, and are the same bytes (the kernels are never
-# instrumented; the generator's flags do not reach them).
+# instrumented; the generator's flags do not reach them). A kernel that tree does
+# not have (a variant it lacks) is emitted here.
 function(_convforge_reuse_emitted lib_target dir)
     string(REPLACE "${CMAKE_BINARY_DIR}" "${CONVFORGE_KERNELS_FROM}" reused_dir "${dir}")
     set(reused)

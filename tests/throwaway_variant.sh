@@ -7,8 +7,8 @@
 # changed. Then, by mode:
 #   configure   configures DIR (seconds): the build finds NEW's kernels, schedule,
 #               emitted layers and tests by name, with no list edited (a ctest)
-#   build       builds DIR and runs NEW's tests and golden cases against PyTorch
-#               (a whole second build: about 15 minutes on 2 cores)
+#   build       builds DIR and runs NEW's tests and golden cases against PyTorch (a
+#               second build, linking the source tree's build's kernels where it has them)
 #   bash tests/throwaway_variant.sh configure|build DIR [FROM [NEW]]
 set -euo pipefail
 mode="$1" dir="$2" from="${3:-condconv}" new="${4:-twinconv}"
@@ -40,7 +40,11 @@ if [ "$changed" != "runtime/src/variants/registry.def" ]; then
 fi
 echo "throwaway: $new is $copied files of its own plus one registry line"
 
-cmake -S "$dir" -B "$dir/build" -G Ninja >"$dir/configure.log" 2>&1 || { tail -n 30 "$dir/configure.log"; exit 1; }
+# Built, it links the kernels the source tree's build emitted where that has them
+# (CONVFORGE_KERNELS_FROM) and emits only the new variant's.
+reuse=()
+[ "$mode" = build ] && [ -d "$src/build/kernels" ] && reuse=(-DCONVFORGE_KERNELS_FROM="$src/build")
+cmake -S "$dir" -B "$dir/build" -G Ninja "${reuse[@]}" >"$dir/configure.log" 2>&1 || { tail -n 30 "$dir/configure.log"; exit 1; }
 targets="$(ninja -C "$dir/build" -t targets all)"
 for expected in "convforge_${new}_dense_relu.a" "emitted_${new}_dense_layer" "${new}.cpp.o"; do
     grep -q "$expected" <<<"$targets" || { echo "throwaway: the build has no $expected" >&2; exit 1; }

@@ -13,10 +13,11 @@
 // (bench/plot.py draws it).
 //
 // usage: convforge_vs_pytorch --variant NAME [--fields JSON] [--quick] [--convforge PATH] [--db PATH]
-//                             [--target HALIDE_TARGET] [--json PATH]
+//                             [--target TARGET] [--json PATH]
 // (--fields: the variant's own spec fields, e.g. '"bits": 8, "activation_bits": 8'
-// for DSConv, whose bits have no default; --target: a sub-target this CPU can run
-// other than its best, e.g. the AVX2 one on an AVX-512 machine, with that
+// for DSConv, whose bits have no default; --target: one target this CPU runs, as
+// `convforge bench --target` takes it, e.g. another sub-target of the x86-64
+// library than its best (the AVX2 one on an AVX-512 machine), with that
 // sub-target's records; PyTorch keeps its own dispatch)
 #include <cstdio>
 #include <cstring>

@@ -376,8 +376,7 @@ int list_command(const std::string &db_path) {
                 std::cout << "    field '" << p.name << "' (" << (p.kind == FieldKind::Integer ? "integer" : p.kind == FieldKind::Boolean ? "boolean" : "number") << ")\n";
             for (const BuiltinKernel &k : v->builtin_kernels()) std::cout << "    built-in kernel " << k.name << "\n";
         }
-        std::cout << "targets:\n";
-        std::cout << target_names_text();
+        std::cout << "targets:\n" << target_names_text();
         std::cout << "schedule records (" << db_path << "):\n";
         const ScheduleDatabase db = ScheduleDatabase::load(db_path);
         for (const auto &r : db.records()) {

@@ -18,6 +18,8 @@
 # lists the C++ code expands. Lines look like MACRO(name) or MACRO(Enumerator, name);
 # an #include "other.def" line brings that file's names (a list that is another's).
 function(_convforge_read_list def_file macro out)
+    # An edited list (a variant registered, a path added) re-runs the configure step.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${def_file}")
     file(STRINGS "${def_file}" lines REGEX "^(${macro}\\(|#include \")")
     get_filename_component(def_dir "${def_file}" DIRECTORY)
     set(names)
@@ -46,7 +48,7 @@ function(_convforge_emit lib_target)
         set(mode --no-runtime)
         set(name ${E_NAME})
     endif ()
-    if (CONVFORGE_KERNELS_FROM)
+    if (CONVFORGE_KERNELS_FROM AND NOT CONVFORGE_KERNELS_FROM STREQUAL CMAKE_BINARY_DIR)
         string(REPLACE "${CMAKE_BINARY_DIR}" "${CONVFORGE_KERNELS_FROM}" reused_archive "${outputs}")
         list(GET reused_archive 0 reused_archive)
         if (EXISTS "${reused_archive}")
@@ -97,8 +99,9 @@ function(_convforge_reuse_emitted lib_target dir)
     add_library(${lib_target} INTERFACE)
     list(GET reused 0 archive)
     target_link_libraries(${lib_target} INTERFACE "${archive}")
-    # This tree's own directory too: the table of built-in kernels is generated there.
-    target_include_directories(${lib_target} INTERFACE "${reused_dir}" "${dir}")
+    # This tree's own directory first: the table of built-in kernels is generated
+    # there, and the other tree's table lacks the kernels only this tree emits.
+    target_include_directories(${lib_target} INTERFACE "${dir}" "${reused_dir}")
 endfunction()
 
 function(convforge_add_layer_library lib_target)
@@ -160,7 +163,6 @@ function(convforge_add_variant_kernels set_target variant lists_dir)
     file(GLOB extra_lists "${lists_dir}/${variant}_*_paths.def")
     foreach (list_file IN ITEMS "${lists_dir}/${variant}_paths.def" ${extra_lists})
         if (EXISTS "${list_file}")
-            set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${list_file}")
             get_filename_component(stem "${list_file}" NAME)
             string(REGEX REPLACE "_paths\\.def$" "" stem "${stem}")
             _convforge_read_list("${list_file}" CONVFORGE_PATH paths)

@@ -36,7 +36,8 @@ public:
             set_conv_estimates(output);
             return;
         }
-        schedule_conv(stages, knob_values, target_facts(get_target()));
+        VariantSchedule<ConvStages, KernelChunkLevel>::of("conv").schedule(stages, knob_values,
+                                                                           target_facts(get_target()));
         if (!Internal::is_const_one(stages.valid)) {
             output.specialize(stages.valid);
             output.specialize_fail("convforge: arguments differ from the layer this kernel was emitted for "

@@ -6,8 +6,8 @@
 // It is the conv's pipeline (conv_core, the conv's schedules and knobs; records
 // of its own) with `weights` replaced: W_eff is expanded in the conv's packed
 // layout a chunk at a time where the conv's loops read it so (a chunk of input
-// channels of one channel tile), else whole, once per call (schedule_dsconv_exact
-// in schedules/dsconv/dispatch.cpp).
+// channels of one channel tile), else whole, once per call (the "dsconv_exact"
+// schedule, schedules/dsconv/dispatch.cpp).
 //
 // Arguments: those of every conv-like layer (conv_layer_generator.h: `weights` is
 // A, packed as a conv kernel [O, blocks, k, k] with blocks counted per group),

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "conv_layer_generator.h"
+#include "dsconv_contract.h"
 
 namespace convforge {
 
@@ -15,7 +16,7 @@ public:
     template <typename V>
     using Output = Halide::GeneratorOutput<V>;
 
-    Halide::GeneratorParam<int> fixed_block_size{"fixed_block_size", 0};
+    Halide::GeneratorParam<int> fixed_block_size{fixed_param::block_size, 0};
     Halide::GeneratorInput<Halide::Buffer<int8_t>> levels{"levels", 5};        // q_w, in the generator's layout
     Halide::GeneratorInput<Halide::Buffer<float>> block_shift{"block_shift", 5};  // K, packed as `weights`
     Halide::GeneratorInput<int> block_size{"block_size"};                          // B

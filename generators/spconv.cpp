@@ -25,6 +25,7 @@
 // The runtime checks k = 3, padding 1, dilation 1, stride 1 or 2 (with even sizes),
 // C3 and O divisible by groups; the kernel refuses calls that break them too.
 #include "conv_layer_generator.h"
+#include "spconv_contract.h"
 #include "../schedules/spconv/stages.h"
 #include "../schedules/target_facts.h"
 
@@ -35,7 +36,7 @@ using namespace Halide;
 
 class SpconvGenerator : public ConvLayerGenerator<SpconvGenerator> {
 public:
-    GeneratorParam<int> fixed_split{"fixed_split", 0};
+    GeneratorParam<int> fixed_split{fixed_param::split, 0};
     Input<Buffer<float>> pointwise_weights{"pointwise_weights", 5};
     Input<Buffer<float>> uncertain_bias{"uncertain_bias", 1};
     Input<Buffer<float>> bn_scale{"bn_scale", 1};

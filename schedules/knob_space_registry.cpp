@@ -31,7 +31,8 @@ const Entry &entry(const std::string &variant_key) {
 }  // namespace
 
 bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, ShapeClassesFn shape_classes) {
-    entries()[variant_key] = {space, shape_classes};
+    if (!entries().emplace(variant_key, Entry{space, shape_classes}).second)
+        throw std::logic_error("two knob spaces are registered under '" + variant_key + "'");
     return true;
 }
 

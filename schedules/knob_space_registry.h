@@ -1,7 +1,7 @@
 // The knob spaces of every generator's schedules, by the `variant` key their
-// schedule-database records carry ("conv"). Each generator's schedule code
-// registers its own; the schedule-database checks, `convforge list` and the
-// tuner look them up here.
+// schedule-database records carry ("conv"). Each variant's VariantSchedule
+// (schedules/variant_schedule.h) registers its own; the schedule-database
+// checks, `convforge list` and the tuner look them up here.
 #pragma once
 
 #include <functional>
@@ -16,8 +16,9 @@ namespace convforge {
 using KnobSpaceFn = std::function<KnobSpace(const TargetFacts &facts, const std::string &shape_class)>;
 using ShapeClassesFn = std::function<std::vector<std::string>()>;
 
-// Call once per variant key, from a static initializer; returns true. `space` is
-// only called with one of `shape_classes()` (knob_space checks the class first).
+// Call once per variant key, from a static initializer (VariantSchedule does);
+// returns true. `space` is only called with one of `shape_classes()` (knob_space
+// checks the class first).
 bool register_knob_space(const std::string &variant_key, KnobSpaceFn space, ShapeClassesFn shape_classes);
 
 // Throws std::invalid_argument naming an unknown variant key or shape class.

@@ -40,8 +40,9 @@ public:
     VariantSchedule(const std::string &variant_key, const std::vector<ConvPath> &paths, FamilyKnobSpaces spaces,
                     ScheduleFn cpu, ScheduleFn cuda)
         : spaces_(spaces), cpu_(cpu), cuda_(cuda) {
+        if (!by_key().emplace(variant_key, this).second)
+            throw std::logic_error("two schedules are defined for '" + variant_key + "'");
         register_path_knob_spaces(variant_key, paths, spaces);
-        by_key()[variant_key] = this;
     }
     VariantSchedule(const VariantSchedule &) = delete;
     VariantSchedule &operator=(const VariantSchedule &) = delete;

@@ -14,12 +14,16 @@ set -euo pipefail
 mode="$1" dir="$2" from="${3:-condconv}" new="${4:-twinconv}"
 src="$(cd "$(dirname "$0")/.." && pwd)"
 case "$mode" in configure | build) ;; *) echo "usage: $0 configure|build DIR [FROM [NEW]]" >&2; exit 2 ;; esac
+# The conv's files are shared by every variant (its contract, its schedules); DIR is
+# deleted and rebuilt, so never the source tree or a folder above it.
+[ "$from" != conv ] || { echo "throwaway: copy a variant other than conv" >&2; exit 2; }
+case "$src/" in "$(realpath -m "$dir")"/*) echo "throwaway: DIR must not hold the source tree" >&2; exit 2 ;; esac
 
 rm -rf "$dir"
 mkdir -p "$dir"
 # The tracked files as they are in the working tree.
 (cd "$src" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c \
-    '[ -f "$1" ] && mkdir -p "$2/$(dirname "$1")" && cp "$1" "$2/$1"' _ {} "$dir")
+    '[ ! -f "$1" ] || { mkdir -p "$2/$(dirname "$1")" && cp "$1" "$2/$1"; }' _ {} "$dir")
 (cd "$dir" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm base)
 
 copied=0
@@ -46,7 +50,8 @@ reuse=()
 [ "$mode" = build ] && [ -d "$src/build/kernels" ] && reuse=(-DCONVFORGE_KERNELS_FROM="$src/build")
 cmake -S "$dir" -B "$dir/build" -G Ninja "${reuse[@]}" >"$dir/configure.log" 2>&1 || { tail -n 30 "$dir/configure.log"; exit 1; }
 targets="$(ninja -C "$dir/build" -t targets all)"
-for expected in "convforge_${new}_dense_relu.a" "emitted_${new}_dense_layer" "${new}.cpp.o"; do
+for expected in "convforge_${new}_dense_relu.a" "emitted_${new}_dense_layer" "generators/${new}.cpp.o" \
+    "schedules/${new}/dispatch.cpp.o" "runtime/src/variants/${new}.cpp.o" "reference/${new}.cpp.o"; do
     grep -q "$expected" <<<"$targets" || { echo "throwaway: the build has no $expected" >&2; exit 1; }
 done
 echo "throwaway: the build finds $new's kernels, emitted layers and sources"

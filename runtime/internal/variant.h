@@ -106,9 +106,9 @@ public:
     // The kernel `convforge emit --spec` compiles for exactly this layer; it
     // takes the arguments of every call prepare() makes.
     virtual KernelPlan layer_kernel(const LayerSpec &spec) const = 0;
-    // The shape-generic kernels of the variant's own generator (its
-    // generators/<name>.cmake builds each); none for a variant that runs on
-    // another's kernels.
+    // The shape-generic kernels of the variant's own generators (the build emits
+    // one per path of its common/<generator>_paths.def and activation); none for
+    // a variant that runs on another's kernels.
     virtual std::vector<BuiltinKernel> builtin_kernels() const { return {}; }
     // Multiply-adds of one forward pass, for GFLOP/s figures.
     virtual double multiply_adds(const LayerSpec &spec, const std::vector<int64_t> &output_shape) const = 0;

@@ -54,7 +54,7 @@ double plain_conv_multiply_adds(const LayerSpec &spec, const std::vector<int64_t
 
 // The shape-generic kernel of generator convforge_<stem> (schedule-database
 // variant key <stem>) for one path x activation: convforge_<stem>_<path>_<act>,
-// as the generator's .cmake names it (convforge_add_path_kernels).
+// as the build names it (convforge_add_path_kernels, cmake/ConvforgeKernels.cmake).
 BuiltinKernel path_kernel(const std::string &stem, const std::string &path, const std::string &activation);
 
 // The scalar arguments every conv-like kernel takes (ConvLayerGenerator's stride,
@@ -69,7 +69,7 @@ BuiltinKernel dense_or_grouped_kernel(const std::string &stem, const LayerSpec &
 std::vector<BuiltinKernel> path_kernels(const std::string &stem, const std::vector<ConvPath> &paths);
 
 // The conv generator's shape-generic kernels, one per kernel path x activation
-// (generators/conv.cmake builds the same set).
+// (the build emits the same set from common/conv_paths.def).
 std::vector<BuiltinKernel> plain_conv_builtin_kernels();
 
 }  // namespace convforge

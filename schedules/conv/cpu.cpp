@@ -234,6 +234,11 @@ int fallback_of(const KnobValues &fallback, const std::string &name) {
 
 }  // namespace
 
+int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {
+    const auto it = k.find("tile_x");
+    return facts.family == ScheduleFamily::Cuda || it == k.end() ? 0 : it->second;
+}
+
 // Each path's knobs, read by its function above. Candidates span what the loop
 // nest can take; the rules keep a register tile in registers (its accumulators,
 // the vectors loaded per step and one broadcast within the target's vector

@@ -27,9 +27,4 @@ KernelChunkLevel schedule_conv(const ConvStages &s, const KnobValues &k, const T
     return schedule.schedule(s, k, facts);
 }
 
-int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {
-    const auto it = k.find("tile_x");
-    return facts.family == ScheduleFamily::Cuda || it == k.end() ? 0 : it->second;
-}
-
 }  // namespace convforge

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstring>
 
+#include "dsconv_contract.h"
 #include "dsconv_kernel.h"
 #include "checked_size.h"
 #include "../plain_conv.h"
@@ -167,7 +168,7 @@ public:
             plan = exact_kernel(split.path, s.epilogue.activation).plan;
             fix_layer_geometry(plan, s, split.groups, split.in_channels, split.out_channels);
         }
-        plan.params.push_back("fixed_block_size=" + std::to_string(block_size));
+        plan.params.push_back(std::string(fixed_param::block_size) + "=" + std::to_string(block_size));
         return plan;
     }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "conv_contract.h"
+#include "spconv_contract.h"
 #include "checked_size.h"
 #include "../layer_limits.h"
 #include "message_text.h"
@@ -170,7 +171,7 @@ public:
     KernelPlan layer_kernel(const LayerSpec &s) const override {
         KernelPlan plan = spconv_kernel(s.epilogue.activation).plan;
         fix_layer_geometry(plan, s, s.groups, s.in_channels, s.out_channels);
-        plan.params.push_back("fixed_split=" + std::to_string(representative_channels(s)));
+        plan.params.push_back(std::string(fixed_param::split) + "=" + std::to_string(representative_channels(s)));
         plan.workload += "-r" + std::to_string(representative_channels(s));
         return plan;
     }

@@ -59,5 +59,6 @@ echo "throwaway: the build finds $new's kernels, emitted layers and sources"
 
 cmake --build "$dir/build" -j "$(nproc)"
 ctest --test-dir "$dir/build" -j "$(nproc)" --output-on-failure -R "make_golden|golden_pytorch|${new}|EmittedLayer|KnobSpace|Registry"
-"$dir/build/convforge" list | grep -q "^  $new:" || { echo "throwaway: convforge list lacks $new" >&2; exit 1; }
+listed="$("$dir/build/convforge" list)"  # whole, not piped into grep -q (SIGPIPE under pipefail)
+grep -q "^  $new:" <<<"$listed" || { echo "throwaway: convforge list lacks $new" >&2; exit 1; }
 echo "throwaway: $new builds and passes"

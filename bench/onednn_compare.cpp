@@ -38,6 +38,7 @@
 #include "fp32_peak.h"
 #include "../driver/interleaved.h"
 #include "python_worker.h"
+#include "../driver/emit.h"
 #include "../driver/kernel_loader.h"
 #include "../schedules/schedule_database.h"
 #include "random_weights.h"

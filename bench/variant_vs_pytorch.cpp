@@ -33,6 +33,7 @@
 #include "convforge/convforge.h"
 #include "../driver/interleaved.h"
 #include "python_worker.h"
+#include "../driver/emit.h"
 #include "../driver/kernel_loader.h"
 #include "random_weights.h"
 #include "variant.h"

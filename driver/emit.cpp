@@ -53,6 +53,12 @@ const char *const kArmDotProductTarget = "arm-64-linux-arm_dot_prod";
 }  // namespace
 
 std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan) {
+    if (name == "native") {
+        // Halide cannot tell whether an AArch64 CPU has sdot (the runtime can), so
+        // the ARM library stays whole.
+        if (Halide::get_host_target().arch == Halide::Target::ARM) return targets_for_plan("arm-64-linux", "arm-64-linux", plan);
+        return this_machine_target(plan);
+    }
     if (!plan.int8_dot_products) return halide_target;
     if (name == "x86-64-linux") return std::string(kX86DotProductTarget) + "," + halide_target;
     if (name == "arm-64-linux") return std::string(kArmDotProductTarget) + "," + halide_target;
@@ -157,6 +163,7 @@ ResolvedTarget resolve_target(const std::string &name) {
         const std::string host = Halide::get_host_target().to_string();
         return {host, host};
     }
+    if (name == "native") return resolve_target(Halide::get_host_target().arch == Halide::Target::ARM ? "arm-64-linux" : "x86-64-linux");
     if (!Halide::Target::validate_target_string(name)) {
         std::string known;
         for (const auto &t : kTargets) known += std::string(known.empty() ? "" : ", ") + t.name;
@@ -168,7 +175,9 @@ ResolvedTarget resolve_target(const std::string &name) {
 std::string target_names_text() {
     std::string text;
     for (const auto &t : kTargets) text += std::string("  ") + t.name + ": " + t.about + "\n";
-    return text + "  host: this machine's exact features (not for shipping)\n";
+    return text + "  host: this machine's exact features (not for shipping)\n"
+                  "  native: the sub-target of this machine's library (x86-64-linux, arm-64-linux) its CPU runs, alone:\n"
+                  "          the same code as the library here, for builds that run where they are built\n";
 }
 
 std::vector<std::string> parse_target_list(const std::string &list) {
@@ -184,6 +193,44 @@ std::vector<std::string> parse_target_list(const std::string &list) {
     if (names.empty() || list.back() == ',') throw Error("--target " + excerpt(list) + " has an empty target name");
     return names;
 }
+
+namespace {
+
+std::vector<std::string> split_target_list(const std::string &list) {
+    std::vector<std::string> targets;
+    std::stringstream in(list);
+    std::string one;
+    while (std::getline(in, one, ',')) targets.push_back(one);
+    return targets;
+}
+
+}  // namespace
+
+std::vector<std::string> halide_targets(const std::string &name, const KernelPlan &plan) {
+    return split_target_list(targets_for_plan(name, resolve_target(name).halide_target, plan));
+}
+
+std::string missing_feature(const Halide::Target &candidate, const Halide::Target &host) {
+    for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
+        const auto feature = Halide::Target::Feature(f);
+        if (!candidate.has_feature(feature) || host.has_feature(feature)) continue;
+        // Halide 14 names a feature only inside a target string.
+        const Halide::Target bare(candidate.os, candidate.arch, candidate.bits);
+        const std::string named = bare.with_feature(feature).to_string(), prefix = bare.to_string() + "-";
+        return named.rfind(prefix, 0) == 0 ? named.substr(prefix.size()) : named;
+    }
+    return "";
+}
+
+std::string this_machine_target(const KernelPlan &plan) {
+    const Halide::Target host = Halide::get_host_target();
+    if (host.arch == Halide::Target::ARM) return "arm-64-linux";
+    for (const std::string &sub : halide_targets("x86-64-linux", plan))
+        if (missing_feature(Halide::Target(sub), host).empty()) return sub;
+    return host.to_string();
+}
+
+std::string this_machine_target() { return this_machine_target(KernelPlan()); }
 
 void emit(const EmitOptions &o, std::ostream &log, std::ostream &warnings) {
     if (o.spec_path.empty() == o.builtin_kernel.empty() && o.with_kernel)

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace Halide {
+struct Target;
+}
+
 namespace convforge {
 
 struct KernelPlan;
@@ -58,7 +62,17 @@ std::string target_names_text();
 // `name` (resolved to `halide_target`): for kernels of int8 dot products,
 // x86-64-linux gains the VNNI sub-target and arm-64-linux the dot-product one,
 // each ahead of the rest.
+// `native` stands for this_machine_target(plan) alone (on AArch64: the ARM library).
 std::string targets_for_plan(const std::string &name, const std::string &halide_target, const KernelPlan &plan);
+// The same, one Halide target an element, best first.
+std::vector<std::string> halide_targets(const std::string &name, const KernelPlan &plan);
+// The sub-target of the shipped x86-64 library this CPU runs for kernels of
+// `plan` (those of int8 dot products have one more), else this machine's own
+// target: what a kernel is tuned and timed for by default, and what `native` emits.
+std::string this_machine_target(const KernelPlan &plan);
+std::string this_machine_target();  // for kernels without int8 dot products
+// The first feature `candidate` needs that `host` lacks, as Halide names it, or empty.
+std::string missing_feature(const Halide::Target &candidate, const Halide::Target &host);
 
 // The record a kernel of `plan` runs with on `target_key` at `size`: its own
 // variant's, else its fallback variant's (KernelPlan::fallback_variant); null

@@ -35,47 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::vector<std::string> split_target_list(const std::string &list) {
-    std::vector<std::string> targets;
-    std::stringstream in(list);
-    std::string one;
-    while (std::getline(in, one, ',')) targets.push_back(one);
-    return targets;
-}
-
-// The Halide targets a kernel of `plan` is compiled for under the --target name
-// `name`, best first (a named library: its sub-targets).
-std::vector<std::string> halide_targets(const std::string &name, const KernelPlan &plan) {
-    return split_target_list(targets_for_plan(name, resolve_target(name).halide_target, plan));
-}
-
-// The sub-targets of the shipped x86-64 library for kernels of `plan`, best first.
-std::vector<std::string> x86_sub_targets(const KernelPlan &plan) { return halide_targets("x86-64-linux", plan); }
-
-// The first feature `candidate` needs that this CPU lacks, or empty.
-std::string missing_feature(const Halide::Target &candidate, const Halide::Target &host) {
-    for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {
-        const auto feature = Halide::Target::Feature(f);
-        if (!candidate.has_feature(feature) || host.has_feature(feature)) continue;
-        // Halide 14 names a feature only inside a target string.
-        const Halide::Target bare(candidate.os, candidate.arch, candidate.bits);
-        const std::string named = bare.with_feature(feature).to_string(), prefix = bare.to_string() + "-";
-        return named.rfind(prefix, 0) == 0 ? named.substr(prefix.size()) : named;
-    }
-    return "";
-}
-
-// The sub-target of the shipped x86-64 library (for kernels of `plan`) this CPU
-// runs, so the tuned kernel is compiled as the one users link; else this
-// machine's own target.
-std::string this_machine_target_impl(const KernelPlan &plan) {
-    const Halide::Target host = Halide::get_host_target();
-    if (host.arch == Halide::Target::ARM) return "arm-64-linux";
-    for (const std::string &sub : x86_sub_targets(plan))
-        if (missing_feature(Halide::Target(sub), host).empty()) return sub;
-    return host.to_string();
-}
-
 // How a child ended.
 struct ChildResult {
     bool timed_out = false;  // killed by run_child
@@ -223,9 +182,6 @@ void remove_staging_left_in(const std::string &dir) {
 
 }  // namespace
 
-std::string this_machine_target(const KernelPlan &plan) { return this_machine_target_impl(plan); }
-std::string this_machine_target() { return this_machine_target_impl(KernelPlan()); }
-
 std::string target_to_run_here(const KernelPlan &plan, const std::string &requested) {
     const std::string here = this_machine_target(plan);
     if (requested.empty()) return here;
@@ -249,7 +205,7 @@ std::string target_to_run_here(const KernelPlan &plan, const std::string &reques
     const std::string named = "target " + excerpt(requested) + (target == requested ? "" : " (" + target + ")");
     if (host.arch != Halide::Target::X86)
         throw Error(named + ": only x86-64 hosts can run another sub-target (this one is " + host.to_string() + ")");
-    const std::vector<std::string> subs = x86_sub_targets(plan);
+    const std::vector<std::string> subs = halide_targets("x86-64-linux", plan);
     if (std::find(subs.begin(), subs.end(), target) == subs.end()) {
         std::string known;
         for (const std::string &sub : subs) known += (known.empty() ? "" : ", ") + sub;

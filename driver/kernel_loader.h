@@ -15,12 +15,6 @@ namespace convforge {
 
 struct KernelPlan;
 
-// The sub-target of the shipped x86-64 library this CPU runs for kernels of
-// `plan` (those of int8 dot products have one more), else this machine's own
-// target: what a kernel is tuned and timed for by default.
-std::string this_machine_target(const KernelPlan &plan);
-std::string this_machine_target();  // for kernels without int8 dot products
-
 // The Halide target a kernel of `plan` is compiled for to run here when --target
 // is `requested`: one target, named as `emit --target` names each (checked by the
 // same function, with the same messages) that this CPU runs. A named library

@@ -362,7 +362,7 @@ void print_knob_spaces() {
                     for (size_t i = 0; i < k.candidates.size(); ++i) std::cout << (i ? "," : "") << k.candidates[i];
                     std::cout << "}";
                 }
-                std::cout << "; " << space.points().size() << " / " << space.size() << "\n";
+                std::cout << "; " << space.point_count() << " / " << space.size() << "\n";
                 for (const KnobRule &r : space.rules()) std::cout << "    rule: " << r.text << "\n";
             }
 }

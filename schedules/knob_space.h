@@ -37,6 +37,8 @@ public:
     // `in_older_records`: the value records that lack it mean (default: the default).
     KnobSpace &knob(const std::string &name, const std::string &meaning, int default_value, std::vector<int> candidates,
                     std::optional<int> in_older_records = std::nullopt);
+    // A rule reads knobs with `at` and depends on nothing else: points() checks it on
+    // partial assignments and takes std::out_of_range to mean "not decidable yet".
     KnobSpace &rule(const std::string &text, std::function<bool(const KnobValues &)> holds);
 
     const std::vector<Knob> &knobs() const { return knobs_; }
@@ -51,9 +53,13 @@ public:
     uint64_t size() const;
     // Every assignment that keeps the rules (the tuner's search space).
     std::vector<KnobValues> points() const;
+    uint64_t point_count() const;  // points().size(), without holding them
 
 private:
+    void for_each_point(const std::function<void(const KnobValues &)> &visit) const;
+
     std::vector<Knob> knobs_;
+    std::vector<size_t> knobs_by_name_;  // indices into knobs_, in name order
     std::vector<KnobRule> rules_;
 };
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `convforge tune` end to end with a small budget: it searches the declared space,
 # rejects a candidate made wrong on purpose by the correctness gate, writes a
-# record for the exact layer, and `emit` and `list` then use that record.
+# record for the exact layer, and `emit` and `list` then use that record. Budgets
+# are the least each check needs (1 s: the fallback alone is timed and recorded;
+# the planted wrong candidate is tried whatever the budget).
 # Usage: cli_tune.sh CONVFORGE_BINARY GOLDEN_DIR
 . "$(dirname "$0")/cli_common.sh" "$@"
 printf '{"variant":"conv","in_channels":16,"out_channels":32,"kernel_size":3,"bias":true}' >"$work/layer.json"
 db="$work/db.json"
 
-if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 25 --repeats 6 --db "$db" \
+if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 8 --repeats 6 --db "$db" \
         --test-wrong-candidate >"$work/stdout" 2>"$work/stderr"; then
     echo "ok   tune exits 0"
 else
@@ -47,7 +49,7 @@ else
 fi
 
 # The Adams2019 baseline is compiled, checked and timed the same way, and recorded.
-if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 5 --repeats 3 --db "$work/db2.json" \
+if "$cf" tune --spec "$work/layer.json" --batch 1 --height 12 --width 12 --budget 1 --repeats 3 --db "$work/db2.json" \
         --baseline adams2019 >"$work/stdout" 2>"$work/stderr" &&
    "$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"][0]; assert r["baseline"]=="adams2019" and r["baseline_ms"]>0' \
         "$work/db2.json"; then
@@ -66,7 +68,7 @@ else
 fi
 # tune takes saconv specs: a record under the saconv variant for the exact layer.
 printf '{"variant":"saconv","in_channels":8,"out_channels":16,"kernel_size":3}' >"$work/sac.json"
-if "$cf" tune --spec "$work/sac.json" --batch 1 --height 10 --width 10 --budget 10 --repeats 3 --db "$work/sac_db.json" \
+if "$cf" tune --spec "$work/sac.json" --batch 1 --height 10 --width 10 --budget 1 --repeats 3 --db "$work/sac_db.json" \
         >/dev/null 2>"$work/sac_err" &&
    "$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"]; assert len(r)==1; r=r[0]
 assert r["variant"]=="saconv" and r["shape_class"]=="dense" and r["workload"]=="c8-o16-k3-s1-p1-d1-g1" and r["median_ms"]>0' \
@@ -81,7 +83,7 @@ fi
 for mode in 0 8; do
     printf '{"variant":"dsconv","in_channels":16,"out_channels":16,"kernel_size":3,"bits":4,"block_size":8,"activation_bits":%s}' \
         "$mode" >"$work/dsc$mode.json"
-    if "$cf" tune --spec "$work/dsc$mode.json" --batch 1 --height 10 --width 10 --budget 10 --repeats 3 \
+    if "$cf" tune --spec "$work/dsc$mode.json" --batch 1 --height 10 --width 10 --budget 1 --repeats 3 \
             --db "$work/dsc${mode}_db.json" >/dev/null 2>"$work/dsc_err" &&
        "$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"]; assert len(r)==1; r=r[0]
 want = ("dsconv_exact", "c16-o16-k3-s1-p1-d1-g1") if sys.argv[2]=="0" else ("dsconv", "c16-o16-k3-s1-p1-d1-g1-b8")

@@ -146,10 +146,10 @@ private:
     };
 
     void search() {
-        const std::vector<KnobValues> points = space_.points();
+        const uint64_t point_count = space_.point_count();
         std::cerr << "convforge tune: " << plan_.variant << " " << plan_.shape_class << " " << plan_.workload << " on "
                   << facts_.database_key << " (" << target_ << "), batch " << o_.batch << " " << o_.height << "x"
-                  << o_.width << ": " << points.size() << " candidates keep the rules, budget " << o_.budget_seconds
+                  << o_.width << ": " << point_count << " candidates keep the rules, budget " << o_.budget_seconds
                   << " s\n";
         const KnobValues fallback = space_.defaults();
         const Result first = evaluate(fallback, true);
@@ -164,6 +164,10 @@ private:
         // this ends up trying everything; in a large one it spends the budget
         // around the good regions instead of uniformly.
         std::mt19937 rng(7);
+        // Held only once the budget has room for more than the fallback (SAConv's
+        // dense space is half a million points).
+        std::vector<KnobValues> points;
+        if (point_count > 1 && !out_of_budget()) points = space_.points();
         while (results_.size() < points.size() && !out_of_budget()) {
             bool moved = false;
             for (const KnobValues &n : neighbours(current, points)) {

@@ -54,10 +54,10 @@ public:
     // Every assignment that keeps the rules (the tuner's search space).
     std::vector<KnobValues> points() const;
     uint64_t point_count() const;  // points().size(), without holding them
-
-private:
+    // Each point, in the order of points(), without holding them.
     void for_each_point(const std::function<void(const KnobValues &)> &visit) const;
 
+private:
     std::vector<Knob> knobs_;
     std::vector<size_t> knobs_by_name_;  // indices into knobs_, in name order
     std::vector<KnobRule> rules_;

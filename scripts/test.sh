@@ -4,7 +4,8 @@
 #   arm      the kernel tests cross-built for AArch64, under qemu (kernels from the host's generator)
 #   example  the example application, its own CMake project against the host build
 #   asan     the host suite again, convforge's own code under ASan + UBSan (leak checking on),
-#            linking the kernels the host build emitted (kernels are never instrumented)
+#            linking the kernels the host build emitted and reading its golden data (the
+#            checks of the kernels alone, byte for byte the host's, run there once)
 #   fuzz     a short libFuzzer run of every reader of user files
 # bash scripts/test.sh runs them all; bash scripts/test.sh asan fuzz runs those alone
 # (a stage builds what it needs from the host tree first, once). Each stage prints its time.
@@ -37,10 +38,13 @@ stage_host() {
     ctest --test-dir build -j "$jobs" --output-on-failure
 }
 
+host_golden() {  # the golden data PyTorch made for the host suite (made here when that stage has not run)
+    [ -f build/golden/cases.txt ] || ctest --test-dir build -R '^make_golden$' --output-on-failure
+}
+
 stage_arm() {
     build_host
-    # The golden data PyTorch made for the host suite (made here when that stage has not run).
-    [ -f build/golden/cases.txt ] || ctest --test-dir build -R '^make_golden$' --output-on-failure
+    host_golden
     cmake -S . -B build-arm -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/aarch64-linux-gnu.cmake" \
         -DCONVFORGE_HOST_GEN="$root/build/convforge-gen" -DCONVFORGE_GOLDEN_DIR="$root/build/golden"
     cmake --build build-arm -j "$jobs"
@@ -58,8 +62,9 @@ stage_example() {
 
 stage_asan() {
     build_host
+    host_golden
     cmake -S . -B build-asan -G Ninja -DCONVFORGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DCONVFORGE_KERNELS_FROM="$root/build"
+        -DCONVFORGE_KERNELS_FROM="$root/build" -DCONVFORGE_GOLDEN_DIR="$root/build/golden"
     cmake --build build-asan -j "$jobs"
     ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -67,7 +72,7 @@ stage_asan() {
 }
 
 stage_fuzz() {
-    bash scripts/fuzz.sh 60  # long runs: docs/fuzzing.md
+    bash scripts/fuzz.sh 30  # long runs: docs/fuzzing.md
 }
 
 summary=()

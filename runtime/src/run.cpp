@@ -86,6 +86,11 @@ public:
                                                       a.channel_count));
                 if (a.kind == Kind::Output) outputs_.push_back(buffers_.size() - 1);
             }
+            // A GPU kernel copies an input to the device only when its host side is
+            // marked newer than the device's (which it is: a wrapper has no device
+            // side yet); unmarked, it allocates device memory and reads garbage.
+            // The device copies are freed with these wrappers after the call.
+            if (a.kind != Kind::Output) buffers_.back().set_host_dirty(true);
             args_.push_back(buffers_.back().raw_buffer());
         }
         if (used_ != call.args.size()) {

@@ -34,6 +34,7 @@
 #include "../driver/interleaved.h"
 #include "python_worker.h"
 #include "../driver/emit.h"
+#include "../driver/host_cpu.h"
 #include "../driver/kernel_loader.h"
 #include "random_weights.h"
 #include "variant.h"
@@ -137,34 +138,13 @@ std::string ratio(double a, double b) {
     return text;
 }
 
-// The CPU as /proc/cpuinfo names it (the first processor's model name, family and
-// model: VMs often report only "AMD EPYC"), for the JSON document.
+// The CPU as /proc/cpuinfo names it (family and model too: VMs often report only
+// "AMD EPYC"), for the JSON document.
 nlohmann::json cpu_json() {
-    nlohmann::json cpu = {{"model_name", "unknown"}, {"cpu_family", nullptr}, {"model", nullptr},
-                          {"logical_cpus", std::thread::hardware_concurrency()}};
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(cpuinfo, line) && !line.empty()) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string key = line.substr(0, colon), value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
-        key.erase(key.find_last_not_of(" \t") + 1);
-        if (key == "model name") cpu["model_name"] = value;
-        if (key == "cpu family" || key == "model") {
-            try {
-                cpu[key == "model" ? "model" : "cpu_family"] = std::stoi(value);
-            } catch (const std::exception &) {
-            }
-        }
-    }
-    return cpu;
-}
-
-std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
+    const HostCpu cpu = host_cpu();
+    const auto number = [](const std::optional<int> &v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    return {{"model_name", cpu.model_name.empty() ? "unknown" : cpu.model_name}, {"cpu_family", number(cpu.family)},
+            {"model", number(cpu.model)}, {"logical_cpus", cpu.logical_cpus}};
 }
 
 // Writes the document to a file beside `path`, then renames it over `path`, so a
@@ -298,7 +278,7 @@ int main(int argc, char **argv) {
             write_json(json_path, {{"benchmark", "convforge_vs_pytorch"},
                                    {"variant", variant},
                                    {"fields", fields},
-                                   {"date_utc", utc_now()},
+                                   {"date_utc", utc_now("%Y-%m-%dT%H:%M:%SZ")},
                                    {"cpu", cpu_json()},
                                    {"conv_target", sub_target},
                                    {"schedule_db", db},

@@ -24,6 +24,7 @@
 #include "../schedules/schedule_database.h"
 #include "convforge/convforge.h"
 #include "emit.h"
+#include "host_cpu.h"
 #include "kernel_loader.h"
 
 namespace convforge {
@@ -41,30 +42,16 @@ std::string knob_text(const KnobValues &k) {
 }
 
 std::string hardware_text() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line, model = "unknown CPU", flags;
-    while (std::getline(cpuinfo, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        const std::string key = line.substr(0, line.find_first_of(" \t")), value = line.substr(colon + 1);
-        if (key == "model" && line.rfind("model name", 0) == 0 && model == "unknown CPU") model = value.substr(1);
-        if (key == "flags" && flags.empty()) flags = " " + value + " ";
-    }
+    const HostCpu cpu = host_cpu();
     std::string features;
     for (const char *f : {"sse4_1", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "asimd", "sve"}) {
-        if (flags.find(std::string(" ") + f + " ") != std::string::npos) features += std::string(features.empty() ? "" : " ") + f;
+        if (cpu.has_flag(f)) features += std::string(features.empty() ? "" : " ") + f;
     }
-    std::string text = model + " (" + features + "), " + std::to_string(std::thread::hardware_concurrency()) + " CPUs";
+    std::string text = (cpu.model_name.empty() ? "unknown CPU" : cpu.model_name) + " (" + features + "), " +
+                       std::to_string(cpu.logical_cpus) + " CPUs";
     for (char &c : text) {
         if (c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
     }
-    return text;
-}
-
-std::string today() {
-    const std::time_t now = std::time(nullptr);
-    char text[16];
-    std::strftime(text, sizeof text, "%Y-%m-%d", std::gmtime(&now));
     return text;
 }
 
@@ -417,7 +404,7 @@ private:
         ScheduleRecord rec = record_for(knobs);
         rec.hardware = hardware_text();
         rec.version = "0.1";
-        rec.date = today();
+        rec.date = utc_now("%Y-%m-%d");
         rec.batch = o_.batch;
         rec.height = o_.height;
         rec.width = o_.width;

@@ -3,7 +3,9 @@
 namespace convforge {
 
 TargetFacts target_facts(const Halide::Target &t) {
-    if (t.has_feature(Halide::Target::CUDA)) return {ScheduleFamily::Cuda, "cuda", 1, 0};
+    // Halide compiles a target naming both APIs for CUDA.
+    if (t.has_feature(Halide::Target::CUDA)) return {ScheduleFamily::Gpu, "cuda", 1, 0, GpuApi::Cuda};
+    if (t.has_feature(Halide::Target::OpenCL)) return {ScheduleFamily::Gpu, "opencl", 1, 0, GpuApi::OpenCL};
     if (t.arch == Halide::Target::ARM) {
         // AArch64 NEON has 32 vector registers; 32-bit ARM has 16 quad registers.
         return {ScheduleFamily::Arm, t.bits == 64 ? "arm-64" : "arm-32", t.natural_vector_size<float>(), t.bits == 64 ? 32 : 16};
@@ -22,7 +24,8 @@ namespace {
 const std::vector<std::string> &representative_targets() {
     static const std::vector<std::string> targets = {
         "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41", "x86-64-linux-avx-avx2-f16c-fma-sse41",
-        "x86-64-linux-sse41", "x86-64-linux", "arm-64-linux", "arm-32-linux", "x86-64-linux-cuda"};
+        "x86-64-linux-sse41", "x86-64-linux", "arm-64-linux", "arm-32-linux", "x86-64-linux-cuda",
+        "x86-64-linux-opencl"};
     return targets;
 }
 

@@ -10,13 +10,18 @@
 
 namespace convforge {
 
-enum class ScheduleFamily { X86, Arm, Cuda };
+// The CPU schedules of x86 and ARM, or the GPU schedules every GPU API runs.
+enum class ScheduleFamily { X86, Arm, Gpu };
+// Which GPU API a GPU target compiles for: what the GPU schedules may use beyond
+// gpu_tile and GPUShared (warp lanes and shuffles, DP4A: CUDA only in Halide 14).
+enum class GpuApi { None, Cuda, OpenCL };
 
 struct TargetFacts {
     ScheduleFamily family;
-    std::string database_key;  // "x86-64-avx512", "x86-64-avx2", "x86-64-sse41", "arm-64", "cuda", ...
+    std::string database_key;  // "x86-64-avx512", "x86-64-avx2", "x86-64-sse41", "arm-64", "cuda", "opencl", ...
     int vector_floats;         // float lanes of one SIMD vector (1 on a GPU)
     int vector_registers;      // SIMD registers the register tiles may use (0 on a GPU)
+    GpuApi gpu_api = GpuApi::None;
 };
 
 // Floats in one cache line (64 bytes on every CPU convforge targets): parallel

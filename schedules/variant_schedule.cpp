@@ -8,8 +8,8 @@ namespace convforge {
 
 KnobSpace FamilyKnobSpaces::on(const TargetFacts &facts, ConvPath path) const {
     switch (facts.family) {
-    case ScheduleFamily::Cuda:
-        return cuda(facts, path);
+    case ScheduleFamily::Gpu:
+        return gpu(facts, path);
     case ScheduleFamily::Arm:
         return arm(facts, path);
     case ScheduleFamily::X86:

@@ -1,9 +1,10 @@
 // The one shape of every variant's schedule (schedules/<variant>/dispatch.cpp
 // defines one): its knob space on each target family, per conv path its generator
 // takes (a one-path variant takes one), and its loop nest, the CPU one x86 and ARM
-// share or the CUDA one. Defining it registers the spaces under the variant's
-// schedule-database key, which makes its records checkable, listable and
-// tunable; the generator finds it by that key.
+// share or the GPU one of every GPU API (each variant's cuda.cpp: its warp-lane
+// tiles and DP4A compile for CUDA alone so far). Defining it registers the spaces
+// under the variant's schedule-database key, which makes its records checkable,
+// listable and tunable; the generator finds it by that key.
 #pragma once
 
 #include <map>
@@ -20,7 +21,7 @@ namespace convforge {
 using PathKnobSpaceFn = KnobSpace (*)(const TargetFacts &facts, ConvPath path);
 
 struct FamilyKnobSpaces {
-    PathKnobSpaceFn x86, arm, cuda;
+    PathKnobSpaceFn x86, arm, gpu;
     // The space of `facts`' target family.
     KnobSpace on(const TargetFacts &facts, ConvPath path) const;
 };
@@ -38,8 +39,8 @@ public:
     // Define at namespace scope (a static initializer): `paths` are the names of
     // the generator's <generator>_paths.def.
     VariantSchedule(const std::string &variant_key, const std::vector<ConvPath> &paths, FamilyKnobSpaces spaces,
-                    ScheduleFn cpu, ScheduleFn cuda)
-        : spaces_(spaces), cpu_(cpu), cuda_(cuda) {
+                    ScheduleFn cpu, ScheduleFn gpu)
+        : spaces_(spaces), cpu_(cpu), gpu_(gpu) {
         if (!by_key().emplace(variant_key, this).second)
             throw std::logic_error("two schedules are defined for '" + variant_key + "'");
         register_path_knob_spaces(variant_key, paths, spaces);
@@ -56,7 +57,7 @@ public:
 
     KnobSpace knob_space(const TargetFacts &facts, ConvPath path) const { return spaces_.on(facts, path); }
     Result schedule(const Stages &s, const KnobValues &k, const TargetFacts &facts) const {
-        return facts.family == ScheduleFamily::Cuda ? cuda_(s, k, facts) : cpu_(s, k, facts);
+        return facts.family == ScheduleFamily::Gpu ? gpu_(s, k, facts) : cpu_(s, k, facts);
     }
 
 private:
@@ -66,7 +67,7 @@ private:
     }
 
     FamilyKnobSpaces spaces_;
-    ScheduleFn cpu_, cuda_;
+    ScheduleFn cpu_, gpu_;
 };
 
 }  // namespace convforge

@@ -186,6 +186,16 @@ if "$cf" emit --spec "$case_dir/spec.json" --target arm-64-linux --out "$work/em
 else
     fail "missing record"; cat "$work/stdout"
 fi
+# An OpenCL target takes the GPU schedule family (its own records, key "opencl"):
+# the conv is emitted as OpenCL C work-groups, not as the x86 CPU schedule.
+if "$cf" emit --spec "$case_dir/spec.json" --target x86-64-linux-opencl --out "$work/emitted" --name layer \
+        --db "$work/empty_db.json" >"$work/stdout" 2>&1 &&
+   grep -q 'no schedule record for opencl/conv/' "$work/stdout" &&
+   strings "$work/emitted/x86-64-linux-opencl/layer.a" | grep -q 'get_group_id'; then
+    echo "ok   an OpenCL target gets the GPU schedule"
+else
+    fail "an OpenCL target gets the GPU schedule"; cat "$work/stdout"
+fi
 
 # A variant through the driver: a run of golden case $2 matches PyTorch, and emit
 # and bench ($3 x $4 input) take its spec.

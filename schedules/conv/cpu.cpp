@@ -236,7 +236,7 @@ int fallback_of(const KnobValues &fallback, const std::string &name) {
 
 int register_tile_columns(const TargetFacts &facts, const KnobValues &k) {
     const auto it = k.find("tile_x");
-    return facts.family == ScheduleFamily::Cuda || it == k.end() ? 0 : it->second;
+    return facts.family == ScheduleFamily::Gpu || it == k.end() ? 0 : it->second;
 }
 
 // Each path's knobs, read by its function above. Candidates span what the loop

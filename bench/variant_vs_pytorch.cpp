@@ -21,12 +21,10 @@
 // sub-target's records; PyTorch keeps its own dispatch)
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
